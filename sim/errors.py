@@ -1,0 +1,28 @@
+"""Errors Ladera raises on purpose.
+
+Every error a user can cause by bad input is a :class:`LaderaError`; the CLI prints it as one
+line and exits with code 2. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+
+class LaderaError(Exception):
+    """Base class of the errors a user can cause and fix."""
+
+
+class ScenarioError(ValueError, LaderaError):
+    """A scenario, city or experiment file holds a value Ladera cannot use."""
+
+
+class DataError(ValueError, LaderaError):
+    """An input data file is missing, unreadable or inconsistent."""
+
+
+class NetworkNotAvailableError(LaderaError):
+    """A city's street network is not on disk and must be fetched first."""
+
+
+def where(path: object, field: str | None = None) -> str:
+    """Return ``"path: field"``, the prefix of every one-line error message."""
+    return f"{path}: {field}" if field else f"{path}"

@@ -1,0 +1,225 @@
+"""The multimodal network as plain arrays: the form the numba kernels work on.
+
+A :class:`MultimodalNetwork` holds every node (walk, drive, transit stop) and every directed edge
+(walk, drive, in-vehicle, boarding, alighting, transfer) of a city in compressed sparse row (CSR)
+order: the out-edges of node ``i`` are ``indptr[i]:indptr[i + 1]``. It is built once from the
+loaded graphs (see :func:`sim.network.build.build_network`) and never mutated: an intervention
+returns a new network with new arrays.
+
+Units: times in seconds, lengths in metres, capacities per hour (vehicles on roads, passengers on
+transit), money in the city's currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from enum import IntEnum
+
+import numpy as np
+from numpy.typing import NDArray
+
+
+class Layer(IntEnum):
+    """What an edge is. The kernels select sub-networks by a bit mask of layers."""
+
+    WALK = 0
+    DRIVE = 1
+    BUS = 2  # in-vehicle, bus (runs on congested roads)
+    METRO = 3  # in-vehicle, metro / suburban rail / BRT on own right of way / tram
+    CABLE = 4  # in-vehicle, aerial cable car
+    BOARD = 5  # walk node -> line stop: wait (headway / 2) and fare
+    ALIGHT = 6  # line stop -> walk node
+    TRANSFER = 7  # line stop -> line stop of the same fare system: wait, no new fare
+
+
+class NodeKind(IntEnum):
+    WALK = 0
+    DRIVE = 1
+    STOP = 2  # one node per (line, stop in its sequence)
+
+
+class TransitMode(IntEnum):
+    BUS = 2
+    METRO = 3
+    CABLE = 4
+
+
+def layer_mask(*layers: Layer) -> int:
+    """Bit mask selecting the given edge layers."""
+    mask = 0
+    for layer in layers:
+        mask |= 1 << int(layer)
+    return mask
+
+
+WALK_MASK = layer_mask(Layer.WALK)
+DRIVE_MASK = layer_mask(Layer.DRIVE)
+BUS_MASK = layer_mask(Layer.WALK, Layer.BUS, Layer.BOARD, Layer.ALIGHT, Layer.TRANSFER)
+TRANSIT_MASK = BUS_MASK | layer_mask(Layer.METRO, Layer.CABLE)
+
+
+@dataclass(frozen=True, eq=False)
+class Lines:
+    """Transit lines (one row per line *and direction*)."""
+
+    name: NDArray[np.str_]  # e.g. "T1 (to Centro)", "Line K"
+    mode: NDArray[np.int8]  # TransitMode
+    headway_s: NDArray[np.float64]
+    vehicle_capacity: NDArray[np.float64]  # passengers per vehicle (cabin, train, bus)
+    fare: NDArray[np.float64]  # paid on boarding from the street
+    fare_system: NDArray[np.int32]  # lines of one system transfer without a new fare
+    speed_factor: NDArray[np.float64]  # buses: in-vehicle time / congested car time
+
+    @property
+    def n(self) -> int:
+        return int(self.name.shape[0])
+
+    @property
+    def capacity_per_hour(self) -> NDArray[np.float64]:
+        """Passengers per hour per direction: vehicles an hour times vehicle capacity."""
+        return 3600.0 / self.headway_s * self.vehicle_capacity
+
+    @staticmethod
+    def empty() -> Lines:
+        return Lines(
+            name=np.array([], dtype=str),
+            mode=np.zeros(0, np.int8),
+            headway_s=np.zeros(0),
+            vehicle_capacity=np.zeros(0),
+            fare=np.zeros(0),
+            fare_system=np.zeros(0, np.int32),
+            speed_factor=np.zeros(0),
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class MultimodalNetwork:
+    """Nodes and directed edges of every mode, in CSR order.
+
+    Edge arrays all have length ``n_edges`` and are ordered by tail node. ``edge_line`` is the
+    transit line (row of :attr:`lines`) of in-vehicle, boarding, alighting and transfer edges, and
+    -1 elsewhere. ``bus_hop_indptr``/``bus_hop_roads`` map each BUS edge (by its position in
+    ``bus_edges``) to the DRIVE edges it runs over, so buses slow down with road congestion.
+    """
+
+    # nodes
+    x: NDArray[np.float64]  # longitude
+    y: NDArray[np.float64]  # latitude
+    node_kind: NDArray[np.int8]
+    osmid: NDArray[np.int64]  # -1 for stops
+    elevation: NDArray[np.float64]  # metres, NaN where unknown
+    # edges (CSR)
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int32]  # head node of each edge
+    tail: NDArray[np.int32]
+    layer: NDArray[np.int8]
+    time_s: NDArray[np.float64]  # free-flow traversal time (boarding: wait; alighting: 0)
+    length_m: NDArray[np.float64]
+    capacity: NDArray[np.float64]  # per hour; inf where unconstrained
+    fare: NDArray[np.float64]
+    edge_line: NDArray[np.int32]
+    lanes: NDArray[np.float64]  # drive edges; 0 elsewhere
+    highway: NDArray[np.str_]  # OSM highway class of walk/drive edges; "" elsewhere
+    name: NDArray[np.str_]  # OSM street name; "" where none
+    wayid: NDArray[np.int64]  # OSM way id; -1 where none
+    # transit
+    lines: Lines = field(default_factory=Lines.empty)
+    stop_line: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
+    stop_name: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    bus_edges: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    bus_hop_indptr: NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
+    bus_hop_roads: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    meta: dict = field(default_factory=dict)  # city name, crs, input hash, ...
+
+    def __post_init__(self) -> None:
+        n, m = self.n_nodes, self.n_edges
+        if self.indptr.shape[0] != n + 1 or self.indptr[-1] != m:
+            raise ValueError("indptr does not match node and edge counts")
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name in _EDGE_FIELDS and value.shape[0] != m:
+                raise ValueError(f"edge array `{f.name}` has length {value.shape[0]}, not {m}")
+            if f.name in _NODE_FIELDS and value.shape[0] != n:
+                raise ValueError(f"node array `{f.name}` has length {value.shape[0]}, not {n}")
+
+    @property
+    def n_nodes(self) -> int:
+        return int(self.x.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        return int(self.indices.shape[0])
+
+    def nodes_of(self, kind: NodeKind) -> NDArray[np.int64]:
+        return np.flatnonzero(self.node_kind == kind)
+
+    def edges_of(self, *layers: Layer) -> NDArray[np.int64]:
+        return np.flatnonzero(np.isin(self.layer, [int(layer) for layer in layers]))
+
+    def with_edges(self, **changes: NDArray) -> MultimodalNetwork:
+        """A copy with some edge arrays replaced (same topology)."""
+        return replace(self, **changes)
+
+    def summary(self) -> dict[str, object]:
+        """Counts per layer and node kind, bbox, lines and stations: what `network info` shows."""
+        layers = {lay.name.lower(): int((self.layer == lay).sum()) for lay in Layer}
+        kinds = {k.name.lower(): int((self.node_kind == k).sum()) for k in NodeKind}
+        modes = {m.name.lower(): int((self.lines.mode == m).sum()) for m in TransitMode}
+        street = self.node_kind != NodeKind.STOP
+        return {
+            "nodes": kinds,
+            "edges": layers,
+            "bbox": [
+                float(self.x[street].min()),
+                float(self.y[street].min()),
+                float(self.x[street].max()),
+                float(self.y[street].max()),
+            ],
+            "lines_by_mode": modes,
+            "stations": int(np.unique(self.stop_name).shape[0]),
+        }
+
+
+_EDGE_FIELDS = {
+    "indices",
+    "tail",
+    "layer",
+    "time_s",
+    "length_m",
+    "capacity",
+    "fare",
+    "edge_line",
+    "lanes",
+    "highway",
+    "name",
+    "wayid",
+}
+_NODE_FIELDS = {"x", "y", "node_kind", "osmid", "elevation"}
+
+
+def csr_from_edges(
+    n_nodes: int, tail: NDArray[np.integer], head: NDArray[np.integer]
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Return ``(indptr, order)``: sort edges by tail (stable) into CSR.
+
+    ``order`` permutes edge arrays into CSR order; ``indptr`` delimits each node's out-edges.
+    """
+    order = np.argsort(tail, kind="stable")
+    counts = np.bincount(tail, minlength=n_nodes)
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    return indptr, order.astype(np.int64)
+
+
+def reverse_csr(
+    indptr: NDArray[np.int64], indices: NDArray[np.int32], n_nodes: int
+) -> tuple[NDArray[np.int64], NDArray[np.int32], NDArray[np.int64]]:
+    """Transpose a CSR graph.
+
+    Returns ``(rindptr, rindices, redge)``: in-edges of node ``j`` are
+    ``rindptr[j]:rindptr[j + 1]``, ``rindices`` holds their tails and ``redge`` their ids in the
+    forward arrays, so edge attributes are read as ``attr[redge[k]]``.
+    """
+    tail = np.repeat(np.arange(n_nodes, dtype=np.int32), np.diff(indptr))
+    rindptr, order = csr_from_edges(n_nodes, indices, tail)
+    return rindptr, tail[order].astype(np.int32), order
