@@ -1,0 +1,7 @@
+"""``python -m sim`` is the ``ladera`` command."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())

@@ -1,0 +1,174 @@
+"""Build a city's network once, then load it from a disk cache keyed by its inputs.
+
+The key is a SHA-256 of every input file's bytes, the build options and
+:data:`BUILD_VERSION`; changing any of them builds anew. Entries are written to a temporary file
+and renamed into place, so a failed or interrupted build never leaves a half-written entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import fields
+from pathlib import Path
+
+import numpy as np
+
+from sim.city import City
+from sim.errors import DataError, NetworkNotAvailableError
+from sim.network.arrays import Lines, MultimodalNetwork
+
+#: Bump when the build changes what it produces from the same inputs.
+BUILD_VERSION = "1"
+
+
+def cache_dir() -> Path:
+    """``$LADERA_CACHE_DIR`` or ``~/.cache/ladera``."""
+    env = os.environ.get("LADERA_CACHE_DIR")
+    return Path(env) if env else Path.home() / ".cache" / "ladera"
+
+
+def streets_file(city: City) -> Path:
+    """The OSM file a city's streets come from: bundled, or fetched into the cache."""
+    if city.streets.osm is not None:
+        return city.path(city.streets.osm)
+    fetched = cache_dir() / "cities" / city.name / city.streets.fetched_name
+    if not fetched.is_file():
+        raise NetworkNotAvailableError(
+            f"the street network of {city.name} is not bundled and has not been fetched: run "
+            f"`ladera network fetch {city.name}` once on a machine with internet "
+            f"(it will be saved to {fetched})"
+        )
+    return fetched
+
+
+def input_files(city: City) -> list[Path]:
+    files = [streets_file(city)]
+    if city.streets.elevation:
+        files.append(city.path(city.streets.elevation))
+    files += [city.path(g.file) for g in city.transit.gtfs]
+    for spec in city.transit.line_files:
+        files += [city.path(spec.lines), city.path(spec.stations)]
+    return files
+
+
+def cache_key(city: City) -> str:
+    digest = hashlib.sha256(BUILD_VERSION.encode())
+    for path in input_files(city):
+        digest.update(path.name.encode())
+        digest.update(_file_hash(path).encode())
+    options = {
+        "snap": city.streets.max_station_snap_m,
+        "gtfs": [(g.fare, g.fare_system, g.vehicle_capacity) for g in city.transit.gtfs],
+        "lines": [(sorted(s.fares.items()), sorted(s.fare_systems.items()))
+                  for s in city.transit.line_files],
+    }  # fmt: skip
+    digest.update(json.dumps(options, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:20]
+
+
+def _file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def entry_path(city: City) -> Path:
+    return cache_dir() / "networks" / f"{city.name}-{cache_key(city)}.npz"
+
+
+def cache_state(city: City) -> str:
+    """``"hit"`` when a valid entry exists, ``"miss"`` otherwise (or why it cannot exist)."""
+    try:
+        return "hit" if entry_path(city).is_file() else "miss"
+    except NetworkNotAvailableError:
+        return "streets not fetched"
+
+
+def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
+    """The city's network: from the cache when possible, else built and cached."""
+    path = entry_path(city)
+    if use_cache and path.is_file():
+        try:
+            net = read_npz(path)
+            net.meta["cache"] = "hit"
+            return net
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)  # an unreadable entry is rebuilt, not trusted
+    start = time.perf_counter()
+    net = build_city_network(city)
+    net.meta["build_seconds"] = time.perf_counter() - start
+    net.meta["cache_key"] = path.stem
+    if use_cache:
+        write_npz(net, path)
+    net.meta["cache"] = "miss"
+    return net
+
+
+def build_city_network(city: City) -> MultimodalNetwork:
+    """Parse streets and transit of ``city`` and build the arrays (no cache)."""
+    from sim.network.build import build_network
+    from sim.network.load import street_graphs
+    from sim.network.transit import read_gtfs, read_line_geojson
+
+    elevation = city.path(city.streets.elevation) if city.streets.elevation else None
+    walk, drive = street_graphs(streets_file(city), elevation_path=elevation)
+    lines = []
+    for g in city.transit.gtfs:
+        lines += read_gtfs(
+            city.path(g.file), fare=g.fare, fare_system=g.fare_system,
+            vehicle_capacity=g.vehicle_capacity,
+        )  # fmt: skip
+    for spec in city.transit.line_files:
+        lines += read_line_geojson(
+            city.path(spec.lines), city.path(spec.stations),
+            fares=spec.fares, fare_systems=spec.fare_systems,
+        )  # fmt: skip
+    meta = {"city": city.name, "title": city.title, "currency": city.currency}
+    try:
+        return build_network(
+            walk, drive, lines, max_snap_m=city.streets.max_station_snap_m,
+            clip_lines=True, meta=meta,
+        )  # fmt: skip
+    except DataError as exc:
+        raise DataError(f"{city.folder / 'city.toml'}: {exc}") from None
+
+
+_LINE_PREFIX = "lines__"
+
+
+def write_npz(net: MultimodalNetwork, path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays: dict[str, np.ndarray] = {}
+    for f in fields(net):
+        if f.name in ("lines", "meta"):
+            continue
+        arrays[f.name] = getattr(net, f.name)
+    for f in fields(Lines):
+        arrays[_LINE_PREFIX + f.name] = getattr(net.lines, f.name)
+    meta = {k: v for k, v in net.meta.items() if k != "cache"}
+    arrays["meta_json"] = np.array(json.dumps(meta, default=str))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_npz(path: Path) -> MultimodalNetwork:
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    meta = json.loads(str(arrays.pop("meta_json")))
+    line_cols = {
+        k[len(_LINE_PREFIX) :]: arrays.pop(k) for k in list(arrays) if k.startswith(_LINE_PREFIX)
+    }
+    return MultimodalNetwork(**arrays, lines=Lines(**line_cols), meta=meta)
