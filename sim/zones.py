@@ -70,7 +70,7 @@ def load_zones(city: City) -> Zones:
             raise DataError(f"{jpath}: `{join.key}` has duplicate keys; one row per zone allowed")
         df[join.field] = pd.to_numeric(df["id"].map(values), errors="coerce")
     _check(df, path)
-    df["stratum"] = df["stratum"] if "stratum" in df else np.nan
+    df["stratum"] = df.get("stratum", np.nan)
     df["income"] = _income(city, df)
     return Zones(
         id=df["id"].to_numpy(str),
@@ -138,7 +138,9 @@ def _income_by_polygon(city: City, df: pd.DataFrame) -> NDArray[np.float64]:
     try:
         polys = gpd.read_file(poly_path)[[spec.polygon_key, "geometry"]]
     except Exception as exc:  # pyogrio raises many types for a broken file
-        raise DataError(f"{poly_path}: not a readable polygon file ({type(exc).__name__})") from None
+        raise DataError(
+            f"{poly_path}: not a readable polygon file ({type(exc).__name__})"
+        ) from None
     table = _read_csv(table_path)
     _require(table, spec.table_key, table_path)
     _require(table, spec.column, table_path)

@@ -223,3 +223,71 @@ def reverse_csr(
     tail = np.repeat(np.arange(n_nodes, dtype=np.int32), np.diff(indptr))
     rindptr, order = csr_from_edges(n_nodes, indices, tail)
     return rindptr, tail[order].astype(np.int32), order
+
+
+EDGE_DEFAULTS: dict[str, object] = {
+    "capacity": np.inf,
+    "fare": 0.0,
+    "edge_line": -1,
+    "lanes": 0.0,
+    "highway": "",
+    "name": "",
+    "wayid": -1,
+    "length_m": 0.0,
+}
+_EDGE_DTYPES = {
+    "layer": np.int8,
+    "time_s": np.float64,
+    "length_m": np.float64,
+    "capacity": np.float64,
+    "fare": np.float64,
+    "edge_line": np.int32,
+    "lanes": np.float64,
+    "highway": str,
+    "name": str,
+    "wayid": np.int64,
+}
+
+
+def assemble(
+    nodes: dict[str, NDArray],
+    tail: NDArray[np.integer],
+    head: NDArray[np.integer],
+    edges: dict[str, NDArray],
+    **extras: object,
+) -> tuple[MultimodalNetwork, NDArray[np.int64]]:
+    """Sort edges into CSR and build a network; missing edge columns take their defaults.
+
+    ``nodes`` needs ``x``, ``y``, ``node_kind`` (``osmid`` and ``elevation`` default to -1 and
+    NaN). Returns the network and ``order``, the permutation from the given edge order to CSR
+    order (so edge ``order[k]`` of the input is edge ``k`` of the network).
+    """
+    n = int(np.asarray(nodes["x"]).shape[0])
+    tail = np.asarray(tail, np.int64)
+    head = np.asarray(head, np.int64)
+    indptr, order = csr_from_edges(n, tail, head)
+    cols: dict[str, NDArray] = {}
+    for key, dtype in _EDGE_DTYPES.items():
+        if key in edges:
+            value = np.asarray(edges[key])
+        elif key in EDGE_DEFAULTS:
+            value = np.full(tail.shape[0], EDGE_DEFAULTS[key])
+        else:
+            raise ValueError(f"edge column `{key}` is required")
+        cols[key] = np.broadcast_to(value, tail.shape).astype(dtype)[order]
+    node_cols = {
+        "x": np.asarray(nodes["x"], np.float64),
+        "y": np.asarray(nodes["y"], np.float64),
+        "node_kind": np.asarray(nodes["node_kind"], np.int8),
+        "osmid": np.asarray(nodes.get("osmid", np.full(n, -1)), np.int64),
+        "elevation": np.asarray(nodes.get("elevation", np.full(n, np.nan)), np.float64),
+    }
+    net = MultimodalNetwork(
+        **node_cols,
+        indptr=indptr,
+        indices=head[order].astype(np.int32),
+        tail=tail[order].astype(np.int32),
+        **cols,
+        **extras,  # type: ignore[arg-type]
+    )
+    return net, order

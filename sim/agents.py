@@ -1,0 +1,70 @@
+"""Household agents: thin Mesa views on the model's arrays.
+
+The state of every household lives in :class:`sim.population.Households` and the model's daily
+arrays; an agent only knows its row. So the numba day never touches Python objects, while users
+keep Mesa's AgentSet verbs: ``model.agents.select(lambda a: a.income_class == 1)``,
+``model.agents.agg("travel_time_min", np.mean)``, ``model.agents.groupby("mode")``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+
+if TYPE_CHECKING:
+    from sim.model import CommuteModel
+
+MODE_NAMES = ("walk", "bus", "rail", "car", "motorbike")
+
+
+class Household(mesa.Agent):
+    """One synthetic household, reading its row of the model's arrays."""
+
+    model: CommuteModel
+
+    def __init__(self, model: CommuteModel, row: int) -> None:
+        super().__init__(model)
+        self.row = row
+
+    @property
+    def income(self) -> float:
+        return float(self.model.households.income[self.row])
+
+    @property
+    def income_class(self) -> int:
+        return int(self.model.households.income_class[self.row])
+
+    @property
+    def owns_car(self) -> bool:
+        return bool(self.model.households.car[self.row])
+
+    @property
+    def owns_motorbike(self) -> bool:
+        return bool(self.model.households.moto[self.row])
+
+    @property
+    def home_zone(self) -> int:
+        return int(self.model.households.home_zone[self.row])
+
+    @property
+    def work_zone(self) -> int:
+        return int(self.model.households.work_zone[self.row])
+
+    @property
+    def mode(self) -> str | None:
+        m = int(self.model.mode[self.row])
+        return MODE_NAMES[m] if m >= 0 else None
+
+    @property
+    def travel_time_min(self) -> float:
+        return float(self.model.travel_time_s[self.row] / 60.0)
+
+    @property
+    def money_cost(self) -> float:
+        return float(self.model.money_cost[self.row])
+
+    @property
+    def perceived_min(self) -> dict[str, float]:
+        row = self.model.perceived[self.row]
+        return {name: float(v) for name, v in zip(MODE_NAMES, row, strict=True)}

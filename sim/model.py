@@ -1,0 +1,442 @@
+"""CommuteModel: one Mesa step is one simulated morning commute.
+
+A day: (1) the network state (congested road times by BPR, bus times on congested roads,
+crowding waits at full lines) follows from yesterday's smoothed flows; (2) one numba pass grows
+reverse trees to every work zone, lets each household choose a mode by logit on its perceived
+generalised cost, and loads the trips; (3) flows are averaged by the method of successive
+averages (MSA) and households' perceptions move toward what the network offered today;
+(4) the DataCollector records shares, times, costs, ridership and the relative gap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.agents import MODE_NAMES, Household
+from sim.city import City, load_city
+from sim.errors import ScenarioError
+from sim.kernels import day as K
+from sim.network.arrays import (
+    BUS_MASK,
+    DRIVE_MASK,
+    TRANSIT_MASK,
+    WALK_MASK,
+    Layer,
+    MultimodalNetwork,
+    reverse_csr,
+)
+from sim.population import (
+    HOURS_PER_MONTH,
+    Households,
+    destination_zones,
+    synthesise,
+    work_zones,
+    zone_nodes,
+)
+from sim.zones import Zones, load_zones
+
+#: Chunks of destinations in the parallel day. Fixed, so sums (and results) do not depend on
+#: how many threads numba uses.
+N_CHUNKS = 32
+WALK_SPEED_MPS = 5.0 / 3.6
+
+
+@dataclass(frozen=True)
+class ChoiceParams:
+    """Behaviour and loading parameters (minutes, per-hour flows, city currency).
+
+    Generalised cost in minutes: in-vehicle + ``wait_weight`` x wait + ``walk_weight`` x walk
+    + ``boarding_penalty_min`` x boardings + money / value of time. Utility is
+    ``scale * (asc - generalised cost)``.
+    """
+
+    asc: dict[str, float] = field(default_factory=dict)  # by mode name, minutes
+    scale: float = 0.1  # logit scale, 1/minutes
+    wait_weight: float = 2.0
+    walk_weight: float = 1.5
+    boarding_penalty_min: float = 5.0
+    max_walk_min: float = 90.0
+    learning_rate: float = 0.5  # exponential smoothing of perceived costs
+    vot_factor: float = 1.0  # value of time = factor x income per working hour
+    moto_pce: float = 0.5
+    moto_delay_share: float = 0.5  # share of car congestion delay a motorbike suffers
+    bus_pce: float = 2.5
+    peak_hour_factor: float = 0.35  # share of commute trips in the modelled hour
+    bpr_alpha: float = 0.15
+    bpr_beta: float = 4.0
+    gravity_beta: float = 0.05  # 1/minutes, work-zone choice
+    zone_size_m: float = 1000.0
+    cutoff_min: float = 240.0
+    fare_subsidy: dict[str, float] = field(
+        default_factory=dict
+    )  # income class -> share paid by city
+    tolerance: float = 0.01  # relative gap below which `run` stops early
+
+    def __post_init__(self) -> None:
+        for key in self.asc:
+            if key not in MODE_NAMES:
+                raise ScenarioError(f"`asc` has unknown mode `{key}`; allowed: {MODE_NAMES}")
+        positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ScenarioError(f"`{name}` must be > 0")
+        if not 0 < self.learning_rate <= 1:
+            raise ScenarioError("`learning_rate` must be in (0, 1]")
+        for key, share in self.fare_subsidy.items():
+            if not key.isdigit() or not 0 <= share <= 1:
+                raise ScenarioError(
+                    f'`fare_subsidy.{key}`: keys are income classes ("1"...), values in [0, 1]'
+                )
+
+    def asc_vector(self) -> NDArray[np.float64]:
+        return np.array([self.asc.get(m, 0.0) for m in MODE_NAMES])
+
+
+class CommuteModel(mesa.Model):
+    """Households commuting on a multimodal city network.
+
+    Parameters
+    ----------
+    city
+        A bundled city name, or a loaded :class:`~sim.city.City`.
+    households
+        Number of synthetic households (each makes one commute a day).
+    seed
+        Seed of every random draw (population, work zones, daily choices).
+    network
+        A network to use instead of the city's cached one (e.g. after interventions).
+    params
+        Behaviour parameters; defaults are :class:`ChoiceParams`'s.
+    agents
+        Create one :class:`~sim.agents.Household` Mesa agent per household (thin views).
+    """
+
+    def __init__(
+        self,
+        city: str | City = "porto_alegre",
+        households: int = 10_000,
+        seed: int | None = None,
+        *,
+        network: MultimodalNetwork | None = None,
+        params: ChoiceParams | None = None,
+        zones: Zones | None = None,
+        population: Households | None = None,
+        agents: bool = True,
+    ) -> None:
+        super().__init__(seed=seed)
+        self.city = city if isinstance(city, City) else load_city(city)
+        self.params = params or ChoiceParams()
+        self.zones = zones if zones is not None else load_zones(self.city)
+        if network is None:
+            from sim.network.cache import load_network
+
+            network = load_network(self.city)
+        self.network = network
+        self._prepare_network()
+        # transit paths are searched with one value of time: the population's median
+        hh_income = np.repeat(self.zones.income, np.maximum(self.zones.population, 0).astype(int))
+        self.vot_ref = float(np.median(hh_income)) * self.params.vot_factor / HOURS_PER_MONTH / 60
+        self.dest = destination_zones(self.zones, network, cell_m=self.params.zone_size_m)
+        self.zone_walk, self.zone_drive = zone_nodes(self.zones, network)
+        self.free_flow = self._skim_only()
+        if population is None:
+            population = synthesise(
+                self.city, self.zones, network, households, self.rng,
+                vot_factor=self.params.vot_factor,
+            )  # fmt: skip
+            minutes = np.fmin(self.free_flow[2], np.fmin(self.free_flow[1], self.free_flow[0]))
+            population = work_zones(
+                population, minutes, self.dest, self.rng, beta=self.params.gravity_beta
+            )
+        self.households = population
+        self._index_households()
+        self._reset_state()
+        if agents:
+            for row in range(self.households.n):
+                Household(self, row)
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.running = True
+
+    # ---------------------------------------------------------------- setup
+    def _prepare_network(self) -> None:
+        net = self.network
+        self.rindptr, self.rindices, self.redge = reverse_csr(net.indptr, net.indices, net.n_nodes)
+        self.head = net.indices.astype(np.int64)
+        bits = np.left_shift(1, net.layer.astype(np.int64))
+        self.allow = np.vstack(
+            [(bits & mask) != 0 for mask in (WALK_MASK, DRIVE_MASK, BUS_MASK, TRANSIT_MASK)]
+        ).astype(np.uint8)
+        self.is_drive = net.layer == Layer.DRIVE
+        self.board = np.flatnonzero(net.layer == Layer.BOARD)
+        self.transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
+        self.in_vehicle = np.flatnonzero(np.isin(net.layer, [Layer.BUS, Layer.METRO, Layer.CABLE]))
+        self.transfer_walk = net.length_m[self.transfer] / WALK_SPEED_MPS
+        self.base_wait = net.time_s.copy()
+        self.base_wait[self.transfer] -= self.transfer_walk
+        self.bus_preload = self._bus_preload()
+
+    def _bus_preload(self) -> NDArray[np.float64]:
+        """Buses on each road edge, in PCE per hour: vehicles an hour x ``bus_pce``."""
+        net = self.network
+        load = np.zeros(net.n_edges)
+        if net.bus_edges.size == 0:
+            return load
+        per_hour = 3600.0 / net.lines.headway_s[net.edge_line[net.bus_edges]]
+        counts = np.diff(net.bus_hop_indptr)
+        np.add.at(load, net.bus_hop_roads, np.repeat(per_hour, counts) * self.params.bus_pce)
+        return load
+
+    def _index_households(self) -> None:
+        hh = self.households
+        self.hh_order = np.argsort(hh.work_zone, kind="stable").astype(np.int64)
+        counts = np.bincount(hh.work_zone, minlength=self.dest.n)
+        self.hh_ptr = np.zeros(self.dest.n + 1, np.int64)
+        np.cumsum(counts, out=self.hh_ptr[1:])
+        subsidy = np.zeros(8)  # classes are 1..5 (quintiles) or 1..6 (estratos)
+        for key, share in self.params.fare_subsidy.items():
+            if int(key) < subsidy.shape[0]:
+                subsidy[int(key)] = share
+        self.fare_factor = 1.0 - subsidy[hh.income_class]
+        self.own = np.column_stack([hh.car, hh.moto]).astype(np.uint8)
+        self.vot_s = hh.vot  # currency per minute
+
+    def _reset_state(self) -> None:
+        n, e = self.households.n, self.network.n_edges
+        self.car_flow = np.zeros(e)
+        self.transit_flow = np.zeros(e)
+        self.perceived = np.full((n, K.N_MODES), np.nan)
+        self.walk_s = np.full(n, np.inf)
+        self.mode = np.full(n, -1, np.int8)
+        self.travel_time_s = np.full(n, np.nan)
+        self.money_cost = np.full(n, np.nan)
+        self.gen_cost = np.full(n, np.nan)
+        self.skims = np.full((n, K.N_MODES), np.nan)
+        self.zone_skim = np.full((3, self.zones.n, self.dest.n), np.inf, np.float32)
+        self.relative_gap = np.nan
+        self.switching = np.nan
+        self._walk_done = False
+
+    # ---------------------------------------------------------------- network state
+    def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Congested travel times of every edge and the wait at each boarding/transfer edge."""
+        net, p = self.network, self.params
+        t = net.time_s.copy()
+        drive = self.is_drive
+        vc = (self.car_flow[drive] + self.bus_preload[drive]) / net.capacity[drive]
+        t[drive] = net.time_s[drive] * (1.0 + p.bpr_alpha * vc**p.bpr_beta)
+        if net.bus_edges.size:
+            free = (
+                np.add.reduceat(net.time_s[net.bus_hop_roads], net.bus_hop_indptr[:-1])
+                if net.bus_hop_roads.size
+                else np.zeros(net.bus_edges.size)
+            )
+            cong = (
+                np.add.reduceat(t[net.bus_hop_roads], net.bus_hop_indptr[:-1])
+                if net.bus_hop_roads.size
+                else np.zeros(net.bus_edges.size)
+            )
+            empty = np.diff(net.bus_hop_indptr) == 0
+            ratio = np.where(empty | (free <= 0), 1.0, cong / np.where(free > 0, free, 1.0))
+            t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
+        wait = self.base_wait.copy()
+        extra = self.crowding_wait_s()
+        wait[self.board] += extra[net.edge_line[self.board]]
+        wait[self.transfer] += extra[net.edge_line[self.transfer]]
+        return t, wait
+
+    def line_loads(self) -> NDArray[np.float64]:
+        """Peak load (passengers per hour on the busiest segment) of each line."""
+        net = self.network
+        peak = np.zeros(net.lines.n)
+        np.maximum.at(peak, net.edge_line[self.in_vehicle], self.transit_flow[self.in_vehicle])
+        return peak
+
+    def crowding_wait_s(self) -> NDArray[np.float64]:
+        """Extra wait per line when demand exceeds capacity.
+
+        The riders above capacity in the hour, ``L - C``, queue and clear at ``C`` an hour: on
+        average a rider of that line waits ``0.5 (L - C) / C`` hours more.
+        """
+        cap = self.network.lines.capacity_per_hour
+        load = self.line_loads()
+        return 0.5 * 3600.0 * np.maximum(0.0, load - cap) / np.maximum(cap, 1e-9)
+
+    def _weights_and_attrs(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        net, p = self.network, self.params
+        t, wait = self.edge_times()
+        lay = net.layer
+        walk = lay == Layer.WALK
+        ivt_mask = np.isin(lay, [Layer.BUS, Layer.METRO, Layer.CABLE])
+        attr = np.zeros((K.N_ATTR, net.n_edges))
+        attr[K.A_LEN] = np.where(self.is_drive, net.length_m, 0.0)
+        attr[K.A_IVT] = np.where(ivt_mask, t, 0.0)
+        attr[K.A_WAIT][self.board] = wait[self.board]
+        attr[K.A_WAIT][self.transfer] = wait[self.transfer]
+        attr[K.A_WALK] = np.where(walk, t, 0.0)
+        attr[K.A_WALK][self.transfer] = self.transfer_walk
+        attr[K.A_FARE][self.board] = net.fare[self.board]
+        attr[K.A_BOARD][self.board] = 1.0
+        attr[K.A_BOARD][self.transfer] = 1.0
+        attr[K.A_RAIL] = np.where(np.isin(lay, [Layer.METRO, Layer.CABLE]), t, 0.0)
+        attr[K.A_CABLE] = np.where(lay == Layer.CABLE, t, 0.0)
+        delay = t - net.time_s
+        attr[K.A_MOTO] = np.where(self.is_drive, net.time_s + p.moto_delay_share * delay, 0.0)
+        vot_ref_s = self.vot_ref / 60.0
+        gen = (
+            attr[K.A_IVT]
+            + p.wait_weight * attr[K.A_WAIT]
+            + p.walk_weight * attr[K.A_WALK]
+            + 60.0 * p.boarding_penalty_min * attr[K.A_BOARD]
+            + attr[K.A_FARE] / vot_ref_s
+        )
+        weights = np.vstack([np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen, gen])
+        return np.ascontiguousarray(weights), attr
+
+    def _param_vector(self) -> NDArray[np.float64]:
+        p, costs = self.params, self.city.costs
+        v = np.zeros(K.N_PARAM)
+        v[K.P_SCALE] = p.scale
+        v[K.P_WWAIT] = p.wait_weight
+        v[K.P_WWALK] = p.walk_weight
+        v[K.P_PEN] = 60.0 * p.boarding_penalty_min
+        v[K.P_CARKM] = costs.car_per_km
+        v[K.P_MOTOKM] = costs.motorbike_per_km
+        v[K.P_CARPARK] = costs.car_parking
+        v[K.P_MOTOPARK] = costs.motorbike_parking
+        v[K.P_MAXWALK] = 60.0 * p.max_walk_min
+        v[K.P_ALPHA] = p.learning_rate
+        v[K.P_MOTOPCE] = p.moto_pce
+        v[K.P_HHFLOW] = self.households.weight * p.peak_hour_factor
+        v[K.P_CUTOFF] = 60.0 * p.cutoff_min
+        return v
+
+    # ---------------------------------------------------------------- the day
+    def _run_kernel(self, uniforms: NDArray[np.float64], *, walk: bool) -> NDArray[np.float64]:
+        weights, attr = self._weights_and_attrs()
+        flows = np.zeros((2, N_CHUNKS, self.network.n_edges))
+        bounds = np.linspace(0, self.dest.n, N_CHUNKS + 1).astype(np.int64)
+        hh = self.households
+        K.simulate_day(
+            self.rindptr, self.rindices, self.redge, self.head, self.allow, weights, attr,
+            self.dest.walk_node, self.dest.drive_node, bounds,
+            self.hh_ptr, self.hh_order, hh.home_node, hh.drive_node, hh.access_s, self.walk_s,
+            self.own, hh.vot, self.fare_factor, self.params.asc_vector(), self._param_vector(),
+            uniforms, self.perceived, walk, self.zone_walk, self.zone_drive,
+            self.mode, self.travel_time_s, self.money_cost, self.gen_cost, self.skims,
+            self.zone_skim, flows,
+        )  # fmt: skip
+        return flows.sum(axis=1)
+
+    def _skim_only(self) -> NDArray[np.float32]:
+        """Free-flow zone-to-destination minutes (walk, transit, car), with no households."""
+        self.households = _no_households()
+        self._index_households()
+        self._reset_state()
+        self._run_kernel(np.zeros(0), walk=True)
+        skim = self.zone_skim.copy()
+        del self.households
+        return skim
+
+    def step(self) -> None:
+        """One simulated day."""
+        previous = self.mode.copy()
+        uniforms = self.rng.random(self.households.n)
+        t_now, _ = self.edge_times()
+        y = self._run_kernel(uniforms, walk=not self._walk_done)
+        self._walk_done = True
+        self.relative_gap = self._gap(t_now, y[0])
+        chosen = self.mode >= 0
+        self.switching = (
+            float(np.mean(previous[chosen] != self.mode[chosen])) if chosen.any() else 0
+        )
+        k = self.steps
+        self.car_flow += (y[0] - self.car_flow) / k
+        self.transit_flow += (y[1] - self.transit_flow) / k
+        self.last_car_aon = y[0]
+        self.datacollector.collect(self)
+
+    def _gap(self, t: NDArray[np.float64], aon: NDArray[np.float64]) -> float:
+        """Relative gap of road assignment: (x.t - y.t) / x.t for current flows x, AON flows y."""
+        drive = self.is_drive
+        xt = float(np.dot(self.car_flow[drive], t[drive]))
+        if xt <= 0:
+            return np.nan
+        return (xt - float(np.dot(aon[drive], t[drive]))) / xt
+
+    def run(self, days: int, *, stop_at_gap: bool = False) -> int:
+        """Simulate up to ``days`` days; stop early when the relative gap and mode switching
+        are both below ``params.tolerance`` (if ``stop_at_gap``). Returns days run."""
+        for day in range(days):
+            self.step()
+            if stop_at_gap and day > 1 and abs(self.relative_gap) < self.params.tolerance \
+                    and self.switching < self.params.tolerance:  # fmt: skip
+                return day + 1
+        return days
+
+    # ---------------------------------------------------------------- outputs
+    def _reporters(self) -> dict[str, Any]:
+        reps: dict[str, Any] = {
+            "relative_gap": lambda m: m.relative_gap,
+            "switching": lambda m: m.switching,
+            "mean_time_min": lambda m: float(np.nanmean(m.travel_time_s) / 60.0),
+            "car_vkt": lambda m: m.car_vkt(),
+            "transit_boardings": lambda m: float(m.boardings().sum()),
+            "ridership_by_line": lambda m: m.ridership_by_line(),
+        }
+        for i, name in enumerate(MODE_NAMES):
+            reps[f"share_{name}"] = lambda m, i=i: float(np.mean(m.mode == i))
+        for c in self.income_classes():
+            sel = self.households.income_class == c
+            for i, name in enumerate(MODE_NAMES):
+                reps[f"share_{name}_c{c}"] = lambda m, i=i, s=sel: float(np.mean(m.mode[s] == i))
+            reps[f"time_min_c{c}"] = lambda m, s=sel: float(np.nanmean(m.travel_time_s[s]) / 60)
+            reps[f"cost_c{c}"] = lambda m, s=sel: float(np.nanmean(m.money_cost[s]))
+            reps[f"fare_burden_c{c}"] = lambda m, s=sel: float(np.nanmean(m.fare_burden()[s]))
+        return reps
+
+    def income_classes(self) -> list[int]:
+        return sorted(int(c) for c in np.unique(self.households.income_class))
+
+    def fare_burden(self, trips_per_month: float = 44.0) -> NDArray[np.float64]:
+        """Monthly commuting money cost (two trips a working day) over monthly income."""
+        return self.money_cost * trips_per_month / self.households.income
+
+    def car_vkt(self) -> float:
+        """Vehicle-km per peak hour by car and motorbike (real vehicles, smoothed flows)."""
+        net = self.network
+        return float(np.dot(self.car_flow[self.is_drive], net.length_m[self.is_drive]) / 1000)
+
+    def boardings(self) -> NDArray[np.float64]:
+        """Boardings per hour by line (smoothed), counting transfers as boardings."""
+        net = self.network
+        edges = np.concatenate([self.board, self.transfer])
+        out = np.zeros(net.lines.n)
+        np.add.at(out, net.edge_line[edges], self.transit_flow[edges])
+        return out
+
+    def ridership_by_line(self) -> dict[str, float]:
+        b = self.boardings()
+        names = self.network.lines.name
+        return {str(names[i]): float(b[i]) for i in np.flatnonzero(b > 0)}
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "households": self.households.n,
+            "weight": self.households.weight,
+            "destinations": self.dest.n,
+            "params": asdict(self.params),
+        }
+
+
+def _no_households() -> Households:
+    z32, z64 = np.zeros(0, np.int32), np.zeros(0, np.int64)
+    f, b = np.zeros(0), np.zeros(0, bool)
+    return Households(
+        home_zone=z32, work_zone=z32, home_node=z64, drive_node=z64, access_s=f, income=f,
+        income_class=np.ones(1, np.int8)[:0], car=b, moto=b, vot=np.ones(0), weight=0.0,
+    )  # fmt: skip

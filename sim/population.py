@@ -1,0 +1,265 @@
+"""Synthetic households from a city's zone tables, all from one seeded generator.
+
+Households live in zones in proportion to population and are placed on walkable nodes near the
+zone centre; income is drawn around the zone's mean (log-normal) or its mean estrato; vehicle
+ownership and value of time rise with income. Work zones are drawn by a doubly constrained
+gravity model on free-flow times (see :func:`work_zones`).
+
+State is a struct of arrays (:class:`Households`); Mesa agents are thin views on it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.spatial import cKDTree
+
+from sim.city import City
+from sim.errors import ScenarioError
+from sim.network.arrays import MultimodalNetwork, NodeKind
+from sim.network.build import Projector
+from sim.zones import Zones
+
+#: Car and motorbike ownership by income quintile (1 = poorest). Assumed, in the range reported
+#: for Brazilian and Colombian cities by household surveys; a scenario may override them.
+CAR_BY_QUINTILE = (0.10, 0.20, 0.35, 0.52, 0.72)
+MOTO_BY_QUINTILE = (0.10, 0.12, 0.12, 0.09, 0.05)
+CAR_BY_ESTRATO = (0.05, 0.12, 0.28, 0.50, 0.68, 0.80)
+MOTO_BY_ESTRATO = (0.14, 0.18, 0.16, 0.10, 0.06, 0.03)
+#: Working hours a month: value of time is ``vot_factor`` times household income per hour.
+HOURS_PER_MONTH = 176.0
+WALK_SPEED_MPS = 5.0 / 3.6
+
+
+@dataclass(frozen=True, eq=False)
+class Households:
+    """One row per synthetic household (struct of arrays)."""
+
+    home_zone: NDArray[np.int32]  # row of Zones
+    work_zone: NDArray[np.int32]  # destination zone (row of DestZones)
+    home_node: NDArray[np.int64]  # walk node
+    drive_node: NDArray[np.int64]  # nearest drive node to home
+    access_s: NDArray[np.float64]  # walk from home to the drive node
+    income: NDArray[np.float64]  # monthly, city currency
+    income_class: NDArray[np.int8]  # 1..5 quintiles or 1..6 estratos
+    car: NDArray[np.bool_]
+    moto: NDArray[np.bool_]
+    vot: NDArray[np.float64]  # currency per minute
+    weight: float  # real households one synthetic household stands for
+
+    @property
+    def n(self) -> int:
+        return int(self.home_zone.shape[0])
+
+    def take(self, idx: NDArray[np.integer]) -> Households:
+        cols = {f.name: getattr(self, f.name)[idx] for f in fields(self) if f.name != "weight"}
+        return replace(self, **cols)
+
+
+@dataclass(frozen=True, eq=False)
+class DestZones:
+    """Destination (work) zones: job zones grouped on a square grid of ``cell_m`` metres."""
+
+    walk_node: NDArray[np.int64]
+    drive_node: NDArray[np.int64]
+    jobs: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    lat: NDArray[np.float64]
+    of_zone: NDArray[np.int32]  # destination zone of each zone (-1 where no jobs)
+
+    @property
+    def n(self) -> int:
+        return int(self.jobs.shape[0])
+
+
+def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64], cKDTree]:
+    """Nodes of one kind and a KD-tree over them in metres (the network's own projection)."""
+    nodes = net.nodes_of(kind)
+    project = projector(net)
+    return nodes, cKDTree(project(net.x[nodes], net.y[nodes]))
+
+
+def projector(net: MultimodalNetwork) -> Projector:
+    street = net.node_kind != NodeKind.STOP
+    return Projector(float(np.median(net.x[street])), float(np.median(net.y[street])))
+
+
+def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1000.0) -> DestZones:
+    """Group job zones into grid cells; each cell is rooted at the node nearest its job centroid."""
+    if zones.jobs.sum() <= 0:
+        raise ScenarioError("zones: `jobs` sum to 0; a city needs jobs to commute to")
+    if cell_m <= 0:
+        raise ScenarioError("`zone_size_m` must be > 0")
+    project = projector(net)
+    xy = project(zones.lon, zones.lat)
+    has_jobs = zones.jobs > 0
+    cell = np.floor(xy / cell_m).astype(np.int64)
+    key = cell[:, 0] * 1_000_003 + cell[:, 1]
+    uniq, inv = np.unique(key[has_jobs], return_inverse=True)
+    jobs = np.bincount(inv, weights=zones.jobs[has_jobs])
+    cx = np.bincount(inv, weights=zones.jobs[has_jobs] * zones.lon[has_jobs]) / jobs
+    cy = np.bincount(inv, weights=zones.jobs[has_jobs] * zones.lat[has_jobs]) / jobs
+    of_zone = np.full(zones.n, -1, np.int32)
+    of_zone[has_jobs] = inv
+    walk_nodes, walk_tree = node_index(net, NodeKind.WALK)
+    drive_nodes, drive_tree = node_index(net, NodeKind.DRIVE)
+    centres = project(cx, cy)
+    return DestZones(
+        walk_node=walk_nodes[walk_tree.query(centres)[1]],
+        drive_node=drive_nodes[drive_tree.query(centres)[1]],
+        jobs=jobs,
+        lon=cx,
+        lat=cy,
+        of_zone=of_zone,
+    )
+
+
+def zone_nodes(zones: Zones, net: MultimodalNetwork) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """The walk and drive node nearest each zone centre."""
+    project = projector(net)
+    walk_nodes, walk_tree = node_index(net, NodeKind.WALK)
+    drive_nodes, drive_tree = node_index(net, NodeKind.DRIVE)
+    xy = project(zones.lon, zones.lat)
+    return walk_nodes[walk_tree.query(xy)[1]], drive_nodes[drive_tree.query(xy)[1]]
+
+
+def synthesise(
+    city: City,
+    zones: Zones,
+    net: MultimodalNetwork,
+    n: int,
+    rng: np.random.Generator,
+    *,
+    vot_factor: float = 1.0,
+    place_radius_m: float = 250.0,
+) -> Households:
+    """Draw ``n`` households (without work zones: see :func:`work_zones`)."""
+    if not isinstance(n, int | np.integer) or n <= 0:
+        raise ScenarioError(f"`households` must be a positive integer, not {n!r}")
+    if zones.population.sum() <= 0:
+        raise ScenarioError("zones: `population` sums to 0; nobody to simulate")
+    if vot_factor <= 0:
+        raise ScenarioError("`vot_factor` must be > 0")
+    p = zones.population / zones.population.sum()
+    home = np.sort(rng.choice(zones.n, size=n, p=p)).astype(np.int32)
+    home_node = _place(zones, net, home, rng, place_radius_m)
+    drive_nodes, drive_tree = node_index(net, NodeKind.DRIVE)
+    project = projector(net)
+    gap, nearest = drive_tree.query(project(net.x[home_node], net.y[home_node]))
+    income, klass, car_p, moto_p = _income(city, zones, home, rng)
+    u_car, u_moto = rng.random(n), rng.random(n)
+    car = u_car < car_p
+    moto = ~car & (u_moto < moto_p / np.maximum(1.0 - car_p, 1e-9))
+    households_real = zones.population.sum() / city.household_size
+    return Households(
+        home_zone=home,
+        work_zone=np.full(n, -1, np.int32),
+        home_node=home_node,
+        drive_node=drive_nodes[nearest],
+        access_s=gap / WALK_SPEED_MPS,
+        income=income,
+        income_class=klass,
+        car=car,
+        moto=moto,
+        vot=vot_factor * income / HOURS_PER_MONTH / 60.0,
+        weight=float(households_real / n),
+    )
+
+
+def _place(
+    zones: Zones, net: MultimodalNetwork, home: NDArray, rng: np.random.Generator, radius: float
+) -> NDArray[np.int64]:
+    """A random walkable node within ``radius`` of the zone centre (else the nearest one)."""
+    walk_nodes, tree = node_index(net, NodeKind.WALK)
+    project = projector(net)
+    used = np.unique(home)
+    centres = project(zones.lon[used], zones.lat[used])
+    nearby = tree.query_ball_point(centres, r=radius)
+    nearest = tree.query(centres)[1]
+    out = np.empty(home.shape[0], np.int64)
+    starts = np.searchsorted(home, used)
+    ends = np.searchsorted(home, used, side="right")
+    for z, a, b, cand, near in zip(used, starts, ends, nearby, nearest, strict=True):
+        del z
+        cand = np.asarray(cand if cand else [near], np.int64)
+        out[a:b] = walk_nodes[np.sort(cand)[rng.integers(0, cand.shape[0], size=b - a)]]
+    return out
+
+
+def _income(
+    city: City, zones: Zones, home: NDArray, rng: np.random.Generator
+) -> tuple[NDArray, NDArray, NDArray, NDArray]:
+    sigma = city.income.dispersion
+    n = home.shape[0]
+    if city.income.kind == "estrato":
+        mean = np.nan_to_num(zones.stratum[home], nan=float(np.nanmedian(zones.stratum)))
+        estrato = np.clip(np.rint(mean + rng.normal(0.0, 0.7, n)), 1, 6).astype(np.int8)
+        base = np.asarray(city.income.estrato_income)[estrato - 1]
+        income = base * np.exp(rng.normal(-0.5 * sigma**2, sigma, n))
+        car_p = np.asarray(CAR_BY_ESTRATO)[estrato - 1]
+        moto_p = np.asarray(MOTO_BY_ESTRATO)[estrato - 1]
+        return income, estrato, car_p, moto_p
+    income = zones.income[home] * np.exp(rng.normal(-0.5 * sigma**2, sigma, n))
+    cuts = np.quantile(income, [0.2, 0.4, 0.6, 0.8])
+    quintile = (np.searchsorted(cuts, income, side="right") + 1).astype(np.int8)
+    car_p = np.asarray(CAR_BY_QUINTILE)[quintile - 1]
+    moto_p = np.asarray(MOTO_BY_QUINTILE)[quintile - 1]
+    return income, quintile, car_p, moto_p
+
+
+def gravity_matrix(
+    origins: NDArray[np.float64],
+    jobs: NDArray[np.float64],
+    minutes: NDArray[np.float64],
+    *,
+    beta: float = 0.05,
+    iterations: int = 200,
+    tol: float = 1e-9,
+) -> NDArray[np.float64]:
+    """Doubly constrained gravity model (Furness balancing).
+
+    ``T[o, d] = A_o O_o B_d D_d exp(-beta t_od)`` with row sums ``origins`` and column sums
+    ``jobs`` scaled to the same total. Unreachable pairs (``t = inf``) get no trips.
+    """
+    if origins.sum() <= 0 or jobs.sum() <= 0:
+        raise ScenarioError("gravity model needs positive origins and jobs")
+    dest = jobs * origins.sum() / jobs.sum()
+    f = np.exp(-beta * np.where(np.isfinite(minutes), minutes, np.inf))
+    b = np.ones_like(dest)
+    for _ in range(iterations):
+        a = origins / np.maximum(f @ (b * dest), 1e-300)
+        b_new = dest / np.maximum((a * origins) @ f, 1e-300)
+        if np.allclose(b_new, b, rtol=tol, atol=0):
+            b = b_new
+            break
+        b = b_new
+    return (a * origins)[:, None] * f * (b * dest)[None, :]
+
+
+def work_zones(
+    households: Households,
+    minutes: NDArray[np.float64],
+    dest: DestZones,
+    rng: np.random.Generator,
+    *,
+    beta: float = 0.05,
+) -> Households:
+    """Draw each household's work zone from the gravity distribution of its home zone.
+
+    ``minutes`` is (zones x destination zones) free-flow time used as the deterrence.
+    """
+    n_zones = minutes.shape[0]
+    origins = np.bincount(households.home_zone, minlength=n_zones).astype(float)
+    trips = gravity_matrix(origins, dest.jobs, minutes, beta=beta)
+    work = np.empty(households.n, np.int32)
+    u = rng.random(households.n)
+    for z in np.flatnonzero(origins):
+        idx = np.flatnonzero(households.home_zone == z)
+        row = trips[z]
+        if row.sum() <= 0:  # isolated zone: nearest destination
+            row = np.where(minutes[z] == np.nanmin(minutes[z]), 1.0, 0.0)
+        cdf = np.cumsum(row) / row.sum()
+        work[idx] = np.minimum(np.searchsorted(cdf, u[idx], side="right"), dest.n - 1)
+    return replace(households, work_zone=work)
