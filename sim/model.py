@@ -28,8 +28,8 @@ from sim.network.arrays import (
     WALK_MASK,
     Layer,
     MultimodalNetwork,
-    reverse_csr,
 )
+from sim.network.blocks import block_graph
 from sim.population import (
     HOURS_PER_MONTH,
     Households,
@@ -142,7 +142,8 @@ class CommuteModel(mesa.Model):
         hh_income = np.repeat(self.zones.income, np.maximum(self.zones.population, 0).astype(int))
         self.vot_ref = float(np.median(hh_income)) * self.params.vot_factor / HOURS_PER_MONTH / 60
         self.dest = destination_zones(self.zones, network, cell_m=self.params.zone_size_m)
-        self.zone_walk, self.zone_drive = zone_nodes(self.zones, network)
+        self.roots = self._block_nodes(self.dest.walk_node, self.dest.drive_node)
+        self.zone_node = self._block_nodes(*zone_nodes(self.zones, network))
         self.free_flow = self._skim_only()
         if population is None:
             population = synthesise(
@@ -165,12 +166,7 @@ class CommuteModel(mesa.Model):
     # ---------------------------------------------------------------- setup
     def _prepare_network(self) -> None:
         net = self.network
-        self.rindptr, self.rindices, self.redge = reverse_csr(net.indptr, net.indices, net.n_nodes)
-        self.head = net.indices.astype(np.int64)
-        bits = np.left_shift(1, net.layer.astype(np.int64))
-        self.allow = np.vstack(
-            [(bits & mask) != 0 for mask in (WALK_MASK, DRIVE_MASK, BUS_MASK, TRANSIT_MASK)]
-        ).astype(np.uint8)
+        self.blocks = block_graph(net, (WALK_MASK, DRIVE_MASK, BUS_MASK, TRANSIT_MASK))
         self.is_drive = net.layer == Layer.DRIVE
         self.board = np.flatnonzero(net.layer == Layer.BOARD)
         self.transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
@@ -203,6 +199,7 @@ class CommuteModel(mesa.Model):
                 subsidy[int(key)] = share
         self.fare_factor = 1.0 - subsidy[hh.income_class]
         self.own = np.column_stack([hh.car, hh.moto]).astype(np.uint8)
+        self.hh_node = self._block_nodes(hh.home_node, hh.drive_node)
         self.vot_s = hh.vot  # currency per minute
 
     def _reset_state(self) -> None:
@@ -294,8 +291,13 @@ class CommuteModel(mesa.Model):
             + 60.0 * p.boarding_penalty_min * attr[K.A_BOARD]
             + attr[K.A_FARE] / vot_ref_s
         )
-        weights = np.vstack([np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen, gen])
-        return np.ascontiguousarray(weights), attr
+        per_block = (np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen, gen)
+        bg = self.blocks
+        weight = np.empty(bg.n_slots)
+        for b, values in enumerate(per_block):
+            lo, hi = bg.slot_off[b], bg.slot_off[b + 1]
+            weight[lo:hi] = values[bg.slot_edge[lo:hi]]
+        return weight, bg.gather(attr)
 
     def _param_vector(self) -> NDArray[np.float64]:
         p, costs = self.params, self.city.costs
@@ -317,20 +319,37 @@ class CommuteModel(mesa.Model):
 
     # ---------------------------------------------------------------- the day
     def _run_kernel(self, uniforms: NDArray[np.float64], *, walk: bool) -> NDArray[np.float64]:
-        weights, attr = self._weights_and_attrs()
-        flows = np.zeros((2, N_CHUNKS, self.network.n_edges))
+        """Run the numba day; returns (car PCE flow, transit passenger flow) per network edge."""
+        weight, attr = self._weights_and_attrs()
+        bg = self.blocks
+        flows = np.zeros((N_CHUNKS, bg.n_slots))
         bounds = np.linspace(0, self.dest.n, N_CHUNKS + 1).astype(np.int64)
         hh = self.households
         K.simulate_day(
-            self.rindptr, self.rindices, self.redge, self.head, self.allow, weights, attr,
-            self.dest.walk_node, self.dest.drive_node, bounds,
-            self.hh_ptr, self.hh_order, hh.home_node, hh.drive_node, hh.access_s, self.walk_s,
-            self.own, hh.vot, self.fare_factor, self.params.asc_vector(), self._param_vector(),
-            uniforms, self.perceived, walk, self.zone_walk, self.zone_drive,
+            bg.rindptr, bg.rindices, bg.slot_head, weight, attr, bg.off,
+            self.roots, bounds, self.hh_ptr, self.hh_order, self.hh_node, hh.access_s,
+            self.walk_s, self.own, hh.vot, self.fare_factor, self.params.asc_vector(),
+            self._param_vector(), uniforms, self.perceived, walk, self.zone_node,
             self.mode, self.travel_time_s, self.money_cost, self.gen_cost, self.skims,
             self.zone_skim, flows,
         )  # fmt: skip
-        return flows.sum(axis=1)
+        slot_flow = flows.sum(axis=0)
+        car = np.zeros(bg.n_slots)
+        car[bg.slot_off[1] : bg.slot_off[2]] = slot_flow[bg.slot_off[1] : bg.slot_off[2]]
+        e = self.network.n_edges
+        return np.vstack([bg.scatter(car, e), bg.scatter(slot_flow - car, e)])
+
+    def _block_nodes(self, walk: NDArray[np.int64], drive: NDArray[np.int64]) -> NDArray:
+        """Node ids in each block (walk, car, bus, transit) of walk and drive nodes."""
+        bg = self.blocks
+        return np.vstack(
+            [
+                bg.to_block(0, walk),
+                bg.to_block(1, drive),
+                bg.to_block(2, walk),
+                bg.to_block(3, walk),
+            ]
+        )
 
     def _skim_only(self) -> NDArray[np.float32]:
         """Free-flow zone-to-destination minutes (walk, transit, car), with no households."""

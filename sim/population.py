@@ -19,7 +19,7 @@ from scipy.spatial import cKDTree
 from sim.city import City
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
-from sim.network.build import Projector
+from sim.network.build import projector
 from sim.zones import Zones
 
 #: Car and motorbike ownership by income quintile (1 = poorest). Assumed, in the range reported
@@ -79,11 +79,6 @@ def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64
     nodes = net.nodes_of(kind)
     project = projector(net)
     return nodes, cKDTree(project(net.x[nodes], net.y[nodes]))
-
-
-def projector(net: MultimodalNetwork) -> Projector:
-    street = net.node_kind != NodeKind.STOP
-    return Projector(float(np.median(net.x[street])), float(np.median(net.y[street])))
 
 
 def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1000.0) -> DestZones:

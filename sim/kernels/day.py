@@ -32,43 +32,46 @@ N_PARAM = 13
 
 
 @njit(cache=True, nogil=True)
-def _grow(rindptr, rindices, redge, weight, allowed, source, cutoff, dist, pred, order, hk, hn):
-    """Reverse tree to ``source`` in a reused workspace; returns the number of settled nodes."""
-    dist[:] = np.inf
+def _grow(rindptr, rindices, slots, weight, lo, hi, root, cutoff, dist, pred, order, hk, hn):
+    """Reverse tree to ``root`` inside block nodes [lo, hi); returns the settled count.
+
+    Settled nodes are written to ``order[lo:]``; ``pred[v]`` is the slot leaving ``v``.
+    """
+    dist[lo:hi] = np.inf
     empty = np.zeros(0, np.uint8)
     n_settled, _ = _dijkstra(
-        rindptr, rindices, redge, weight, allowed, source, cutoff, dist, pred, order, hk, hn,
-        empty, 0,
+        rindptr, rindices, slots, weight, root, cutoff, dist, pred, order[lo:hi],
+        hk, hn, empty, 0,
     )  # fmt: skip
     return n_settled
 
 
 @njit(cache=True, nogil=True)
-def _accumulate(order, n_settled, pred, head, eattr, rows, acc):
-    """acc[r, v] = sum of eattr[rows[r]] along v's tree path to the root (parents first)."""
-    root = order[0]
+def _accumulate(order, lo, n_settled, pred, slot_head, attr, rows, acc):
+    """acc[r, v] = sum of attr[rows[r]] over v's tree path to the root (parents first)."""
+    root = order[lo]
     for r in range(rows.shape[0]):
         acc[r, root] = 0.0
-    for i in range(1, n_settled):
+    for i in range(lo + 1, lo + n_settled):
         v = order[i]
-        e = pred[v]
-        p = head[e]
+        k = pred[v]
+        p = slot_head[k]
         for r in range(rows.shape[0]):
-            acc[r, v] = acc[r, p] + eattr[rows[r], e]
+            acc[r, v] = acc[r, p] + attr[rows[r], k]
 
 
 @njit(cache=True, nogil=True)
-def _push(order, n_settled, pred, head, demand, flow):
-    """Push node demands along the tree to the root (farthest first), adding edge flows."""
-    for i in range(n_settled - 1, 0, -1):
+def _push(order, lo, n_settled, pred, slot_head, demand, flow):
+    """Push node demands along the tree to the root (farthest first), adding slot flows."""
+    for i in range(lo + n_settled - 1, lo, -1):
         v = order[i]
         q = demand[v]
         if q != 0.0:
-            e = pred[v]
-            flow[e] += q
-            demand[head[e]] += q
+            k = pred[v]
+            flow[k] += q
+            demand[slot_head[k]] += q
             demand[v] = 0.0
-    demand[order[0]] = 0.0
+    demand[order[lo]] = 0.0
 
 
 @njit(cache=True, nogil=True)
@@ -100,74 +103,69 @@ def _choose(util, avail, u):
 
 @njit(cache=True, parallel=True)
 def simulate_day(
-    rindptr, rindices, redge, head,
-    allow, weights, eattr,
-    dest_walk, dest_drive, chunk_bounds,
-    hh_ptr, hh_order, hh_walk_node, hh_drive_node, hh_access_s, hh_walk_s, hh_own,
-    hh_vot, hh_fare_factor, asc, params, uniforms, perceived, do_walk,
-    zone_walk_node, zone_drive_node,
+    rindptr, rindices, slot_head, weight, attr, off,
+    roots, chunk_bounds,
+    hh_ptr, hh_order, hh_node, hh_access_s, hh_walk_s, hh_own,
+    hh_vot, hh_fare_factor, asc, params, uniforms, perceived, do_walk, zone_node,
     out_mode, out_time, out_cost, out_gen, out_skim, zone_skim, flow_chunks,
 ):  # fmt: skip
-    """Simulate one day; see the module docstring.
+    """Simulate one day on a block graph (:mod:`sim.network.blocks`); see the module docstring.
 
     Parameters
     ----------
-    rindptr, rindices, redge : reverse CSR of the whole network (in-edges per node).
-    head : forward head node of every edge (the parent of a node in a reverse tree).
-    allow : uint8[4, E]; rows walk, drive, bus, transit.
-    weights : float64[4, E]; path-search weights (seconds) for walk, car, bus, transit.
-    eattr : float64[N_ATTR, E]; edge components accumulated along trees.
-    dest_walk, dest_drive : root node of each destination zone in the walk / drive layer.
+    rindptr, rindices, slot_head : the block graph (blocks 0 walk, 1 car, 2 bus, 3 transit).
+    weight : float64[S]; path-search weight (seconds) of every slot, each block its own mode's.
+    attr : float64[N_ATTR, S]; slot components accumulated along trees.
+    off : int64[5]; block node offsets.
+    roots : int64[4, D]; block node of each destination zone in each block.
     chunk_bounds : int64[n_chunks + 1]; destination ranges handled by one chunk.
     hh_ptr, hh_order : households working in zone d are ``hh_order[hh_ptr[d]:hh_ptr[d+1]]``.
+    hh_node : int64[4, H]; each household's home node in each block.
     hh_own : uint8[H, 2]; owns a car, owns a motorbike.
     hh_walk_s : float64[H]; in/out static walk time to work (written when ``do_walk``).
     perceived : float64[H, N_MODES]; in/out perceived generalised minutes (NaN = none yet).
     uniforms : float64[H]; one U[0, 1) draw per household, drawn by the caller's seeded RNG.
-    zone_skim : float32[3, Z, D]; out: walk, transit and car minutes from zone nodes to d.
-    flow_chunks : float64[2, n_chunks, E]; out: car PCE flows and transit passenger flows.
+    zone_node : int64[4, Z]; each zone's node in each block.
+    zone_skim : float32[3, Z, D]; out: walk, transit and car minutes from zones to d.
+    flow_chunks : float64[n_chunks, S]; out: car PCE (car block) and passengers (bus/transit).
     """
     n = rindptr.shape[0] - 1
-    n_edges = head.shape[0]
+    n_slots = rindices.shape[0]
     n_chunks = chunk_bounds.shape[0] - 1
     transit_rows = np.array([A_IVT, A_WAIT, A_WALK, A_FARE, A_BOARD, A_RAIL, A_CABLE])
     car_rows = np.array([A_LEN, A_MOTO])
     cutoff = params[P_CUTOFF]
+    slots = np.arange(n_slots)
     for c in prange(n_chunks):
-        dist = np.empty((4, n))
-        pred = np.empty((4, n), np.int64)
-        order = np.empty((4, n), np.int64)
+        dist = np.empty(n)
+        pred = np.empty(n, np.int64)
+        order = np.empty(n, np.int64)
         nset = np.zeros(4, np.int64)
-        hk = np.empty(n_edges + 1)
-        hn = np.empty(n_edges + 1, np.int32)
-        acc_bus = np.zeros((7, n))
-        acc_tr = np.zeros((7, n))
-        acc_car = np.zeros((2, n))
+        hk = np.empty(n_slots + 1)
+        hn = np.empty(n_slots + 1, np.int32)
+        acc = np.zeros((7, n))
         demand = np.zeros(n)
         util = np.empty(N_MODES)
         avail = np.zeros(N_MODES, np.bool_)
         skim = np.empty(N_MODES)
         for d in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            roots = (dest_walk[d], dest_drive[d], dest_walk[d], dest_walk[d])
-            for t in range(4):
-                if t == 0 and not do_walk:
+            for b in range(4):
+                if b == 0 and not do_walk:
                     continue
-                nset[t] = _grow(
-                    rindptr, rindices, redge, weights[t], allow[t], roots[t], cutoff,
-                    dist[t], pred[t], order[t], hk, hn,
+                nset[b] = _grow(
+                    rindptr, rindices, slots, weight, off[b], off[b + 1], roots[b, d],
+                    cutoff, dist, pred, order, hk, hn,
                 )  # fmt: skip
-            _accumulate(order[1], nset[1], pred[1], head, eattr, car_rows, acc_car)
-            _accumulate(order[2], nset[2], pred[2], head, eattr, transit_rows, acc_bus)
-            _accumulate(order[3], nset[3], pred[3], head, eattr, transit_rows, acc_tr)
-            _zone_row(d, dist, acc_tr, acc_bus, do_walk, zone_walk_node, zone_drive_node,
-                      zone_skim)  # fmt: skip
+            _accumulate(order, off[1], nset[1], pred, slot_head, attr, car_rows, acc)
+            _accumulate(order, off[2], nset[2], pred, slot_head, attr, transit_rows, acc)
+            _accumulate(order, off[3], nset[3], pred, slot_head, attr, transit_rows, acc)
+            _zone_row(d, dist, acc, do_walk, zone_node, zone_skim)
             for k in range(hh_ptr[d], hh_ptr[d + 1]):
                 h = hh_order[k]
                 if do_walk:
-                    hh_walk_s[h] = dist[0, hh_walk_node[h]]
-                _skims(h, dist, acc_bus, acc_tr, acc_car, hh_walk_node, hh_drive_node,
-                       hh_access_s, hh_walk_s, hh_own, hh_vot, hh_fare_factor, params, skim,
-                       avail)  # fmt: skip
+                    hh_walk_s[h] = dist[hh_node[0, h]]
+                _skims(h, dist, acc, hh_node, hh_access_s, hh_walk_s, hh_own, hh_vot,
+                       hh_fare_factor, params, skim, avail)  # fmt: skip
                 alpha = params[P_ALPHA]
                 for m in range(N_MODES):
                     if not avail[m]:
@@ -186,88 +184,88 @@ def simulate_day(
                     out_gen[h] = np.nan
                     continue
                 out_gen[h] = skim[mode]
-                _record(h, mode, dist, acc_bus, acc_tr, acc_car, hh_walk_node, hh_drive_node,
-                        hh_access_s, hh_walk_s, hh_fare_factor, params, out_time, out_cost)  # fmt: skip
+                _record(h, mode, dist, acc, hh_node, hh_access_s, hh_walk_s, hh_fare_factor,
+                        params, out_time, out_cost)  # fmt: skip
                 q = params[P_HHFLOW]
                 if mode == CAR:
-                    demand[hh_drive_node[h]] += q
+                    demand[hh_node[1, h]] += q
                 elif mode == MOTO:
-                    demand[hh_drive_node[h]] += q * params[P_MOTOPCE]
-            _push(order[1], nset[1], pred[1], head, demand, flow_chunks[0, c])
-            for t in (2, 3):
-                mode = BUS if t == 2 else RAIL
-                for k in range(hh_ptr[d], hh_ptr[d + 1]):
-                    h = hh_order[k]
-                    if out_mode[h] == mode:
-                        demand[hh_walk_node[h]] += params[P_HHFLOW]
-                _push(order[t], nset[t], pred[t], head, demand, flow_chunks[1, c])
+                    demand[hh_node[1, h]] += q * params[P_MOTOPCE]
+                elif mode == BUS:
+                    demand[hh_node[2, h]] += q
+                elif mode == RAIL:
+                    demand[hh_node[3, h]] += q
+            for b in range(1, 4):
+                _push(order, off[b], nset[b], pred, slot_head, demand, flow_chunks[c])
 
 
 @njit(cache=True, nogil=True)
-def _skims(h, dist, acc_bus, acc_tr, acc_car, walk_node, drive_node, access_s, walk_s, own, vot,
-           fare_factor, params, skim, avail):  # fmt: skip
+def _skims(h, dist, acc, node, access_s, walk_s, own, vot, fare_factor, params, skim, avail):
     """Today's generalised minutes by mode for household h, and which modes it can use."""
-    w = walk_node[h]
-    r = drive_node[h]
     ww, wwait, pen = params[P_WWALK], params[P_WWAIT], params[P_PEN]
     skim[WALK] = ww * walk_s[h] / 60.0
     avail[WALK] = walk_s[h] <= params[P_MAXWALK]
-    for m, acc in ((BUS, acc_bus), (RAIL, acc_tr)):
+    for m in (BUS, RAIL):
+        v = node[2 if m == BUS else 3, h]
         # acc rows: 0 ivt, 1 wait, 2 walk, 3 fare, 4 boardings, 5 rail ivt, 6 cable ivt.
         # A bus path must ride a bus, a rail path must ride metro or cable.
-        rides = acc[0, w] if m == BUS else acc[5, w]
-        ok = dist[2 if m == BUS else 3, w] < np.inf and rides > 0.0
+        ok = v >= 0 and dist[v] < np.inf
+        ok = ok and (acc[0, v] if m == BUS else acc[5, v]) > 0.0
         avail[m] = ok
         if ok:
-            minutes = (acc[0, w] + wwait * acc[1, w] + ww * acc[2, w] + pen * acc[4, w]) / 60.0
-            skim[m] = minutes + acc[3, w] * fare_factor[h] / vot[h] / 60.0
+            minutes = (acc[0, v] + wwait * acc[1, v] + ww * acc[2, v] + pen * acc[4, v]) / 60.0
+            skim[m] = minutes + acc[3, v] * fare_factor[h] / vot[h] / 60.0
         else:
             skim[m] = np.inf
-    car_ok = dist[1, r] < np.inf
-    km = acc_car[0, r] / 1000.0
+    r = node[1, h]
+    car_ok = r >= 0 and dist[r] < np.inf
     avail[CAR] = car_ok and own[h, 0] != 0
     avail[MOTO] = car_ok and own[h, 1] != 0
+    if not car_ok:
+        skim[CAR] = np.inf
+        skim[MOTO] = np.inf
+        return
+    km = acc[0, r] / 1000.0
     access = ww * access_s[h] / 60.0
     car_cost = km * params[P_CARKM] + params[P_CARPARK]
     moto_cost = km * params[P_MOTOKM] + params[P_MOTOPARK]
-    skim[CAR] = (dist[1, r] / 60.0 + access + car_cost / vot[h] / 60.0) if car_ok else np.inf
-    skim[MOTO] = (acc_car[1, r] / 60.0 + access + moto_cost / vot[h] / 60.0) if car_ok else np.inf
+    skim[CAR] = dist[r] / 60.0 + access + car_cost / vot[h] / 60.0
+    skim[MOTO] = acc[1, r] / 60.0 + access + moto_cost / vot[h] / 60.0
 
 
 @njit(cache=True, nogil=True)
-def _record(h, mode, dist, acc_bus, acc_tr, acc_car, walk_node, drive_node, access_s, walk_s,
-            fare_factor, params, out_time, out_cost):  # fmt: skip
+def _record(h, mode, dist, acc, node, access_s, walk_s, fare_factor, params, out_time, out_cost):
     """Door-to-door seconds and money of the chosen trip."""
-    w = walk_node[h]
-    r = drive_node[h]
     if mode == WALK:
         out_time[h] = walk_s[h]
         out_cost[h] = 0.0
     elif mode in (BUS, RAIL):
-        acc = acc_bus if mode == BUS else acc_tr
-        out_time[h] = acc[0, w] + acc[1, w] + acc[2, w]
-        out_cost[h] = acc[3, w] * fare_factor[h]
+        v = node[2 if mode == BUS else 3, h]
+        out_time[h] = acc[0, v] + acc[1, v] + acc[2, v]
+        out_cost[h] = acc[3, v] * fare_factor[h]
     else:
-        km = acc_car[0, r] / 1000.0
+        r = node[1, h]
+        km = acc[0, r] / 1000.0
         if mode == CAR:
-            out_time[h] = dist[1, r] + access_s[h]
+            out_time[h] = dist[r] + access_s[h]
             out_cost[h] = km * params[P_CARKM] + params[P_CARPARK]
         else:
-            out_time[h] = acc_car[1, r] + access_s[h]
+            out_time[h] = acc[1, r] + access_s[h]
             out_cost[h] = km * params[P_MOTOKM] + params[P_MOTOPARK]
 
 
 @njit(cache=True, nogil=True)
-def _zone_row(d, dist, acc_tr, acc_bus, do_walk, zone_walk, zone_drive, zone_skim):
+def _zone_row(d, dist, acc, do_walk, zone_node, zone_skim):
     """Minutes from each zone's nodes to destination d: walk (static), best transit, car."""
-    for z in range(zone_walk.shape[0]):
-        w = zone_walk[z]
+    for z in range(zone_node.shape[1]):
+        w = zone_node[0, z]
         if do_walk:
-            zone_skim[0, z, d] = dist[0, w] / 60.0
+            zone_skim[0, z, d] = dist[w] / 60.0 if w >= 0 else np.inf
         best = np.inf
-        if dist[3, w] < np.inf and acc_tr[0, w] > 0.0:
-            best = (acc_tr[0, w] + acc_tr[1, w] + acc_tr[2, w]) / 60.0
-        if dist[2, w] < np.inf and acc_bus[0, w] > 0.0:
-            best = min(best, (acc_bus[0, w] + acc_bus[1, w] + acc_bus[2, w]) / 60.0)
+        for b in (2, 3):
+            v = zone_node[b, z]
+            if v >= 0 and dist[v] < np.inf and acc[0, v] > 0.0:
+                best = min(best, (acc[0, v] + acc[1, v] + acc[2, v]) / 60.0)
         zone_skim[1, z, d] = best
-        zone_skim[2, z, d] = dist[1, zone_drive[z]] / 60.0
+        r = zone_node[1, z]
+        zone_skim[2, z, d] = dist[r] / 60.0 if r >= 0 else np.inf

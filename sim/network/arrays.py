@@ -126,6 +126,8 @@ class MultimodalNetwork:
     lines: Lines = field(default_factory=Lines.empty)
     stop_line: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     stop_name: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
+    stop_node: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    stop_walk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bus_edges: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bus_hop_indptr: NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     bus_hop_roads: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -291,3 +293,61 @@ def assemble(
         **extras,  # type: ignore[arg-type]
     )
     return net, order
+
+
+def extend(
+    net: MultimodalNetwork,
+    *,
+    nodes: dict[str, NDArray] | None = None,
+    tail: NDArray[np.integer] | None = None,
+    head: NDArray[np.integer] | None = None,
+    edges: dict[str, NDArray] | None = None,
+    **changes: object,
+) -> tuple[MultimodalNetwork, NDArray[np.int64]]:
+    """A new network with nodes and edges appended (nothing of ``net`` is modified).
+
+    New nodes get ids ``net.n_nodes ...``; new edges may refer to them. Edges are re-sorted into
+    CSR order, and every stored edge id (``bus_edges``, ``bus_hop_roads``) is remapped. Returns
+    the network and ``new_id``: the id in the new network of each old edge followed by each
+    appended edge. ``bus_edges``/``bus_hop_roads`` passed in ``changes`` use that concatenated
+    numbering (old edges, then appended ones) and are remapped like the stored ones.
+    """
+    nodes = nodes or {}
+    n_new = int(np.asarray(nodes.get("x", [])).shape[0])
+    tail = np.zeros(0, np.int64) if tail is None else np.asarray(tail, np.int64)
+    head = np.zeros(0, np.int64) if head is None else np.asarray(head, np.int64)
+    edges = edges or {}
+    node_cols = {
+        "x": np.concatenate([net.x, np.asarray(nodes.get("x", []), float)]),
+        "y": np.concatenate([net.y, np.asarray(nodes.get("y", []), float)]),
+        "node_kind": np.concatenate([net.node_kind, np.asarray(nodes.get("node_kind", []))]),
+        "osmid": np.concatenate([net.osmid, np.full(n_new, -1)]),
+        "elevation": np.concatenate([net.elevation, np.full(n_new, np.nan)]),
+    }
+    all_edges = {}
+    for key in _EDGE_DTYPES:
+        old = getattr(net, key)
+        if key in edges:
+            new = np.broadcast_to(np.asarray(edges[key]), tail.shape)
+        elif key in EDGE_DEFAULTS:
+            new = np.full(tail.shape[0], EDGE_DEFAULTS[key])
+        else:
+            raise ValueError(f"edge column `{key}` is required for appended edges")
+        all_edges[key] = np.concatenate([old, new.astype(old.dtype)])
+    all_tail = np.concatenate([net.tail.astype(np.int64), tail])
+    all_head = np.concatenate([net.indices.astype(np.int64), head])
+    keep = {
+        f.name: getattr(net, f.name)
+        for f in fields(net)
+        if f.name not in _EDGE_FIELDS | _NODE_FIELDS | {"indptr", "tail"}
+    }
+    keep.update(changes)
+    new_net, order = assemble(node_cols, all_tail, all_head, all_edges, **keep)
+    new_id = np.empty_like(order)
+    new_id[order] = np.arange(order.shape[0])
+    # stored edge ids (given in the concatenated numbering) follow the edges into CSR order
+    remapped = {
+        "bus_edges": new_id[new_net.bus_edges],
+        "bus_hop_roads": new_id[new_net.bus_hop_roads],
+    }
+    return replace(new_net, **remapped), new_id

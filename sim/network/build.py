@@ -8,7 +8,7 @@ the drive edges they run over, so buses feel road congestion.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import networkx as nx
 import numpy as np
@@ -22,7 +22,8 @@ from sim.network.arrays import (
     MultimodalNetwork,
     NodeKind,
     TransitMode,
-    csr_from_edges,
+    assemble,
+    extend,
 )
 from sim.network.transit import TransitLine
 
@@ -100,109 +101,111 @@ def build_network(
         Largest allowed distance from a stop to its walkable node.
     clip_lines
         If True (feeds covering more than the street extract), stops beyond ``max_snap_m`` are
-        dropped and a line keeps its longest runs of consecutive snapped stops. If False, such a
-        stop is an error.
+        dropped and a line keeps its runs of consecutive snapped stops. If False, such a stop is
+        an error.
     """
+    net = streets_network(walk, drive, meta=meta)
+    net, report = add_lines(net, lines, max_snap_m=max_snap_m, clip=clip_lines)
+    net.meta["transit_report"] = report
+    return net
+
+
+def streets_network(
+    walk: nx.MultiDiGraph, drive: nx.MultiDiGraph, *, meta: dict | None = None
+) -> MultimodalNetwork:
+    """Walk and drive graphs as arrays: walk nodes first, then drive nodes."""
     walk_ids = np.fromiter(walk.nodes, dtype=np.int64, count=len(walk))
     drive_ids = np.fromiter(drive.nodes, dtype=np.int64, count=len(drive))
-    n_walk, n_drive = len(walk_ids), len(drive_ids)
-    lon = np.array([walk.nodes[n]["x"] for n in walk_ids] + [drive.nodes[n]["x"] for n in drive_ids])
-    lat = np.array([walk.nodes[n]["y"] for n in walk_ids] + [drive.nodes[n]["y"] for n in drive_ids])
-    elev = np.array(
-        [walk.nodes[n].get("elevation", np.nan) for n in walk_ids]
-        + [drive.nodes[n].get("elevation", np.nan) for n in drive_ids],
-        dtype=float,
-    )
-    project = Projector(float(np.median(lon)), float(np.median(lat)))
-    walk_tree = cKDTree(project(lon[:n_walk], lat[:n_walk]))
-    drive_tree = cKDTree(project(lon[n_walk:], lat[n_walk:]))
-
+    graphs = ((walk, walk_ids), (drive, drive_ids))
+    nodes = {
+        "x": np.array([g.nodes[n]["x"] for g, ids in graphs for n in ids], float),
+        "y": np.array([g.nodes[n]["y"] for g, ids in graphs for n in ids], float),
+        "elevation": np.array(
+            [g.nodes[n].get("elevation", np.nan) for g, ids in graphs for n in ids], float
+        ),
+        "osmid": np.concatenate([walk_ids, drive_ids]),
+        "node_kind": np.repeat(
+            np.array([NodeKind.WALK, NodeKind.DRIVE], np.int8), [len(walk_ids), len(drive_ids)]
+        ),
+    }
     edges = _EdgeList.new()
     _add_street_edges(edges, walk, walk_ids, 0, Layer.WALK)
-    _add_street_edges(edges, drive, drive_ids, n_walk, Layer.DRIVE)
+    _add_street_edges(edges, drive, drive_ids, len(walk_ids), Layer.DRIVE)
+    cols = {k: np.concatenate(v) for k, v in edges.cols.items()}
+    net, _ = assemble(
+        nodes, np.concatenate(edges.tail), np.concatenate(edges.head), cols, meta=dict(meta or {})
+    )
+    return net
 
-    kept, report = _snap_lines(lines, walk_tree, project, max_snap_m, clip_lines)
-    stop_lon, stop_lat, stop_line, stop_name = [], [], [], []
-    line_rows: list[TransitLine] = []
-    first_stop = n_walk + n_drive
-    fare_systems: dict[str, int] = {}
-    stop_walk: list[NDArray] = []
-    for line, walk_nodes in kept:
-        li = len(line_rows)
-        line_rows.append(line)
-        k = len(line.lon)
-        stops = first_stop + len(stop_lon) + np.arange(k)
+
+def add_lines(
+    net: MultimodalNetwork,
+    lines: Sequence[TransitLine],
+    *,
+    max_snap_m: float = 400.0,
+    clip: bool = False,
+) -> tuple[MultimodalNetwork, dict[str, object]]:
+    """Add transit lines: stop nodes, in-vehicle, boarding, alighting and transfer edges.
+
+    Stops snap to the nearest walk node; a bus line's hops are mapped onto the fastest
+    free-flow road path between its stops. Returns the new network and a report (lines kept,
+    stops dropped, largest snap distance).
+    """
+    project = projector(net)
+    walk_nodes = net.nodes_of(NodeKind.WALK)
+    walk_tree = cKDTree(project(net.x[walk_nodes], net.y[walk_nodes]))
+    kept, report = _snap_lines(lines, walk_tree, walk_nodes, project, max_snap_m, clip)
+    report["max_snap_m"] = max(report.pop("snap_m"))
+    if not kept:
+        return net, report
+    old_lines = net.lines.n
+    systems = _fare_system_ids(net, [line for line, _ in kept])
+    edges = _EdgeList.new()
+    first = net.n_nodes
+    stop_lon, stop_lat, stop_line, stop_name, stop_walk = [], [], [], [], []
+    for i, (line, walk_at) in enumerate(kept):
+        li = old_lines + i
+        stops = first + len(stop_lon) + np.arange(len(line.lon))
         stop_lon.extend(line.lon)
         stop_lat.extend(line.lat)
-        stop_line.extend([li] * k)
+        stop_line.extend([li] * len(line.lon))
         stop_name.extend(line.stop_names)
-        stop_walk.append(walk_nodes)
-        wait = min(line.headway_s / 2.0, MAX_WAIT_S)
-        cap = 3600.0 / line.headway_s * line.vehicle_capacity
-        hop_len = _haversine(line.lon[:-1], line.lat[:-1], line.lon[1:], line.lat[1:])
-        edges.add(
-            stops[:-1], stops[1:], layer=int(line.mode), time_s=line.run_time_s,
-            length_m=hop_len, capacity=cap, edge_line=li,
-        )  # fmt: skip
-        edges.add(
-            walk_nodes[:-1], stops[:-1], layer=int(Layer.BOARD), time_s=wait,
-            fare=line.fare, edge_line=li,
-        )  # fmt: skip
-        edges.add(stops[1:], walk_nodes[1:], layer=int(Layer.ALIGHT), edge_line=li)
-        fare_systems.setdefault(line.fare_system, len(fare_systems))
-    n_stops = len(stop_lon)
-    if line_rows:
-        _add_transfers(edges, line_rows, np.concatenate(stop_walk), first_stop, stop_line,
-                       lon, lat, project)  # fmt: skip
-
-    n_nodes = n_walk + n_drive + n_stops
-    tail = np.concatenate(edges.tail)
-    head = np.concatenate(edges.head)
-    indptr, order = csr_from_edges(n_nodes, tail, head)
-    cols = {k: np.concatenate(v)[order] for k, v in edges.cols.items()}
-
-    all_lon = np.concatenate([lon, np.asarray(stop_lon, float)])
-    all_lat = np.concatenate([lat, np.asarray(stop_lat, float)])
-    kinds = np.concatenate(
-        [
-            np.full(n_walk, NodeKind.WALK, np.int8),
-            np.full(n_drive, NodeKind.DRIVE, np.int8),
-            np.full(n_stops, NodeKind.STOP, np.int8),
-        ]
+        stop_walk.append(walk_at)
+        _add_line_edges(edges, line, li, stops, walk_at)
+    stop_line_arr = np.concatenate([net.stop_line, np.asarray(stop_line, np.int32)])
+    lines_table = _concat_lines(net.lines, [line for line, _ in kept], systems)
+    all_stop_walk = np.concatenate([net.stop_walk, *stop_walk])
+    all_stop_node = np.concatenate([net.stop_node, first + np.arange(len(stop_lon))])
+    _add_transfers(edges, lines_table, all_stop_node, all_stop_walk, stop_line_arr, net,
+                   project, new_from=net.stop_line.shape[0])  # fmt: skip
+    cols = {k: np.concatenate(v) for k, v in edges.cols.items()}
+    n_new = len(stop_lon)
+    new_net, new_id = extend(
+        net,
+        nodes={
+            "x": np.asarray(stop_lon, float),
+            "y": np.asarray(stop_lat, float),
+            "node_kind": np.full(n_new, NodeKind.STOP, np.int8),
+        },
+        tail=np.concatenate(edges.tail),
+        head=np.concatenate(edges.head),
+        edges=cols,
+        lines=lines_table,
+        stop_line=stop_line_arr,
+        stop_name=np.concatenate([net.stop_name, np.asarray(stop_name, dtype=str)]),
+        stop_walk=all_stop_walk,
+        stop_node=all_stop_node,
     )
-    bus_edges, hop_indptr, hop_roads = _bus_hops(
-        cols, indptr, head[order], tail[order], n_walk, drive_tree, all_lon, all_lat, project,
-        line_rows,
-    )  # fmt: skip
-    info = dict(meta or {})
-    info["transit_report"] = report
-    return MultimodalNetwork(
-        x=all_lon,
-        y=all_lat,
-        node_kind=kinds,
-        osmid=np.concatenate([walk_ids, drive_ids, np.full(n_stops, -1, np.int64)]),
-        elevation=np.concatenate([elev, np.full(n_stops, np.nan)]),
-        indptr=indptr,
-        indices=head[order].astype(np.int32),
-        tail=tail[order].astype(np.int32),
-        layer=cols["layer"].astype(np.int8),
-        time_s=cols["time_s"].astype(float),
-        length_m=cols["length_m"].astype(float),
-        capacity=cols["capacity"].astype(float),
-        fare=cols["fare"].astype(float),
-        edge_line=cols["edge_line"].astype(np.int32),
-        lanes=cols["lanes"].astype(float),
-        highway=cols["highway"].astype(str),
-        name=cols["name"].astype(str),
-        wayid=cols["wayid"].astype(np.int64),
-        lines=_lines_table(line_rows, fare_systems),
-        stop_line=np.asarray(stop_line, np.int32),
-        stop_name=np.asarray(stop_name, dtype=str),
-        bus_edges=bus_edges,
-        bus_hop_indptr=hop_indptr,
-        bus_hop_roads=hop_roads,
-        meta=info,
+    bus_new = np.flatnonzero(
+        (new_net.layer == Layer.BUS) & ~np.isin(np.arange(new_net.n_edges), new_id[net.bus_edges])
     )
+    new_net = _map_bus_hops(new_net, bus_new)
+    return new_net, report
+
+
+def projector(net: MultimodalNetwork) -> Projector:
+    street = net.node_kind != NodeKind.STOP
+    return Projector(float(np.median(net.x[street])), float(np.median(net.y[street])))
 
 
 def _add_street_edges(
@@ -217,8 +220,8 @@ def _add_street_edges(
         "layer": int(layer),
         "time_s": np.array([d[key] for _, _, d in rows], float),
         "length_m": np.array([d["length"] for _, _, d in rows], float),
-        "highway": np.array([_first(d.get("highway", "")) for _, _, d in rows], dtype=object),
-        "name": np.array([_first(d.get("name", "")) for _, _, d in rows], dtype=object),
+        "highway": np.array([str(_first(d.get("highway", ""))) for _, _, d in rows], dtype=str),
+        "name": np.array([str(_first(d.get("name", ""))) for _, _, d in rows], dtype=str),
         "wayid": np.array([_int_or(_first(d.get("osmid", -1)), -1) for _, _, d in rows]),
     }
     if layer == Layer.DRIVE:
@@ -240,7 +243,7 @@ def _int_or(value: object, default: int) -> int:
         return default
 
 
-def _haversine(lon1: NDArray, lat1: NDArray, lon2: NDArray, lat2: NDArray) -> NDArray:
+def haversine_m(lon1: NDArray, lat1: NDArray, lon2: NDArray, lat2: NDArray) -> NDArray:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
     a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
@@ -250,17 +253,17 @@ def _haversine(lon1: NDArray, lat1: NDArray, lon2: NDArray, lat2: NDArray) -> ND
 def _snap_lines(
     lines: Sequence[TransitLine],
     walk_tree: cKDTree,
+    walk_nodes: NDArray[np.int64],
     project: Projector,
     max_snap_m: float,
     clip: bool,
-) -> tuple[list[tuple[TransitLine, NDArray]], dict[str, int]]:
+) -> tuple[list[tuple[TransitLine, NDArray]], dict]:
     """Snap stops to walk nodes; clip or reject stops that are too far."""
-    from dataclasses import replace
-
     kept: list[tuple[TransitLine, NDArray]] = []
-    report = {"lines_in": len(lines), "lines_kept": 0, "stops_dropped": 0, "lines_dropped": 0}
+    report: dict = {"lines_in": len(lines), "lines_kept": 0, "stops_dropped": 0,
+                    "lines_dropped": 0, "snap_m": [0.0]}  # fmt: skip
     for line in lines:
-        dist, node = walk_tree.query(project(line.lon, line.lat))
+        dist, idx = walk_tree.query(project(line.lon, line.lat))
         ok = dist <= max_snap_m
         if not ok.all() and not clip:
             bad = int(np.flatnonzero(~ok)[0])
@@ -273,17 +276,18 @@ def _snap_lines(
         if not runs:
             report["lines_dropped"] += 1
         for r, (a, b) in enumerate(runs):
-            sl = slice(a, b)
             part = replace(
                 line,
                 name=line.name if len(runs) == 1 else f"{line.name} [{r + 1}]",
-                stop_ids=line.stop_ids[sl],
-                stop_names=line.stop_names[sl],
-                lon=line.lon[sl],
-                lat=line.lat[sl],
+                stop_ids=line.stop_ids[a:b],
+                stop_names=line.stop_names[a:b],
+                lon=line.lon[a:b],
+                lat=line.lat[a:b],
                 run_time_s=line.run_time_s[a : b - 1],
+                hop_length_m=np.asarray(line.hop_length_m)[a : b - 1],
             )
-            kept.append((part, node[sl].astype(np.int64)))
+            kept.append((part, walk_nodes[idx[a:b]].astype(np.int64)))
+            report["snap_m"].append(float(dist[a:b].max()))
     report["lines_kept"] = len(kept)
     return kept, report
 
@@ -301,106 +305,29 @@ def _runs(ok: NDArray[np.bool_]) -> list[tuple[int, int]]:
     return runs
 
 
-def _add_transfers(
-    edges: _EdgeList,
-    lines: list[TransitLine],
-    stop_walk: NDArray,
-    first_stop: int,
-    stop_line: list[int],
-    lon: NDArray,
-    lat: NDArray,
-    project: Projector,
+def _add_line_edges(
+    edges: _EdgeList, line: TransitLine, li: int, stops: NDArray, walk_at: NDArray
 ) -> None:
-    """Free transfers between lines of one fare system at nearby stops (not bus to bus)."""
-    sline = np.asarray(stop_line)
-    system = np.array([ln.fare_system for ln in lines])[sline]
-    is_bus = np.array([ln.mode == TransitMode.BUS for ln in lines])[sline]
-    pos = project(lon[stop_walk], lat[stop_walk])
-    tree = cKDTree(pos)
-    pairs = tree.query_pairs(TRANSFER_RADIUS_M, output_type="ndarray")
-    if pairs.size == 0:
-        return
-    pairs = np.vstack([pairs, pairs[:, ::-1]])
-    a, b = pairs[:, 0], pairs[:, 1]
-    keep = (system[a] == system[b]) & (sline[a] != sline[b]) & ~(is_bus[a] & is_bus[b])
-    a, b = a[keep], b[keep]
-    if a.size == 0:
-        return
-    walk_m = np.linalg.norm(pos[a] - pos[b], axis=1)
-    headway = np.array([ln.headway_s for ln in lines])[sline[b]]
-    wait = np.minimum(headway / 2.0, MAX_WAIT_S)
-    edges.add(
-        first_stop + a, first_stop + b, layer=int(Layer.TRANSFER),
-        time_s=walk_m / WALK_SPEED_MPS + wait, length_m=walk_m, edge_line=sline[b],
-    )  # fmt: skip
+    """In-vehicle hops, boarding (wait + fare) and alighting edges of one line."""
+    wait = min(line.headway_s / 2.0, MAX_WAIT_S)
+    cap = 3600.0 / line.headway_s * line.vehicle_capacity
+    edges.add(stops[:-1], stops[1:], layer=int(line.mode), time_s=line.run_time_s,
+              length_m=line.hop_length_m, capacity=cap, edge_line=li)  # fmt: skip
+    edges.add(walk_at[:-1], stops[:-1], layer=int(Layer.BOARD), time_s=wait, fare=line.fare,
+              edge_line=li)  # fmt: skip
+    edges.add(stops[1:], walk_at[1:], layer=int(Layer.ALIGHT), time_s=0.0, edge_line=li)
 
 
-def _bus_hops(
-    cols: dict[str, NDArray],
-    indptr: NDArray,
-    head: NDArray,
-    tail: NDArray,
-    n_walk: int,
-    drive_tree: cKDTree,
-    lon: NDArray,
-    lat: NDArray,
-    project: Projector,
-    lines: list[TransitLine],
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-    """Map every BUS edge onto the drive edges of the fastest free-flow road path."""
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
-
-    bus = np.flatnonzero(cols["layer"] == Layer.BUS)
-    if bus.size == 0:
-        return bus.astype(np.int64), np.zeros(1, np.int64), np.zeros(0, np.int64)
-    drive_e = np.flatnonzero(cols["layer"] == Layer.DRIVE)
-    n_drive = drive_tree.n
-    # drive subgraph with local ids; keep the fastest of parallel edges
-    dt, dh = tail[drive_e] - n_walk, head[drive_e] - n_walk
-    w = cols["time_s"][drive_e]
-    best = {}
-    for k in np.argsort(-w):  # later (faster) overwrite slower
-        best[(int(dt[k]), int(dh[k]))] = int(drive_e[k])
-    keys = np.array(list(best.keys()), np.int64)
-    eids = np.array(list(best.values()), np.int64)
-    graph = csr_matrix(
-        (np.maximum(cols["time_s"][eids], 1e-6), (keys[:, 0], keys[:, 1])),
-        shape=(n_drive, n_drive),
-    )
-    edge_of = {(int(u), int(v)): int(e) for (u, v), e in zip(keys, eids, strict=True)}
-    _, from_node = drive_tree.query(project(lon[tail[bus]], lat[tail[bus]]))
-    _, to_node = drive_tree.query(project(lon[head[bus]], lat[head[bus]]))
-    sources = np.unique(from_node)
-    hop_roads: list[list[int]] = [[] for _ in bus]
-    order = np.argsort(from_node, kind="stable")
-    for chunk in np.array_split(sources, max(1, len(sources) // 256)):
-        _, pred = dijkstra(graph, indices=chunk, return_predecessors=True)
-        row_of = {int(s): i for i, s in enumerate(chunk)}
-        for k in order:
-            s = int(from_node[k])
-            if s not in row_of:
-                continue
-            path, v = [], int(to_node[k])
-            while v != s and v >= 0:
-                u = int(pred[row_of[s], v])
-                if u < 0:
-                    path = []
-                    break
-                path.append(edge_of[(u, v)])
-                v = u
-            hop_roads[k] = path[::-1]
-    counts = np.array([len(p) for p in hop_roads], np.int64)
-    hop_indptr = np.zeros(len(bus) + 1, np.int64)
-    np.cumsum(counts, out=hop_indptr[1:])
-    flat = np.fromiter((e for p in hop_roads for e in p), np.int64, int(counts.sum()))
-    return bus.astype(np.int64), hop_indptr, flat
+def _fare_system_ids(net: MultimodalNetwork, new: list[TransitLine]) -> dict[str, int]:
+    systems = dict(net.meta.get("fare_systems", {}))
+    for line in new:
+        systems.setdefault(line.fare_system, len(systems))
+    net.meta["fare_systems"] = systems
+    return systems
 
 
-def _lines_table(rows: list[TransitLine], systems: dict[str, int]) -> Lines:
-    if not rows:
-        return Lines.empty()
-    return Lines(
+def _concat_lines(old: Lines, rows: list[TransitLine], systems: dict[str, int]) -> Lines:
+    new = Lines(
         name=np.array([r.name for r in rows], dtype=str),
         mode=np.array([int(r.mode) for r in rows], np.int8),
         headway_s=np.array([r.headway_s for r in rows], float),
@@ -409,3 +336,101 @@ def _lines_table(rows: list[TransitLine], systems: dict[str, int]) -> Lines:
         fare_system=np.array([systems[r.fare_system] for r in rows], np.int32),
         speed_factor=np.ones(len(rows)),
     )
+    return Lines(**{f: np.concatenate([getattr(old, f), getattr(new, f)]) for f in _LINE_FIELDS})
+
+
+_LINE_FIELDS = ("name", "mode", "headway_s", "vehicle_capacity", "fare", "fare_system",
+                "speed_factor")  # fmt: skip
+
+
+def _add_transfers(
+    edges: _EdgeList,
+    lines: Lines,
+    stop_node: NDArray,
+    stop_walk: NDArray,
+    stop_line: NDArray,
+    net: MultimodalNetwork,
+    project: Projector,
+    *,
+    new_from: int,
+) -> None:
+    """Transfers without a new fare between lines of one fare system at nearby stops.
+
+    Only pairs involving a stop numbered ``new_from`` or later (a stop being added) are
+    created; bus-to-bus transfers are left to the street (pay again), as in most systems.
+    """
+    system = lines.fare_system[stop_line]
+    is_bus = lines.mode[stop_line] == TransitMode.BUS
+    pos = project(net.x[stop_walk], net.y[stop_walk])
+    pairs = cKDTree(pos).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray")
+    if pairs.size == 0:
+        return
+    pairs = np.vstack([pairs, pairs[:, ::-1]])
+    a, b = pairs[:, 0], pairs[:, 1]
+    keep = (
+        (system[a] == system[b])
+        & (stop_line[a] != stop_line[b])
+        & ~(is_bus[a] & is_bus[b])
+        & ((a >= new_from) | (b >= new_from))
+    )
+    a, b = a[keep], b[keep]
+    if a.size == 0:
+        return
+    walk_m = np.linalg.norm(pos[a] - pos[b], axis=1)
+    wait = np.minimum(lines.headway_s[stop_line[b]] / 2.0, MAX_WAIT_S)
+    edges.add(stop_node[a], stop_node[b], layer=int(Layer.TRANSFER),
+              time_s=walk_m / WALK_SPEED_MPS + wait, length_m=walk_m,
+              edge_line=stop_line[b])  # fmt: skip
+
+
+def _map_bus_hops(net: MultimodalNetwork, bus: NDArray[np.int64]) -> MultimodalNetwork:
+    """Append, for each given BUS edge, the drive edges of the fastest free-flow road path."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    if bus.size == 0:
+        return net
+    drive_nodes = net.nodes_of(NodeKind.DRIVE)
+    local = np.full(net.n_nodes, -1, np.int64)
+    local[drive_nodes] = np.arange(drive_nodes.size)
+    drive_e = np.flatnonzero(net.layer == Layer.DRIVE)
+    # the fastest of parallel edges: sort by time descending so the fastest is written last
+    drive_e = drive_e[np.argsort(-net.time_s[drive_e], kind="stable")]
+    u, v = local[net.tail[drive_e]], local[net.indices[drive_e]]
+    edge_of = dict(zip(zip(u.tolist(), v.tolist(), strict=True), drive_e.tolist(), strict=True))
+    keys = np.array(list(edge_of.keys()), np.int64).reshape(-1, 2)
+    eids = np.array(list(edge_of.values()), np.int64)
+    graph = csr_matrix((np.maximum(net.time_s[eids], 1e-6), (keys[:, 0], keys[:, 1])),
+                       shape=(drive_nodes.size, drive_nodes.size))  # fmt: skip
+    project = projector(net)
+    tree = cKDTree(project(net.x[drive_nodes], net.y[drive_nodes]))
+    src = tree.query(project(net.x[net.tail[bus]], net.y[net.tail[bus]]))[1]
+    dst = tree.query(project(net.x[net.indices[bus]], net.y[net.indices[bus]]))[1]
+    paths: list[list[int]] = [[] for _ in bus]
+    sources = np.unique(src)
+    for chunk in np.array_split(sources, max(1, sources.size // 256)):
+        _, pred = dijkstra(graph, indices=chunk, return_predecessors=True)
+        row = {int(s): i for i, s in enumerate(chunk)}
+        for k in np.flatnonzero(np.isin(src, chunk)):
+            paths[k] = _trace(pred[row[int(src[k])]], int(src[k]), int(dst[k]), edge_of)
+    counts = np.array([len(p) for p in paths], np.int64)
+    indptr = np.concatenate([net.bus_hop_indptr, net.bus_hop_indptr[-1] + np.cumsum(counts)])
+    roads = np.fromiter((e for p in paths for e in p), np.int64, int(counts.sum()))
+    return replace(
+        net,
+        bus_edges=np.concatenate([net.bus_edges, bus]),
+        bus_hop_indptr=indptr,
+        bus_hop_roads=np.concatenate([net.bus_hop_roads, roads]),
+    )
+
+
+def _trace(pred: NDArray, s: int, t: int, edge_of: dict[tuple[int, int], int]) -> list[int]:
+    """Edge ids of the path s -> t from a predecessor row (empty if unreachable)."""
+    path, v = [], t
+    while v != s:
+        u = int(pred[v])
+        if u < 0:
+            return []
+        path.append(edge_of[(u, v)])
+        v = u
+    return path[::-1]
