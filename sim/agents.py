@@ -15,7 +15,10 @@ import mesa
 if TYPE_CHECKING:
     from sim.model import CommuteModel
 
-MODE_NAMES = ("walk", "bus", "rail", "car", "motorbike")
+#: Reported modes (a transit trip is named by its main vehicle: cable, else metro, else bus).
+MODE_NAMES = ("walk", "bus", "metro", "cable", "car", "motorbike")
+#: What households choose between.
+ALTERNATIVES = ("walk", "transit", "car", "motorbike")
 
 
 class Household(mesa.Agent):
@@ -67,4 +70,4 @@ class Household(mesa.Agent):
     @property
     def perceived_min(self) -> dict[str, float]:
         row = self.model.perceived[self.row]
-        return {name: float(v) for name, v in zip(MODE_NAMES, row, strict=True)}
+        return {name: float(v) for name, v in zip(ALTERNATIVES, row, strict=True)}

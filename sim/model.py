@@ -17,12 +17,11 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents import MODE_NAMES, Household
+from sim.agents import ALTERNATIVES, MODE_NAMES, Household
 from sim.city import City, load_city
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.network.arrays import (
-    BUS_MASK,
     DRIVE_MASK,
     TRANSIT_MASK,
     WALK_MASK,
@@ -55,7 +54,7 @@ class ChoiceParams:
     ``scale * (asc - generalised cost)``.
     """
 
-    asc: dict[str, float] = field(default_factory=dict)  # by mode name, minutes
+    asc: dict[str, float] = field(default_factory=dict)  # by alternative, minutes
     scale: float = 0.1  # logit scale, 1/minutes
     wait_weight: float = 2.0
     walk_weight: float = 1.5
@@ -79,8 +78,9 @@ class ChoiceParams:
 
     def __post_init__(self) -> None:
         for key in self.asc:
-            if key not in MODE_NAMES:
-                raise ScenarioError(f"`asc` has unknown mode `{key}`; allowed: {MODE_NAMES}")
+            if key not in ALTERNATIVES:
+                raise ScenarioError(f"`asc` has unknown alternative `{key}`; allowed: "
+                                    f"{', '.join(ALTERNATIVES)}")  # fmt: skip
         positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor")
         for name in positive:
             if getattr(self, name) <= 0:
@@ -94,7 +94,7 @@ class ChoiceParams:
                 )
 
     def asc_vector(self) -> NDArray[np.float64]:
-        return np.array([self.asc.get(m, 0.0) for m in MODE_NAMES])
+        return np.array([self.asc.get(m, 0.0) for m in ALTERNATIVES])
 
 
 class CommuteModel(mesa.Model):
@@ -142,7 +142,10 @@ class CommuteModel(mesa.Model):
         hh_income = np.repeat(self.zones.income, np.maximum(self.zones.population, 0).astype(int))
         self.vot_ref = float(np.median(hh_income)) * self.params.vot_factor / HOURS_PER_MONTH / 60
         self.dest = destination_zones(self.zones, network, cell_m=self.params.zone_size_m)
-        self.roots = self._block_nodes(self.dest.walk_node, self.dest.drive_node)
+        bg = self.blocks
+        self.roots = np.vstack([bg.to_block(0, self.dest.walk_node),
+                                bg.to_block(1, self.dest.drive_node),
+                                bg.to_block(2, self.dest.walk_node, access=False)])  # fmt: skip
         self.zone_node = self._block_nodes(*zone_nodes(self.zones, network))
         self.free_flow = self._skim_only()
         if population is None:
@@ -166,7 +169,7 @@ class CommuteModel(mesa.Model):
     # ---------------------------------------------------------------- setup
     def _prepare_network(self) -> None:
         net = self.network
-        self.blocks = block_graph(net, (WALK_MASK, DRIVE_MASK, BUS_MASK, TRANSIT_MASK))
+        self.blocks = block_graph(net, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
         self.is_drive = net.layer == Layer.DRIVE
         self.board = np.flatnonzero(net.layer == Layer.BOARD)
         self.transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
@@ -174,6 +177,7 @@ class CommuteModel(mesa.Model):
         self.transfer_walk = net.length_m[self.transfer] / WALK_SPEED_MPS
         self.base_wait = net.time_s.copy()
         self.base_wait[self.transfer] -= self.transfer_walk
+        self.hop_of_road = np.repeat(np.arange(net.bus_edges.size), np.diff(net.bus_hop_indptr))
         self.bus_preload = self._bus_preload()
 
     def _bus_preload(self) -> NDArray[np.float64]:
@@ -206,13 +210,13 @@ class CommuteModel(mesa.Model):
         n, e = self.households.n, self.network.n_edges
         self.car_flow = np.zeros(e)
         self.transit_flow = np.zeros(e)
-        self.perceived = np.full((n, K.N_MODES), np.nan)
+        self.perceived = np.full((n, K.N_ALT), np.nan)
         self.walk_s = np.full(n, np.inf)
         self.mode = np.full(n, -1, np.int8)
         self.travel_time_s = np.full(n, np.nan)
         self.money_cost = np.full(n, np.nan)
         self.gen_cost = np.full(n, np.nan)
-        self.skims = np.full((n, K.N_MODES), np.nan)
+        self.skims = np.full((n, K.N_ALT), np.nan)
         self.zone_skim = np.full((3, self.zones.n, self.dest.n), np.inf, np.float32)
         self.relative_gap = np.nan
         self.switching = np.nan
@@ -227,18 +231,12 @@ class CommuteModel(mesa.Model):
         vc = (self.car_flow[drive] + self.bus_preload[drive]) / net.capacity[drive]
         t[drive] = net.time_s[drive] * (1.0 + p.bpr_alpha * vc**p.bpr_beta)
         if net.bus_edges.size:
-            free = (
-                np.add.reduceat(net.time_s[net.bus_hop_roads], net.bus_hop_indptr[:-1])
-                if net.bus_hop_roads.size
-                else np.zeros(net.bus_edges.size)
-            )
-            cong = (
-                np.add.reduceat(t[net.bus_hop_roads], net.bus_hop_indptr[:-1])
-                if net.bus_hop_roads.size
-                else np.zeros(net.bus_edges.size)
-            )
-            empty = np.diff(net.bus_hop_indptr) == 0
-            ratio = np.where(empty | (free <= 0), 1.0, cong / np.where(free > 0, free, 1.0))
+            # a bus hop takes its scheduled time scaled by the congestion on its roads
+            free = np.bincount(self.hop_of_road, weights=net.time_s[net.bus_hop_roads],
+                               minlength=net.bus_edges.size)  # fmt: skip
+            cong = np.bincount(self.hop_of_road, weights=t[net.bus_hop_roads],
+                               minlength=net.bus_edges.size)  # fmt: skip
+            ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
             t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
         wait = self.base_wait.copy()
         extra = self.crowding_wait_s()
@@ -291,7 +289,7 @@ class CommuteModel(mesa.Model):
             + 60.0 * p.boarding_penalty_min * attr[K.A_BOARD]
             + attr[K.A_FARE] / vot_ref_s
         )
-        per_block = (np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen, gen)
+        per_block = (np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen)
         bg = self.blocks
         weight = np.empty(bg.n_slots)
         for b, values in enumerate(per_block):
@@ -340,15 +338,10 @@ class CommuteModel(mesa.Model):
         return np.vstack([bg.scatter(car, e), bg.scatter(slot_flow - car, e)])
 
     def _block_nodes(self, walk: NDArray[np.int64], drive: NDArray[np.int64]) -> NDArray:
-        """Node ids in each block (walk, car, bus, transit) of walk and drive nodes."""
+        """Where trips start: nodes in the walk, car and transit (access copy) blocks."""
         bg = self.blocks
         return np.vstack(
-            [
-                bg.to_block(0, walk),
-                bg.to_block(1, drive),
-                bg.to_block(2, walk),
-                bg.to_block(3, walk),
-            ]
+            [bg.to_block(0, walk), bg.to_block(1, drive), bg.to_block(2, walk, access=True)]
         )
 
     def _skim_only(self) -> NDArray[np.float32]:

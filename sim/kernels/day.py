@@ -7,8 +7,12 @@ lets every household working in ``d`` choose a mode by logit on its perceived ge
 and loads the chosen trips back onto the trees (all-or-nothing). Flows go to per-chunk
 accumulators that the caller sums in chunk order.
 
-Modes: 0 walk, 1 bus (walk + bus only), 2 rail (any path that rides metro or cable; buses may
-feed it), 3 car, 4 motorbike (on the car tree, with its own time and cost).
+Alternatives (what households choose between): 0 walk, 1 transit (the best path that rides at
+least one vehicle: bus, metro or cable, with walking and transfers), 2 car, 3 motorbike (on the
+car tree, with its own time and cost). Reported modes split transit by its main vehicle:
+0 walk, 1 bus, 2 metro, 3 cable, 4 car, 5 motorbike.
+
+Blocks of the graph (see :mod:`sim.network.blocks`): 0 walk, 1 car, 2 transit (two-level).
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from numba import njit, prange
 
 from sim.kernels.dijkstra import _dijkstra
 
-N_MODES = 5
-WALK, BUS, RAIL, CAR, MOTO = 0, 1, 2, 3, 4
+N_ALT = 4
+ALT_WALK, ALT_TRANSIT, ALT_CAR, ALT_MOTO = 0, 1, 2, 3
+N_MODES = 6
+WALK, BUS, METRO, CABLE, CAR, MOTO = 0, 1, 2, 3, 4, 5
+N_BLOCKS = 3
 
 # rows of the edge-attribute matrix
 A_LEN, A_IVT, A_WAIT, A_WALK, A_FARE, A_BOARD, A_RAIL, A_CABLE, A_MOTO = range(9)
@@ -113,21 +120,24 @@ def simulate_day(
 
     Parameters
     ----------
-    rindptr, rindices, slot_head : the block graph (blocks 0 walk, 1 car, 2 bus, 3 transit).
+    rindptr, rindices, slot_head : the block graph (blocks 0 walk, 1 car, 2 transit).
     weight : float64[S]; path-search weight (seconds) of every slot, each block its own mode's.
     attr : float64[N_ATTR, S]; slot components accumulated along trees.
-    off : int64[5]; block node offsets.
-    roots : int64[4, D]; block node of each destination zone in each block.
+    off : int64[4]; block node offsets.
+    roots : int64[3, D]; block node of each destination zone (transit: egress copy).
     chunk_bounds : int64[n_chunks + 1]; destination ranges handled by one chunk.
     hh_ptr, hh_order : households working in zone d are ``hh_order[hh_ptr[d]:hh_ptr[d+1]]``.
-    hh_node : int64[4, H]; each household's home node in each block.
+    hh_node : int64[3, H]; each household's home node in each block (transit: access copy).
     hh_own : uint8[H, 2]; owns a car, owns a motorbike.
     hh_walk_s : float64[H]; in/out static walk time to work (written when ``do_walk``).
-    perceived : float64[H, N_MODES]; in/out perceived generalised minutes (NaN = none yet).
+    asc : float64[N_ALT]; alternative-specific constants, minutes.
+    perceived : float64[H, N_ALT]; in/out perceived generalised minutes (NaN = none yet).
     uniforms : float64[H]; one U[0, 1) draw per household, drawn by the caller's seeded RNG.
-    zone_node : int64[4, Z]; each zone's node in each block.
+    zone_node : int64[3, Z]; each zone's node in each block (transit: access copy).
+    out_mode : int8[H]; out: reported mode (0 walk ... 5 motorbike), -1 if none is possible.
+    out_skim : float64[H, N_ALT]; out: today's generalised minutes by alternative.
     zone_skim : float32[3, Z, D]; out: walk, transit and car minutes from zones to d.
-    flow_chunks : float64[n_chunks, S]; out: car PCE (car block) and passengers (bus/transit).
+    flow_chunks : float64[n_chunks, S]; out: car PCE (car block) and passengers (transit).
     """
     n = rindptr.shape[0] - 1
     n_slots = rindices.shape[0]
@@ -140,16 +150,16 @@ def simulate_day(
         dist = np.empty(n)
         pred = np.empty(n, np.int64)
         order = np.empty(n, np.int64)
-        nset = np.zeros(4, np.int64)
+        nset = np.zeros(N_BLOCKS, np.int64)
         hk = np.empty(n_slots + 1)
         hn = np.empty(n_slots + 1, np.int32)
         acc = np.zeros((7, n))
         demand = np.zeros(n)
-        util = np.empty(N_MODES)
-        avail = np.zeros(N_MODES, np.bool_)
-        skim = np.empty(N_MODES)
+        util = np.empty(N_ALT)
+        avail = np.zeros(N_ALT, np.bool_)
+        skim = np.empty(N_ALT)
         for d in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            for b in range(4):
+            for b in range(N_BLOCKS):
                 if b == 0 and not do_walk:
                     continue
                 nset[b] = _grow(
@@ -158,7 +168,6 @@ def simulate_day(
                 )  # fmt: skip
             _accumulate(order, off[1], nset[1], pred, slot_head, attr, car_rows, acc)
             _accumulate(order, off[2], nset[2], pred, slot_head, attr, transit_rows, acc)
-            _accumulate(order, off[3], nset[3], pred, slot_head, attr, transit_rows, acc)
             _zone_row(d, dist, acc, do_walk, zone_node, zone_skim)
             for k in range(hh_ptr[d], hh_ptr[d + 1]):
                 h = hh_order[k]
@@ -167,105 +176,103 @@ def simulate_day(
                 _skims(h, dist, acc, hh_node, hh_access_s, hh_walk_s, hh_own, hh_vot,
                        hh_fare_factor, params, skim, avail)  # fmt: skip
                 alpha = params[P_ALPHA]
-                for m in range(N_MODES):
-                    if not avail[m]:
-                        perceived[h, m] = np.nan
-                    elif np.isnan(perceived[h, m]):
-                        perceived[h, m] = skim[m]
+                for a in range(N_ALT):
+                    if not avail[a]:
+                        perceived[h, a] = np.nan
+                    elif np.isnan(perceived[h, a]):
+                        perceived[h, a] = skim[a]
                     else:
-                        perceived[h, m] += alpha * (skim[m] - perceived[h, m])
-                    util[m] = params[P_SCALE] * (asc[m] - perceived[h, m])
-                    out_skim[h, m] = skim[m] if avail[m] else np.nan
-                mode = _choose(util, avail, uniforms[h])
-                out_mode[h] = mode
-                if mode < 0:
+                        perceived[h, a] += alpha * (skim[a] - perceived[h, a])
+                    util[a] = params[P_SCALE] * (asc[a] - perceived[h, a])
+                    out_skim[h, a] = skim[a] if avail[a] else np.nan
+                alt = _choose(util, avail, uniforms[h])
+                if alt < 0:
+                    out_mode[h] = -1
                     out_time[h] = np.nan
                     out_cost[h] = np.nan
                     out_gen[h] = np.nan
                     continue
-                out_gen[h] = skim[mode]
-                _record(h, mode, dist, acc, hh_node, hh_access_s, hh_walk_s, hh_fare_factor,
-                        params, out_time, out_cost)  # fmt: skip
+                out_gen[h] = skim[alt]
+                out_mode[h] = _record(h, alt, dist, acc, hh_node, hh_access_s, hh_walk_s,
+                                      hh_fare_factor, params, out_time, out_cost)  # fmt: skip
                 q = params[P_HHFLOW]
-                if mode == CAR:
+                if alt == ALT_CAR:
                     demand[hh_node[1, h]] += q
-                elif mode == MOTO:
+                elif alt == ALT_MOTO:
                     demand[hh_node[1, h]] += q * params[P_MOTOPCE]
-                elif mode == BUS:
+                elif alt == ALT_TRANSIT:
                     demand[hh_node[2, h]] += q
-                elif mode == RAIL:
-                    demand[hh_node[3, h]] += q
-            for b in range(1, 4):
+            for b in range(1, N_BLOCKS):
                 _push(order, off[b], nset[b], pred, slot_head, demand, flow_chunks[c])
 
 
 @njit(cache=True, nogil=True)
 def _skims(h, dist, acc, node, access_s, walk_s, own, vot, fare_factor, params, skim, avail):
-    """Today's generalised minutes by mode for household h, and which modes it can use."""
+    """Today's generalised minutes by alternative for household h, and which it can use."""
     ww, wwait, pen = params[P_WWALK], params[P_WWAIT], params[P_PEN]
-    skim[WALK] = ww * walk_s[h] / 60.0
-    avail[WALK] = walk_s[h] <= params[P_MAXWALK]
-    for m in (BUS, RAIL):
-        v = node[2 if m == BUS else 3, h]
-        # acc rows: 0 ivt, 1 wait, 2 walk, 3 fare, 4 boardings, 5 rail ivt, 6 cable ivt.
-        # A bus path must ride a bus, a rail path must ride metro or cable.
-        ok = v >= 0 and dist[v] < np.inf
-        ok = ok and (acc[0, v] if m == BUS else acc[5, v]) > 0.0
-        avail[m] = ok
-        if ok:
-            minutes = (acc[0, v] + wwait * acc[1, v] + ww * acc[2, v] + pen * acc[4, v]) / 60.0
-            skim[m] = minutes + acc[3, v] * fare_factor[h] / vot[h] / 60.0
-        else:
-            skim[m] = np.inf
+    skim[ALT_WALK] = ww * walk_s[h] / 60.0
+    avail[ALT_WALK] = walk_s[h] <= params[P_MAXWALK]
+    # acc rows (transit block): 0 ivt, 1 wait, 2 walk, 3 fare, 4 boardings, 5 rail ivt, 6 cable
+    v = node[2, h]
+    avail[ALT_TRANSIT] = v >= 0 and dist[v] < np.inf
+    if avail[ALT_TRANSIT]:
+        minutes = (acc[0, v] + wwait * acc[1, v] + ww * acc[2, v] + pen * acc[4, v]) / 60.0
+        skim[ALT_TRANSIT] = minutes + acc[3, v] * fare_factor[h] / vot[h] / 60.0
+    else:
+        skim[ALT_TRANSIT] = np.inf
     r = node[1, h]
     car_ok = r >= 0 and dist[r] < np.inf
-    avail[CAR] = car_ok and own[h, 0] != 0
-    avail[MOTO] = car_ok and own[h, 1] != 0
+    avail[ALT_CAR] = car_ok and own[h, 0] != 0
+    avail[ALT_MOTO] = car_ok and own[h, 1] != 0
     if not car_ok:
-        skim[CAR] = np.inf
-        skim[MOTO] = np.inf
+        skim[ALT_CAR] = np.inf
+        skim[ALT_MOTO] = np.inf
         return
+    # acc rows (car block): 0 length, 1 motorbike time
     km = acc[0, r] / 1000.0
     access = ww * access_s[h] / 60.0
     car_cost = km * params[P_CARKM] + params[P_CARPARK]
     moto_cost = km * params[P_MOTOKM] + params[P_MOTOPARK]
-    skim[CAR] = dist[r] / 60.0 + access + car_cost / vot[h] / 60.0
-    skim[MOTO] = acc[1, r] / 60.0 + access + moto_cost / vot[h] / 60.0
+    skim[ALT_CAR] = dist[r] / 60.0 + access + car_cost / vot[h] / 60.0
+    skim[ALT_MOTO] = acc[1, r] / 60.0 + access + moto_cost / vot[h] / 60.0
 
 
 @njit(cache=True, nogil=True)
-def _record(h, mode, dist, acc, node, access_s, walk_s, fare_factor, params, out_time, out_cost):
-    """Door-to-door seconds and money of the chosen trip."""
-    if mode == WALK:
+def _record(h, alt, dist, acc, node, access_s, walk_s, fare_factor, params, out_time, out_cost):
+    """Door-to-door seconds and money of the chosen trip; returns the reported mode."""
+    if alt == ALT_WALK:
         out_time[h] = walk_s[h]
         out_cost[h] = 0.0
-    elif mode in (BUS, RAIL):
-        v = node[2 if mode == BUS else 3, h]
+        return WALK
+    if alt == ALT_TRANSIT:
+        v = node[2, h]
         out_time[h] = acc[0, v] + acc[1, v] + acc[2, v]
         out_cost[h] = acc[3, v] * fare_factor[h]
-    else:
-        r = node[1, h]
-        km = acc[0, r] / 1000.0
-        if mode == CAR:
-            out_time[h] = dist[r] + access_s[h]
-            out_cost[h] = km * params[P_CARKM] + params[P_CARPARK]
-        else:
-            out_time[h] = acc[1, r] + access_s[h]
-            out_cost[h] = km * params[P_MOTOKM] + params[P_MOTOPARK]
+        if acc[6, v] > 0.0:
+            return CABLE
+        return METRO if acc[5, v] > 0.0 else BUS
+    r = node[1, h]
+    km = acc[0, r] / 1000.0
+    if alt == ALT_CAR:
+        out_time[h] = dist[r] + access_s[h]
+        out_cost[h] = km * params[P_CARKM] + params[P_CARPARK]
+        return CAR
+    out_time[h] = acc[1, r] + access_s[h]
+    out_cost[h] = km * params[P_MOTOKM] + params[P_MOTOPARK]
+    return MOTO
 
 
 @njit(cache=True, nogil=True)
 def _zone_row(d, dist, acc, do_walk, zone_node, zone_skim):
-    """Minutes from each zone's nodes to destination d: walk (static), best transit, car."""
+    """Minutes from each zone's nodes to destination d: walk (static), transit, car."""
     for z in range(zone_node.shape[1]):
         w = zone_node[0, z]
         if do_walk:
             zone_skim[0, z, d] = dist[w] / 60.0 if w >= 0 else np.inf
-        best = np.inf
-        for b in (2, 3):
-            v = zone_node[b, z]
-            if v >= 0 and dist[v] < np.inf and acc[0, v] > 0.0:
-                best = min(best, (acc[0, v] + acc[1, v] + acc[2, v]) / 60.0)
-        zone_skim[1, z, d] = best
+        v = zone_node[2, z]
+        if v >= 0 and dist[v] < np.inf:
+            zone_skim[1, z, d] = (acc[0, v] + acc[1, v] + acc[2, v]) / 60.0
+        else:
+            zone_skim[1, z, d] = np.inf
         r = zone_node[1, z]
         zone_skim[2, z, d] = dist[r] / 60.0 if r >= 0 else np.inf

@@ -1,0 +1,375 @@
+"""Run a scenario and write its results: ``results/<scenario>/<run-id>/``.
+
+A run directory holds ``households.parquet``, ``zones.parquet``, ``days.parquet``,
+``lines.parquet``, ``summary.json`` (the headline numbers), ``manifest.json`` (the scenario as
+resolved, seed, versions, git revision, input hashes, wall time) and figures. It is written in a
+hidden temporary directory and renamed into place at the end, so a failed or interrupted run
+leaves nothing behind and a finished run is never half-overwritten.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+from sim.agents import MODE_NAMES
+from sim.city import City, load_city
+from sim.errors import ScenarioError
+from sim.interventions import CableLine, apply
+from sim.model import CommuteModel
+from sim.network.arrays import MultimodalNetwork, TransitMode
+from sim.scenario import Scenario
+from sim.zones import load_zones
+
+THRESHOLDS = (30, 45, 60)
+
+
+@dataclass
+class RunResult:
+    path: Path | None
+    summary: dict[str, Any]
+    model: CommuteModel
+
+
+def build_model(
+    scenario: Scenario,
+    *,
+    base_network: MultimodalNetwork | None = None,
+    agents: bool = False,
+) -> tuple[CommuteModel, list[dict[str, Any]]]:
+    """The scenario's model: city network (cached), interventions applied, households drawn."""
+    city = city_of(scenario)
+    if base_network is None:
+        from sim.network.cache import load_network
+
+        base_network = load_network(city)
+    applied = apply(base_network, scenario.interventions)
+    params = scenario.choice
+    if applied.fare_subsidy:
+        params = replace(params, fare_subsidy={**params.fare_subsidy, **applied.fare_subsidy})
+    model = CommuteModel(
+        city, households=scenario.households, seed=scenario.seed, network=applied.network,
+        params=params, zones=load_zones(city), agents=agents,
+    )  # fmt: skip
+    return model, applied.reports
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    results: Path | str | None = Path("results"),
+    run_id: str | None = None,
+    base_network: MultimodalNetwork | None = None,
+    progress: bool = True,
+    figures: bool = True,
+) -> RunResult:
+    """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None)."""
+    start = time.perf_counter()
+    model, reports = build_model(scenario, base_network=base_network)
+    days = _simulate(model, scenario, progress)
+    summary = summarise(model, scenario, reports, days)
+    if results is None:
+        return RunResult(None, summary, model)
+    run_id = run_id or f"seed{scenario.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+    final = Path(results) / scenario.name / run_id
+    tmp = final.parent / f".tmp-{run_id}-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True)
+    try:
+        write_tables(model, tmp)
+        manifest = _manifest(model, scenario, reports, time.perf_counter() - start, days)
+        _write_json(tmp / "summary.json", summary)
+        _write_json(tmp / "manifest.json", manifest)
+        if figures:
+            from sim.report import run_figures
+
+            run_figures(tmp)
+        if final.exists():
+            shutil.rmtree(final)  # a rerun of the same id replaces the old one whole
+        os.replace(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return RunResult(final, summary, model)
+
+
+def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
+    from tqdm.auto import tqdm
+
+    bar = tqdm(range(scenario.days), desc=scenario.name, unit="day", disable=not progress,
+               leave=False)  # fmt: skip
+    for day in bar:
+        model.step()
+        bar.set_postfix(gap=f"{model.relative_gap:.3f}", switching=f"{model.switching:.3f}")
+        if (
+            day > 2
+            and abs(model.relative_gap) < model.params.tolerance
+            and model.switching < model.params.tolerance
+        ):
+            return day + 1
+    return scenario.days
+
+
+# ------------------------------------------------------------------------------ tables
+def accessibility(model: CommuteModel) -> dict[str, np.ndarray]:
+    """Jobs reachable per zone within each threshold, by transit and walking, and by car."""
+    walk, transit, car = (model.zone_skim[i].astype(float) for i in range(3))
+    jobs = model.dest.jobs
+    transit_walk = np.fmin(walk, transit)
+    car_any = np.fmin(car, transit_walk)
+    out = {}
+    for label, times in (("transit", transit_walk), ("car", car_any)):
+        cum = metrics.cumulative_accessibility(times, jobs, THRESHOLDS)
+        for k, t in enumerate(THRESHOLDS):
+            out[f"acc{t}_{label}"] = cum[:, k]
+        out[f"gravity_{label}"] = metrics.gravity_accessibility(times, jobs, beta=0.05)
+    return out
+
+
+def household_table(model: CommuteModel) -> pd.DataFrame:
+    hh = model.households
+    zone_acc = accessibility(model)
+    drives = hh.car | hh.moto
+    df = pd.DataFrame(
+        {
+            "income_class": hh.income_class,
+            "income": hh.income,
+            "car": hh.car,
+            "motorbike": hh.moto,
+            "home_zone": model.zones.id[hh.home_zone],
+            "work_zone": hh.work_zone,
+            "mode": pd.Categorical.from_codes(
+                np.where(model.mode >= 0, model.mode, -1), categories=list(MODE_NAMES)
+            ),
+            "travel_time_min": model.travel_time_s / 60.0,
+            "money_cost": model.money_cost,
+            "gen_cost_min": model.gen_cost,
+            "fare_burden": model.fare_burden(),
+        }
+    )
+    for t in THRESHOLDS:
+        by_car = zone_acc[f"acc{t}_car"][hh.home_zone]
+        by_transit = zone_acc[f"acc{t}_transit"][hh.home_zone]
+        df[f"acc{t}"] = np.where(drives, by_car, by_transit)
+    df["gravity_access"] = np.where(
+        drives, zone_acc["gravity_car"][hh.home_zone], zone_acc["gravity_transit"][hh.home_zone]
+    )
+    return df
+
+
+def zone_table(model: CommuteModel) -> pd.DataFrame:
+    z = model.zones
+    hh = model.households
+    df = pd.DataFrame({"zone": z.id, "lon": z.lon, "lat": z.lat, "population": z.population,
+                       "jobs": z.jobs, "income": z.income})  # fmt: skip
+    for key, values in accessibility(model).items():
+        df[key] = values
+    counts = np.bincount(hh.home_zone, minlength=z.n)
+    df["households"] = counts
+    sums = np.bincount(hh.home_zone, weights=np.nan_to_num(model.travel_time_s), minlength=z.n)
+    df["mean_time_min"] = np.where(counts > 0, sums / np.maximum(counts, 1) / 60.0, np.nan)
+    return df
+
+
+def line_table(model: CommuteModel) -> pd.DataFrame:
+    lines = model.network.lines
+    return pd.DataFrame(
+        {
+            "line": lines.name,
+            "mode": [TransitMode(m).name.lower() for m in lines.mode],
+            "boardings_per_hour": model.boardings(),
+            "peak_load_per_hour": model.line_loads(),
+            "capacity_per_hour": lines.capacity_per_hour,
+            "load_factor": model.line_loads() / lines.capacity_per_hour,
+            "headway_min": lines.headway_s / 60.0,
+            "fare": lines.fare,
+        }
+    )
+
+
+def write_tables(model: CommuteModel, folder: Path) -> None:
+    household_table(model).to_parquet(folder / "households.parquet")
+    zone_table(model).to_parquet(folder / "zones.parquet")
+    days = model.datacollector.get_model_vars_dataframe().drop(columns=["ridership_by_line"])
+    days.index.name = "day"
+    days.reset_index().assign(day=lambda d: d["day"] + 1).to_parquet(folder / "days.parquet")
+    line_table(model).to_parquet(folder / "lines.parquet")
+
+
+# ------------------------------------------------------------------------------ summary
+def summarise(
+    model: CommuteModel, scenario: Scenario, reports: list[dict[str, Any]], days: int
+) -> dict[str, Any]:
+    """Headline numbers of a run; every number is recomputable from the Parquet tables."""
+    hh = household_table(model)
+    return summary_from_tables(hh, line_table(model), model, scenario, reports, days)
+
+
+def summary_from_tables(
+    hh: pd.DataFrame,
+    lines: pd.DataFrame,
+    model: CommuteModel | None,
+    scenario: Scenario,
+    reports: list[dict[str, Any]],
+    days: int,
+) -> dict[str, Any]:
+    shares = hh["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
+    by_class = {}
+    for c, g in hh.groupby("income_class"):
+        s = g["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
+        by_class[str(int(c))] = {
+            "households": int(len(g)),
+            "mean_time_min": _f(g["travel_time_min"].mean()),
+            "mean_cost": _f(g["money_cost"].mean()),
+            "fare_burden": _f(g["fare_burden"].mean()),
+            "acc30": _f(g["acc30"].mean()),
+            "acc45": _f(g["acc45"].mean()),
+            "acc60": _f(g["acc60"].mean()),
+            "gen_cost_min": _f(g["gen_cost_min"].mean()),
+            "mode_shares": {m: _f(v) for m, v in s.items()},
+        }
+    acc = hh["acc30"].to_numpy()
+    classes = sorted(by_class, key=int)
+    cable = lines[lines["mode"] == "cable"]
+    out: dict[str, Any] = {
+        "scenario": scenario.name,
+        "city": scenario.city,
+        "seed": scenario.seed,
+        "households": int(len(hh)),
+        "days": days,
+        "mode_shares": {m: _f(v) for m, v in shares.items()},
+        "mean_time_min": _f(hh["travel_time_min"].mean()),
+        "mean_gen_cost_min": _f(hh["gen_cost_min"].mean()),
+        "acc30_mean": _f(np.nanmean(acc)),
+        "acc30_gini": _f(metrics.gini(np.nan_to_num(acc))),
+        "acc30_palma": _f(metrics.palma(np.nan_to_num(acc))),
+        "acc30_poorest_over_richest": _f(
+            by_class[classes[0]]["acc30"] / max(by_class[classes[-1]]["acc30"], 1e-9)
+        ),
+        "fare_burden_mean": _f(hh["fare_burden"].mean()),
+        "transit_boardings_per_hour": _f(lines["boardings_per_hour"].sum()),
+        "cable_boardings_per_hour": _f(cable["boardings_per_hour"].sum()),
+        "cable_peak_load_factor": _f(cable["load_factor"].max()) if len(cable) else None,
+        "capex": float(sum(r.get("capex", 0.0) for r in reports)),
+        "by_class": by_class,
+        "interventions": reports,
+    }
+    if model is not None:
+        out["car_vkt_per_hour"] = model.car_vkt()
+        out["co2_kg_per_hour"] = _f(metrics.co2_kg(model.car_vkt()))
+        out["relative_gap"] = _f(model.relative_gap)
+        out["households_represented"] = model.households.weight * len(hh)
+        out["currency"] = model.city.currency
+    return out
+
+
+def _f(x: Any) -> float | None:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return None
+    return None if np.isnan(v) else v
+
+
+# ------------------------------------------------------------------------------ manifest
+def _manifest(
+    model: CommuteModel,
+    scenario: Scenario,
+    reports: list[dict[str, Any]],
+    seconds: float,
+    days: int,
+) -> dict[str, Any]:
+    from sim.network.cache import cache_key
+
+    return {
+        "scenario": _jsonable(asdict(scenario)),
+        "seed": scenario.seed,
+        "days_run": days,
+        "interventions": reports,
+        "versions": _versions(),
+        "git_revision": _git_revision(),
+        "inputs": {
+            "network_key": cache_key(model.city),
+            "scenario_file_sha256": _sha256(scenario.source),
+        },
+        "wall_seconds": round(seconds, 3),
+        "model": _jsonable(model.describe()),
+        "python": platform.python_version(),
+    }
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("ladera", "mesa", "numpy", "numba", "networkx", "osmnx", "scipy", "pandas"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "not installed"
+    return out
+
+
+def _git_revision() -> str | None:
+    try:
+        here = Path(__file__).resolve().parent
+        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
+                             text=True, timeout=5, check=False)  # fmt: skip
+        return res.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _sha256(path: str) -> str | None:
+    p = Path(path)
+    return hashlib.sha256(p.read_bytes()).hexdigest() if path and p.is_file() else None
+
+
+def _jsonable(obj: Any) -> Any:
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return _jsonable(asdict(obj))
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(_jsonable(data), indent=2, default=str) + "\n")
+
+
+def cable_lines(scenario: Scenario) -> list[CableLine]:
+    return [i for i in scenario.interventions if isinstance(i, CableLine)]
+
+
+def check_same_city(runs: list[dict[str, Any]], names: list[str]) -> None:
+    cities = {r["city"] for r in runs}
+    if len(cities) > 1:
+        pairs = ", ".join(f"{n}: {r['city']}" for n, r in zip(names, runs, strict=True))
+        raise ScenarioError(f"cannot compare runs of different cities ({pairs})")
+
+
+def city_of(scenario: Scenario) -> City:
+    """The scenario's city: a bundled name, or a city.toml path relative to the scenario file."""
+    if scenario.city.endswith(".toml") and scenario.source:
+        return load_city(Path(scenario.source).parent / scenario.city)
+    return load_city(scenario.city)

@@ -1,0 +1,155 @@
+"""Scenarios: a city, a population, behaviour parameters and a list of interventions, as TOML.
+
+```toml
+name = "cable_morro_da_cruz"
+city = "porto_alegre"
+households = 20000
+days = 30
+seed = 42
+
+[choice]               # optional overrides of sim.model.ChoiceParams
+vot_factor = 1.0
+
+[[interventions]]
+type = "cable_line"
+name = "Morro da Cruz"
+stations = [[-51.1620, -30.0750], [-51.1700, -30.0670], [-51.1780, -30.0600]]
+capex = { amount = 150e6, currency = "BRL", year = 2024 }
+```
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from sim.config import from_dict, read_toml
+from sim.errors import ScenarioError
+from sim.interventions import KINDS, Intervention
+from sim.model import ChoiceParams
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    city: str = "porto_alegre"
+    households: int = 20_000
+    days: int = 30
+    seed: int = 42
+    description: str = ""
+    baseline: str | None = None  # the scenario file this one is compared against
+    choice: ChoiceParams = field(default_factory=ChoiceParams)
+    interventions: tuple[Intervention, ...] = ()
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if self.households <= 0:
+            raise ScenarioError(f"`households` must be a positive integer, not {self.households}")
+        if self.days <= 0:
+            raise ScenarioError(f"`days` must be a positive integer, not {self.days}")
+        if self.seed < 0:
+            raise ScenarioError(f"`seed` must be >= 0, not {self.seed}")
+        names = [i.name for i in self.interventions]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ScenarioError(f"interventions share a name: {', '.join(sorted(dup))}")
+
+    @property
+    def capex(self) -> float:
+        return float(sum(i.capex.amount for i in self.interventions if hasattr(i, "capex")))
+
+    def intervention(self, name: str) -> Intervention:
+        for item in self.interventions:
+            if item.name == name:
+                return item
+        raise ScenarioError(f"scenario `{self.name}` has no intervention named `{name}`")
+
+
+def load_scenario(path: Path | str) -> Scenario:
+    """Read and validate a scenario file."""
+    path = Path(path)
+    data = read_toml(path)
+    data.setdefault("name", path.stem)
+    return scenario_from_dict(data, source=path)
+
+
+def scenario_from_dict(data: dict[str, Any], *, source: Path | str) -> Scenario:
+    data = dict(data)
+    if "source" in data:
+        raise ScenarioError(f"{source}: key `source` is set by Ladera, remove it")
+    items = data.pop("interventions", [])
+    if not isinstance(items, list):
+        raise ScenarioError(f"{source}: `interventions` must be an array of tables")
+    interventions = tuple(_intervention(item, i, source) for i, item in enumerate(items))
+    scenario = from_dict(Scenario, data, source=source)
+    return replace(scenario, interventions=interventions, source=str(source))
+
+
+def _intervention(item: Any, i: int, source: Path | str) -> Intervention:
+    table = f"interventions[{i}]"
+    if not isinstance(item, dict) or "type" not in item:
+        raise ScenarioError(f"{source}: [{table}] needs a `type` ({', '.join(KINDS)})")
+    kind = item["type"]
+    if kind not in KINDS:
+        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise ScenarioError(f"{source}: [{table}] unknown type `{kind}`{hint} "
+                            f"(allowed: {', '.join(KINDS)})")  # fmt: skip
+    return from_dict(KINDS[kind], item, source=source, table=f"{table} ({kind})")
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
+    """A copy with dotted-path values replaced, e.g. ``{"choice.vot_factor": 1.2,
+    "interventions.Morro da Cruz.fare": 0.0, "households": 5000}``.
+
+    Paths must exist: a misspelt one is an error naming the closest valid key.
+    """
+    for key, value in overrides.items():
+        scenario = _override(scenario, key, value)
+    return scenario
+
+
+def _override(scenario: Scenario, key: str, value: Any) -> Scenario:
+    parts = key.split(".")
+    src = scenario.source or scenario.name
+    if parts[0] == "interventions":
+        if len(parts) < 3:
+            raise ScenarioError(f"{src}: `{key}`: use interventions.<name>.<field>")
+        name = ".".join(parts[1:-1])
+        item = scenario.intervention(name)
+        new_item = _set_field(item, parts[-1], value, f"{src}: `{key}`")
+        items = tuple(new_item if i is item else i for i in scenario.interventions)
+        return replace(scenario, interventions=items)
+    if parts[0] == "choice" and len(parts) >= 2:
+        return replace(scenario, choice=_set_path(scenario.choice, parts[1:], value, src, key))
+    if len(parts) == 1:
+        return _set_field(scenario, parts[0], value, f"{src}: `{key}`")
+    raise ScenarioError(f"{src}: `{key}` is not a scenario parameter")
+
+
+def _set_path(obj: Any, parts: list[str], value: Any, src: str, key: str) -> Any:
+    if len(parts) == 1:
+        return _set_field(obj, parts[0], value, f"{src}: `{key}`")
+    current = getattr(obj, parts[0], None)
+    if isinstance(current, dict):
+        return replace(obj, **{parts[0]: {**current, parts[1]: value}})
+    raise ScenarioError(f"{src}: `{key}` is not a scenario parameter")
+
+
+def _set_field(obj: Any, name: str, value: Any, where: str) -> Any:
+    names = [f.name for f in fields(obj)]
+    if name not in names:
+        close = difflib.get_close_matches(name, names, n=1)
+        hint = f"; did you mean `{close[0]}`?" if close else ""
+        raise ScenarioError(f"{where}: no field `{name}`{hint}")
+    current = getattr(obj, name)
+    if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if current is not None and not isinstance(value, type(current)):
+        raise ScenarioError(f"{where}: must be {type(current).__name__}, not {value!r}")
+    try:
+        return replace(obj, **{name: value})
+    except ScenarioError as exc:
+        raise ScenarioError(f"{where}: {exc}") from None
