@@ -67,7 +67,7 @@ def test_uncongested_logit_shares_match_closed_form():
     car_min = 600 / 60
     v_walk, v_car = 0.1 * (190.0 - walk_min), 0.1 * (0.0 - car_min)
     p_car = np.exp(v_car) / (np.exp(v_car) + np.exp(v_walk))
-    share = float(np.mean(model.mode == 3))
+    share = float(np.mean(model.mode == 4))
     sigma = np.sqrt(p_car * (1 - p_car) / n)
     assert abs(share - p_car) < 4 * sigma
     assert 0.2 < p_car < 0.8  # the test only means something if both modes are chosen
@@ -77,7 +77,7 @@ def test_every_household_makes_one_trip_and_loads_sum_to_trips():
     q = 1000.0
     model = make_model(500, q, seed=5)
     model.step()
-    assert (model.mode == 3).all()  # only car is available
+    assert (model.mode == 4).all()  # only car is available
     # day one: MSA flow equals the all-or-nothing load; all trips leave D0 (node 2)
     out_of_origin = model.car_flow[model.network.tail == 2].sum()
     into_destination = model.car_flow[model.network.indices == 3].sum()
