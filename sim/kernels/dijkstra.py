@@ -89,7 +89,7 @@ def _dijkstra(
     is_target,
     n_targets,
 ):
-    """Core loop on slot weights (see :func:`slot_weights`).
+    """Core loop on slot weights (see :func:`slot_weights`); :mod:`sim.kernels.day` calls it too.
 
     ``dist`` must be ``inf`` everywhere on entry; ``pred`` is written, never read. The heap is
     4-ary with lazy deletion, and the root entry is not popped until the node's edges are
@@ -275,5 +275,5 @@ def multi_sssp_targets(indptr, indices, eid, weight, allowed, sources, targets, 
             # Reset only what this search touched: settled nodes and those still queued.
             for k in range(n_settled):
                 dist[order[k]] = np.inf
-            for k in range(0):
+            for k in range(size):
                 dist[hnode[k]] = np.inf
