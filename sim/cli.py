@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.errors import LaderaError
+from sim.errors import LaderaError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -43,6 +43,43 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = net_sub.add_parser("fetch", help="download a city's streets with osmnx (internet)")
     fetch.add_argument("name", help="a bundled city with a fetch boundary (e.g. medellin)")
 
+    run = sub.add_parser("run", help="run scenarios and write results/<scenario>/<run-id>/")
+    run.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files")
+    run.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    run.add_argument("--days", type=int, help="override the scenario's days")
+    run.add_argument("--households", type=int, help="override the scenario's households")
+    run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--run-id", help="name of the run directory (default: seed and time)")
+
+    comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income")
+    comp.add_argument(
+        "items",
+        nargs="+",
+        type=Path,
+        help="scenario TOML files or run directories; the first is the baseline",
+    )
+    comp.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    comp.add_argument("--days", type=int, help="override the scenarios' days")
+    comp.add_argument("--households", type=int, help="override the scenarios' households")
+    comp.add_argument("--seed", type=int, help="override the scenarios' seed")
+    comp.add_argument("--id", help="name of results/compare/<id> (default: scenario names)")
+
+    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares")
+    cal.add_argument("scenario", type=Path, help="a baseline scenario TOML")
+    cal.add_argument("--iterations", type=int, default=12)
+    cal.add_argument("--households", type=int, help="override the scenario's households")
+
+    batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds")
+    batch.add_argument("experiment", type=Path, help="experiment TOML (see experiments/)")
+    batch.add_argument("--workers", type=int, default=2, help="local Dask worker processes")
+    batch.add_argument("--scheduler", help="address of an existing Dask scheduler")
+    batch.add_argument("--resume", action="store_true", help="skip runs already finished")
+    batch.add_argument("--results", type=Path, default=Path("results"), help="output root")
+
+    viz = sub.add_parser("viz", help="open the students' browser app (Mesa SolaraViz)")
+    viz.add_argument("--city", default="porto_alegre")
+    viz.add_argument("--port", type=int, default=8765)
+    viz.add_argument("--host", default="127.0.0.1")
     return parser
 
 
@@ -58,6 +95,106 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ladera: interrupted", file=sys.stderr)
         return 130
+
+
+def _scenario(path: Path, args: argparse.Namespace):
+    from sim.scenario import load_scenario, with_overrides
+
+    scenario = load_scenario(path)
+    overrides = {k: getattr(args, k) for k in ("days", "households", "seed")}
+    return with_overrides(scenario, {k: v for k, v in overrides.items() if v is not None})
+
+
+@command("run")
+def _run(args: argparse.Namespace) -> int:
+    from sim.runner import run_scenario
+
+    scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
+    for scenario in scenarios:
+        result = run_scenario(scenario, results=args.results, run_id=args.run_id)
+        s = result.summary
+        shares = ", ".join(f"{k} {v:.0%}" for k, v in s["mode_shares"].items() if v)
+        print(f"{scenario.name}: {s['days']} days, {s['households']:,} households; {shares}; "
+              f"mean commute {s['mean_time_min']:.1f} min; jobs within 30 min "
+              f"{s['acc30_mean']:,.0f}")  # fmt: skip
+        print(f"  -> {result.path}")
+    return 0
+
+
+@command("compare")
+def _compare(args: argparse.Namespace) -> int:
+    from sim.report import compare, format_summary
+    from sim.runner import run_scenario
+
+    items = list(args.items)
+    if len(items) < 2:
+        raise ScenarioError("compare needs a baseline and at least one other scenario or run")
+    scenarios = {i: _scenario(p, args) for i, p in enumerate(items) if p.suffix == ".toml"}
+    for p in items:
+        if p.suffix != ".toml" and not (p / "summary.json").is_file():
+            raise ScenarioError(f"{p}: neither a scenario file nor a run directory")
+    _check_cities(scenarios)
+    runs = []
+    for i, p in enumerate(items):
+        if i in scenarios:
+            result = run_scenario(scenarios[i], results=args.results)
+            print(f"ran {scenarios[i].name} -> {result.path}")
+            runs.append(result.path)
+        else:
+            runs.append(p)
+    name = args.id or "-vs-".join(Path(r).parent.name for r in runs)
+    out = compare(runs, args.results / "compare" / name)
+    import pandas as pd
+
+    print(format_summary(pd.read_csv(out / "summary.csv")))
+    print(f"\nreport: {out / 'report.md'} (HTML: {out / 'report.html'})")
+    print(f"tables: {out / 'summary.csv'}, zones for QGIS: {out / 'zones.gpkg'}")
+    return 0
+
+
+def _check_cities(scenarios: dict) -> None:
+    cities = {s.city for s in scenarios.values()}
+    if len(cities) > 1:
+        names = ", ".join(f"{s.name}: {s.city}" for s in scenarios.values())
+        raise ScenarioError(f"cannot compare scenarios of different cities ({names})")
+
+
+@command("calibrate")
+def _calibrate(args: argparse.Namespace) -> int:
+    from sim.calibrate import calibrate
+    from sim.runner import build_model, city_of
+    from sim.scenario import load_scenario, with_overrides
+
+    scenario = load_scenario(args.scenario)
+    if args.households:
+        scenario = with_overrides(scenario, {"households": args.households})
+    city = city_of(scenario)
+    if not city.mode_shares:
+        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to")
+    model, _ = build_model(scenario)
+    asc, history = calibrate(model, city.mode_shares, iterations=args.iterations)
+    for i, shares in enumerate(history):
+        print(f"iteration {i}: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
+    print("\n# paste into the scenario's [choice] table:")
+    print("asc = { " + ", ".join(f"{k} = {v:.3f}" for k, v in asc.items()) + " }")
+    return 0
+
+
+@command("batch")
+def _batch(args: argparse.Namespace) -> int:
+    from sim.batch import run_batch
+
+    run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
+              resume=args.resume, results=args.results)  # fmt: skip
+    return 0
+
+
+@command("viz")
+def _viz(args: argparse.Namespace) -> int:
+    from sim.viz.app import serve
+
+    serve(args.city, port=args.port, host=args.host)
+    return 0
 
 
 @command("network info")

@@ -260,6 +260,7 @@ def apply_cable_line(net: MultimodalNetwork, c: CableLine) -> tuple[MultimodalNe
         raise ScenarioError(f"cable_line `{c.name}`: {exc}") from None
     elev = _station_elevation(new, lines[0])
     return new, {
+        "geometry": _line(lon, lat),
         "stations": list(names),
         "snap_m": report["max_snap_m"],
         "length_m": float(lines[0].length_m),
@@ -286,6 +287,12 @@ def _station_points(net: MultimodalNetwork, c: CableLine) -> tuple[NDArray, NDAr
         lon.append(net.x[walk])
         lat.append(net.y[walk])
     return np.asarray(lon), np.asarray(lat), tuple(c.station_names)
+
+
+def _line(lon: NDArray, lat: NDArray) -> dict[str, Any]:
+    """A GeoJSON LineString through the given points."""
+    coords = [[float(x), float(y)] for x, y in zip(lon, lat, strict=True)]
+    return {"type": "LineString", "coordinates": coords}
 
 
 def _fold(text: str) -> str:
@@ -347,8 +354,11 @@ def apply_road_upgrade(net: MultimodalNetwork, u: RoadUpgrade) -> tuple[Multimod
     km = float(net.length_m[edges].sum() / 1000)
     gain = float((capacity[edges] - net.capacity[edges]).sum() / max(net.capacity[edges].sum(), 1))
     names = sorted({n for n in net.name[edges] if n})
-    return new, {"edges": int(edges.size), "lane_km": km, "capacity_gain": gain,
-                 "streets": names[:20]}  # fmt: skip
+    segments = [[[float(net.x[net.tail[e]]), float(net.y[net.tail[e]])],
+                 [float(net.x[net.indices[e]]), float(net.y[net.indices[e]])]] for e in edges]  # fmt: skip
+    return new, {"edges": int(edges.size), "directed_km": km, "capacity_gain": gain,
+                 "streets": names[:20],
+                 "geometry": {"type": "MultiLineString", "coordinates": segments}}  # fmt: skip
 
 
 def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwork, dict]:
@@ -375,7 +385,8 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
         "name": r.name,
     }
     new, _ = extend(net, tail=np.array(tails), head=np.array(heads), edges=edges)
-    return new, {"length_m": length, "snap_m": float(dist.max())}
+    return new, {"length_m": length, "snap_m": float(dist.max()),
+                 "geometry": _line(net.x[[a, b]], net.y[[a, b]])}  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ buses, fares
@@ -406,7 +417,8 @@ def apply_bus_route(net: MultimodalNetwork, b: BusRoute) -> tuple[MultimodalNetw
         free = new.time_s[roads].sum() if roads.size else new.length_m[e] / (25 / 3.6)
         time_s[e] = b.speed_factor * free + b.dwell_s
     new = new.with_edges(time_s=time_s)
-    return new, {"stops": len(pts), "snap_m": report["max_snap_m"]}
+    return new, {"stops": len(pts), "snap_m": report["max_snap_m"],
+                 "geometry": _line(pts[:, 0], pts[:, 1])}  # fmt: skip
 
 
 def apply_fare_policy(net: MultimodalNetwork, f: FarePolicy) -> tuple[MultimodalNetwork, dict]:

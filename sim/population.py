@@ -25,7 +25,7 @@ from sim.zones import Zones
 #: Car and motorbike ownership by income quintile (1 = poorest). Assumed, in the range reported
 #: for Brazilian and Colombian cities by household surveys; a scenario may override them.
 CAR_BY_QUINTILE = (0.10, 0.20, 0.35, 0.52, 0.72)
-MOTO_BY_QUINTILE = (0.10, 0.12, 0.12, 0.09, 0.05)
+MOTO_BY_QUINTILE = (0.06, 0.08, 0.08, 0.07, 0.04)
 CAR_BY_ESTRATO = (0.05, 0.12, 0.28, 0.50, 0.68, 0.80)
 MOTO_BY_ESTRATO = (0.14, 0.18, 0.16, 0.10, 0.06, 0.03)
 #: Working hours a month: value of time is ``vot_factor`` times household income per hour.

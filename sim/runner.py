@@ -79,6 +79,7 @@ def run_scenario(
     """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None)."""
     start = time.perf_counter()
     model, reports = build_model(scenario, base_network=base_network)
+    geometry = _feature_collection(reports)
     days = _simulate(model, scenario, progress)
     summary = summarise(model, scenario, reports, days)
     if results is None:
@@ -94,6 +95,7 @@ def run_scenario(
         manifest = _manifest(model, scenario, reports, time.perf_counter() - start, days)
         _write_json(tmp / "summary.json", summary)
         _write_json(tmp / "manifest.json", manifest)
+        _write_json(tmp / "interventions.geojson", geometry)
         if figures:
             from sim.report import run_figures
 
@@ -105,6 +107,17 @@ def run_scenario(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RunResult(final, summary, model)
+
+
+def _feature_collection(reports: list[dict[str, Any]]) -> dict[str, Any]:
+    """Move each intervention's geometry out of its report into a GeoJSON FeatureCollection."""
+    features = []
+    for report in reports:
+        geom = report.pop("geometry", None)
+        if geom is not None:
+            props = {"type": report["type"], "name": report["name"]}
+            features.append({"type": "Feature", "geometry": geom, "properties": props})
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:

@@ -68,11 +68,39 @@ class Scenario:
 
 
 def load_scenario(path: Path | str) -> Scenario:
-    """Read and validate a scenario file."""
+    """Read and validate a scenario file.
+
+    A scenario may start from another with ``extends = "baseline.toml"`` (relative to its own
+    file): it takes every key of that file, its own keys win, tables such as ``[choice]`` merge
+    key by key, and its interventions come after the base's.
+    """
     path = Path(path)
-    data = read_toml(path)
+    data = _read_with_base(path, seen=())
     data.setdefault("name", path.stem)
+    data.pop("extends", None)
     return scenario_from_dict(data, source=path)
+
+
+def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    data = read_toml(path)
+    base_name = data.get("extends")
+    if base_name is None:
+        return data
+    if not isinstance(base_name, str):
+        raise ScenarioError(f"{path}: `extends` must be a file name (string)")
+    base_path = (path.parent / base_name).resolve()
+    if base_path in seen or base_path == path.resolve():
+        raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}")
+    base = _read_with_base(base_path, (*seen, path.resolve()))
+    base.pop("name", None)
+    base.pop("description", None)
+    merged = {**base, **data}
+    for key in ("choice",):
+        if isinstance(base.get(key), dict) and isinstance(data.get(key), dict):
+            merged[key] = {**base[key], **data[key]}
+    merged["interventions"] = [*base.get("interventions", []), *data.get("interventions", [])]
+    merged.pop("extends", None)
+    return merged
 
 
 def scenario_from_dict(data: dict[str, Any], *, source: Path | str) -> Scenario:
