@@ -200,7 +200,27 @@ class RemoveLine:
             raise ScenarioError(f"remove_line `{self.name}`: bad `line_pattern` ({exc})") from None
 
 
-Intervention = CableLine | RoadUpgrade | NewRoad | BusRoute | FarePolicy | RemoveLine
+@dataclass(frozen=True)
+class BundledLine:
+    """A line the city bundle already has, counted as this scenario's investment.
+
+    The network is unchanged; the line must exist, and its stations, geometry and capital cost
+    are reported (e.g. Medellín's Line K against a 2003 baseline that removes it).
+    """
+
+    type: Literal["bundled_line"]
+    name: str
+    line_pattern: str
+    capex: Capex = field(default_factory=Capex)
+
+    def __post_init__(self) -> None:
+        try:
+            re.compile(self.line_pattern)
+        except re.error as exc:
+            raise ScenarioError(f"bundled_line `{self.name}`: bad `line_pattern` ({exc})") from None
+
+
+Intervention = CableLine | RoadUpgrade | NewRoad | BusRoute | FarePolicy | RemoveLine | BundledLine
 KINDS: dict[str, type] = {
     "cable_line": CableLine,
     "road_upgrade": RoadUpgrade,
@@ -208,6 +228,7 @@ KINDS: dict[str, type] = {
     "bus_route": BusRoute,
     "fare_policy": FarePolicy,
     "remove_line": RemoveLine,
+    "bundled_line": BundledLine,
 }
 
 
@@ -446,6 +467,20 @@ def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[Multimodal
     return net.with_edges(time_s=time_s), {"lines": [str(n) for n in net.lines.name[hit]]}
 
 
+def apply_bundled_line(net: MultimodalNetwork, b: BundledLine) -> tuple[MultimodalNetwork, dict]:
+    rx = re.compile(b.line_pattern)
+    hit = np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name])
+    if hit.size == 0:
+        raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
+                            "no line of the city")  # fmt: skip
+    walk = net.stop_walk[net.stop_line == hit[0]]
+    return net, {
+        "lines": [str(n) for n in net.lines.name[hit]],
+        "stations": [str(n) for n in net.stop_name[net.stop_line == hit[0]]],
+        "geometry": _line(net.x[walk], net.y[walk]),
+    }
+
+
 _APPLY = {
     CableLine: apply_cable_line,
     RoadUpgrade: apply_road_upgrade,
@@ -453,4 +488,5 @@ _APPLY = {
     BusRoute: apply_bus_route,
     FarePolicy: apply_fare_policy,
     RemoveLine: apply_remove_line,
+    BundledLine: apply_bundled_line,
 }
