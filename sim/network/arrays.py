@@ -69,6 +69,7 @@ class Lines:
     fare: NDArray[np.float64]  # paid on boarding from the street
     fare_system: NDArray[np.int32]  # lines of one system transfer without a new fare
     speed_factor: NDArray[np.float64]  # buses: in-vehicle time / congested car time
+    route: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
 
     @property
     def n(self) -> int:
@@ -89,6 +90,7 @@ class Lines:
             fare=np.zeros(0),
             fare_system=np.zeros(0, np.int32),
             speed_factor=np.zeros(0),
+            route=np.array([], dtype=str),
         )
 
 

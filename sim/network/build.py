@@ -335,12 +335,13 @@ def _concat_lines(old: Lines, rows: list[TransitLine], systems: dict[str, int]) 
         fare=np.array([r.fare for r in rows], float),
         fare_system=np.array([systems[r.fare_system] for r in rows], np.int32),
         speed_factor=np.ones(len(rows)),
+        route=np.array([r.route_id for r in rows], dtype=str),
     )
     return Lines(**{f: np.concatenate([getattr(old, f), getattr(new, f)]) for f in _LINE_FIELDS})
 
 
 _LINE_FIELDS = ("name", "mode", "headway_s", "vehicle_capacity", "fare", "fare_system",
-                "speed_factor")  # fmt: skip
+                "speed_factor", "route")  # fmt: skip
 
 
 def _add_transfers(
@@ -360,6 +361,7 @@ def _add_transfers(
     created; bus-to-bus transfers are left to the street (pay again), as in most systems.
     """
     system = lines.fare_system[stop_line]
+    route = lines.route[stop_line]
     is_bus = lines.mode[stop_line] == TransitMode.BUS
     pos = project(net.x[stop_walk], net.y[stop_walk])
     pairs = cKDTree(pos).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray")
@@ -369,7 +371,7 @@ def _add_transfers(
     a, b = pairs[:, 0], pairs[:, 1]
     keep = (
         (system[a] == system[b])
-        & (stop_line[a] != stop_line[b])
+        & (route[a] != route[b])  # not onto the same route's other direction
         & ~(is_bus[a] & is_bus[b])
         & ((a >= new_from) | (b >= new_from))
     )

@@ -1,0 +1,173 @@
+"""Each intervention's effect on the network arrays, checked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.interventions import (
+    BundledLine,
+    BusRoute,
+    CableLine,
+    Capex,
+    FarePolicy,
+    NewRoad,
+    RemoveLine,
+    RoadUpgrade,
+    apply,
+    select_roads,
+)
+from sim.network.arrays import Layer
+
+TOP, MID, BOTTOM = (-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)
+
+
+def cable(**kw):
+    args = dict(type="cable_line", name="c", stations=(TOP, MID, BOTTOM), fare=4.7)
+    return CableLine(**{**args, **kw})
+
+
+def test_cable_line_adds_two_directions_with_capacity_and_ride_time(mini_network):
+    net = mini_network
+    out = apply(net, (cable(cabin_interval_s=12.0, cabin_capacity=8.0, speed_mps=5.0),))
+    new = out.network
+    hops = np.flatnonzero(new.layer == Layer.CABLE)
+    assert hops.size == 4  # 3 stations, 2 directions
+    assert np.allclose(new.capacity[hops], 3600 / 12 * 8)
+    # ride time of each hop = length / speed, plus the dwell at the next station unless it is
+    # the terminal (run times run departure to departure; the last ends on arrival)
+    terminal = np.isin(new.indices[hops], [new.stop_node[new.stop_line == li][-1]
+                                           for li in np.unique(new.edge_line[hops])])  # fmt: skip
+    expected = new.length_m[hops] / 5.0 + np.where(terminal, 0.0, 20.0)
+    assert np.allclose(new.time_s[hops], expected)
+    board = np.flatnonzero((new.layer == Layer.BOARD) & (new.lines.mode[new.edge_line] == 4))
+    assert np.allclose(new.time_s[board], 6.0)  # half the cabin interval
+    assert np.allclose(new.fare[board], 4.7)
+    report = out.reports[0]
+    assert report["capacity_per_hour"] == pytest.approx(2400)
+    assert report["length_m"] == pytest.approx(new.length_m[hops].sum() / 2)
+    assert net.n_edges < new.n_edges and not np.any(net.layer == Layer.CABLE)
+
+
+def test_cable_integrated_fare_system_gets_free_transfers(mini_network):
+    new = apply(mini_network, (cable(integrated_with="eptc"),)).network
+    transfers = np.flatnonzero(new.layer == Layer.TRANSFER)
+    assert transfers.size > 0
+    assert (new.fare[transfers] == 0).all()
+    cable_lines = np.flatnonzero(new.lines.mode == 4)
+    touches = np.isin(new.edge_line[transfers], cable_lines)
+    # transfers run both into and out of the cable
+    assert touches.any() and (~touches).any()
+    unintegrated = apply(mini_network, (cable(),)).network
+    assert not np.any(unintegrated.layer == Layer.TRANSFER)
+
+
+def test_road_upgrade_changes_only_selected_roads(mini_network):
+    net = mini_network
+    up = RoadUpgrade(type="road_upgrade", name="r", name_pattern="Bento Gon", add_lanes=1.0,
+                     capacity_factor=1.5, speed_kph=60.0)  # fmt: skip
+    sel = select_roads(net, up)
+    assert sel.size > 0
+    assert all("Bento Gon" in n for n in net.name[sel])
+    new = apply(net, (up,)).network
+    per_lane = net.capacity[sel] / np.maximum(net.lanes[sel], 1)
+    assert np.allclose(new.lanes[sel], np.maximum(net.lanes[sel], 1) + 1)
+    assert np.allclose(new.capacity[sel], per_lane * new.lanes[sel] * 1.5)
+    assert np.allclose(new.time_s[sel], net.length_m[sel] / (60 / 3.6))
+    other = np.setdiff1d(np.arange(net.n_edges), sel)
+    assert np.array_equal(new.capacity[other], net.capacity[other])
+    assert np.array_equal(new.time_s[other], net.time_s[other])
+
+
+def test_road_selector_combines_with_and(mini_network):
+    net = mini_network
+    by_name = select_roads(net, RoadUpgrade(type="road_upgrade", name="a", name_pattern="."))
+    box = (-51.175, -30.070, -51.165, -30.060)
+    both = select_roads(net, RoadUpgrade(type="road_upgrade", name="b", name_pattern=".", bbox=box))
+    assert 0 < both.size < by_name.size
+    mx = (net.x[net.tail[both]] + net.x[net.indices[both]]) / 2
+    assert ((mx >= box[0]) & (mx <= box[2])).all()
+
+
+def test_new_road_adds_links_with_time_from_speed(mini_network):
+    net = mini_network
+    road = NewRoad(type="new_road", name="n", start=TOP, end=BOTTOM, lanes=2, speed_kph=40)
+    out = apply(net, (road,))
+    new = out.network
+    added = np.flatnonzero(new.name == "n")
+    assert added.size == 2
+    assert np.allclose(new.time_s[added], new.length_m[added] / (40 / 3.6))
+    assert (new.layer[added] == Layer.DRIVE).all()
+    assert new.n_edges == net.n_edges + 2
+    # bus hops still point at the same road edges (ids remapped through the re-sort)
+    assert np.allclose(
+        np.sort(new.time_s[new.bus_hop_roads]), np.sort(net.time_s[net.bus_hop_roads])
+    )
+
+
+def test_bus_route_runs_at_speed_factor_of_free_flow(mini_network):
+    route = BusRoute(type="bus_route", name="b", stops=(TOP, MID, BOTTOM), headway_s=300,
+                     speed_factor=1.5, dwell_s=10, fare=2.0)  # fmt: skip
+    new = apply(mini_network, (route,)).network
+    k0 = mini_network.bus_edges.size
+    assert new.bus_edges.size == k0 + 4
+    for k in range(k0, k0 + 4):
+        roads = new.bus_hop_roads[new.bus_hop_indptr[k] : new.bus_hop_indptr[k + 1]]
+        assert roads.size > 0
+        assert new.time_s[new.bus_edges[k]] == pytest.approx(1.5 * new.time_s[roads].sum() + 10)
+
+
+def test_fare_policy_sets_fares_and_subsidies(mini_network):
+    policy = FarePolicy(type="fare_policy", name="f", fares={"bus": 3.0}, subsidy={"1": 0.5})
+    out = apply(mini_network, (policy,))
+    board = out.network.layer == Layer.BOARD
+    assert np.allclose(out.network.fare[board], 3.0)
+    assert np.allclose(out.network.lines.fare, 3.0)
+    assert out.fare_subsidy == {"1": 0.5}
+    assert np.allclose(mini_network.fare[board], 4.7)  # input untouched
+
+
+def test_remove_and_bundled_line(mini_network):
+    name = str(mini_network.lines.name[0])
+    pattern = "^" + name.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[") + "$"
+    new = apply(mini_network, (RemoveLine(type="remove_line", name="x", line_pattern=pattern),))
+    board = (new.network.layer == Layer.BOARD) & (new.network.edge_line == 0)
+    assert np.isinf(new.network.time_s[board]).all()
+    kept = apply(mini_network, (BundledLine(type="bundled_line", name="k", line_pattern=pattern,
+                                            capex=Capex(amount=5.0)),))  # fmt: skip
+    assert kept.network is mini_network
+    assert kept.reports[0]["capex"] == 5.0
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: cable(stations=(TOP,)), "at least 2 stations"),
+        (lambda: cable(cabin_capacity=-1.0), "`cabin_capacity` must be > 0"),
+        (lambda: Capex(amount=-1.0), "`capex.amount` must be >= 0"),
+        (lambda: RoadUpgrade(type="road_upgrade", name="r"), "at least one selector"),
+        (lambda: FarePolicy(type="fare_policy", name="f", subsidy={"1": 2.0}), "in [0, 1]"),
+    ],
+)
+def test_bad_intervention_values(make, message):
+    with pytest.raises(ScenarioError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        make()
+
+
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (cable(stations=((-50.0, -30.0), MID)), "outside the city"),
+        (cable(stations=(TOP, MID), max_snap_m=1e-3), "from the nearest walkable node"),
+        (
+            RoadUpgrade(type="road_upgrade", name="r", name_pattern="No Such Street"),
+            "matches no road",
+        ),
+        (cable(integrated_with="nope"), "fare systems here"),
+    ],
+)
+def test_bad_intervention_against_network(mini_network, item, message):
+    with pytest.raises(ScenarioError, match=message) as err:
+        apply(mini_network, (item,))
+    assert "\n" not in str(err.value)
