@@ -112,31 +112,39 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
 
 def build_city_network(city: City) -> MultimodalNetwork:
     """Parse streets and transit of ``city`` and build the arrays (no cache)."""
-    from sim.network.build import build_network
+    from sim.network.build import add_lines, streets_network
     from sim.network.load import street_graphs
     from sim.network.transit import read_gtfs, read_line_geojson
 
     elevation = city.path(city.streets.elevation) if city.streets.elevation else None
     walk, drive = street_graphs(streets_file(city), elevation_path=elevation)
-    lines = []
+    meta = {"city": city.name, "title": city.title, "currency": city.currency}
+    net = streets_network(walk, drive, meta=meta)
+    snap = city.streets.max_station_snap_m
+    toml = city.folder / "city.toml"
+    # a GTFS feed may cover more than the street extract: its lines are clipped to it
+    feeds = []
     for g in city.transit.gtfs:
-        lines += read_gtfs(
+        feeds += read_gtfs(
             city.path(g.file), fare=g.fare, fare_system=g.fare_system,
             vehicle_capacity=g.vehicle_capacity,
         )  # fmt: skip
+    net, report = add_lines(net, feeds, max_snap_m=snap, clip=True)
+    # stations listed one by one must all be on the network: a far one is a data error
     for spec in city.transit.line_files:
-        lines += read_line_geojson(
+        lines = read_line_geojson(
             city.path(spec.lines), city.path(spec.stations),
             fares=spec.fares, fare_systems=spec.fare_systems,
         )  # fmt: skip
-    meta = {"city": city.name, "title": city.title, "currency": city.currency}
-    try:
-        return build_network(
-            walk, drive, lines, max_snap_m=city.streets.max_station_snap_m,
-            clip_lines=True, meta=meta,
-        )  # fmt: skip
-    except DataError as exc:
-        raise DataError(f"{city.folder / 'city.toml'}: {exc}") from None
+        try:
+            net, more = add_lines(net, lines, max_snap_m=snap, clip=False)
+        except DataError as exc:
+            raise DataError(f"{city.path(spec.stations)}: {exc} (`streets.max_station_snap_m` "
+                            f"in {toml})") from None  # fmt: skip
+        report["lines_kept"] += more["lines_kept"]
+        report["lines_in"] += more["lines_in"]
+    net.meta["transit_report"] = report
+    return net
 
 
 _LINE_PREFIX = "lines__"

@@ -1,0 +1,127 @@
+"""Scenario files: strict validation, inheritance, overrides; runs: atomic and deterministic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.errors import ScenarioError
+from sim.runner import run_scenario
+from sim.scenario import load_scenario, with_overrides
+
+DATA = Path(__file__).parent / "data" / "scenarios"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('name = "x"\nhousehlds = 10\n', "unknown key `househlds`; did you mean `households`?"),
+        ('name = "x"\nhouseholds = "many"\n', "`households` must be an integer"),
+        ('name = "x"\nhouseholds = 0\n', "`households` must be a positive integer"),
+        ('name = "x"\n[choice]\nscale = -1.0\n', "`scale` must be > 0"),
+        ('name = "x"\n[choice]\nsclae = 1.0\n', "did you mean `scale`?"),
+        ('name = "x"\n[[interventions]]\ntype = "cable_lin"\nname = "c"\n',
+         "unknown type `cable_lin`; did you mean `cable_line`?"),
+        ('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
+         "stations = [[-51.16, -30.07]]\n", "needs at least 2 stations"),
+        ('name = "x"\n[[interventions]]\ntype = "road_upgrade"\nname = "r"\n'
+         'name_pattern = "a"\ncapex = { amount = -5.0 }\n', "`capex.amount` must be >= 0"),
+        ('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
+         'stations = [[-51.16, -30.07], [-51.17, -30.06]]\nfare = "free"\n', "(cable_line).fare` must be a number"),
+        ("name = [\n", "not valid TOML"),
+    ],
+)  # fmt: skip
+def test_bad_scenarios_are_one_line_errors(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert message in text
+    assert str(path) in text
+    assert "\n" not in text
+
+
+def test_extends_merges_choice_and_appends_interventions():
+    combined = load_scenario(ROOT / "scenarios" / "porto_alegre" / "combined.toml")
+    base = load_scenario(ROOT / "scenarios" / "porto_alegre" / "baseline.toml")
+    assert combined.choice.asc == base.choice.asc
+    assert [i.type for i in combined.interventions] == ["cable_line", "road_upgrade"]
+    assert combined.capex == pytest.approx(360e6)
+
+
+def test_every_shipped_scenario_loads():
+    files = sorted((ROOT / "scenarios").glob("*/*.toml"))
+    assert len(files) >= 8
+    for f in files:
+        load_scenario(f)
+
+
+def test_overrides_reach_interventions_and_choice():
+    s = load_scenario(DATA / "mini_cable.toml")
+    t = with_overrides(s, {"interventions.Morro cable.fare": 0, "choice.vot_factor": 2,
+                           "households": 100, "choice.fare_subsidy.1": 0.5})  # fmt: skip
+    assert t.intervention("Morro cable").fare == 0.0
+    assert t.choice.vot_factor == 2.0 and t.households == 100
+    assert t.choice.fare_subsidy == {"1": 0.5}
+    with pytest.raises(ScenarioError, match="did you mean `fare`"):
+        with_overrides(s, {"interventions.Morro cable.fair": 1.0})
+    with pytest.raises(ScenarioError, match="no intervention named"):
+        with_overrides(s, {"interventions.Nope.fare": 1.0})
+    with pytest.raises(ScenarioError, match="`cabin_interval_s` must be > 0"):
+        with_overrides(s, {"interventions.Morro cable.cabin_interval_s": -1.0})
+
+
+def small(path: Path, **kw):
+    return with_overrides(load_scenario(path), {"households": 600, "days": 3, **kw})
+
+
+def test_same_seed_same_frames(tmp_path):
+    a = run_scenario(small(DATA / "mini_cable.toml"), results=tmp_path / "a", run_id="r",
+                     progress=False, figures=False)  # fmt: skip
+    b = run_scenario(small(DATA / "mini_cable.toml"), results=tmp_path / "b", run_id="r",
+                     progress=False, figures=False)  # fmt: skip
+    for table in ("households", "zones", "days", "lines"):
+        pd.testing.assert_frame_equal(pd.read_parquet(a.path / f"{table}.parquet"),
+                                      pd.read_parquet(b.path / f"{table}.parquet"))  # fmt: skip
+    c = run_scenario(small(DATA / "mini_cable.toml", seed=8), results=None, progress=False)
+    assert not c.summary["mode_shares"] == a.summary["mode_shares"]
+
+
+def test_failed_run_leaves_no_directory(tmp_path, monkeypatch):
+    import sim.runner as runner
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(runner, "write_tables", boom)
+    with pytest.raises(RuntimeError):
+        run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, run_id="x",
+                     progress=False, figures=False)  # fmt: skip
+    leftovers = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert leftovers == []
+    assert not (tmp_path / "mini_baseline" / "x").exists()
+
+
+def test_run_directory_holds_what_the_readme_promises(tmp_path):
+    r = run_scenario(small(DATA / "mini_cable.toml"), results=tmp_path, run_id="r",
+                     progress=False, figures=False)  # fmt: skip
+    names = {p.name for p in r.path.iterdir()}
+    assert {"households.parquet", "zones.parquet", "days.parquet", "lines.parquet",
+            "summary.json", "manifest.json", "interventions.geojson"} <= names  # fmt: skip
+    hh = pd.read_parquet(r.path / "households.parquet")
+    assert len(hh) == 600
+    # the summary is recomputable from the tables
+    share = (hh["mode"] == "cable").mean()
+    assert r.summary["mode_shares"]["cable"] == pytest.approx(share)
+    by_class = hh.groupby("income_class")["acc30"].mean()
+    for c, v in by_class.items():
+        assert r.summary["by_class"][str(c)]["acc30"] == pytest.approx(v)
