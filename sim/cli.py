@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -83,7 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return f"ladera: {record.levelname.lower()}: {record.getMessage()}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    handler = logging.StreamHandler()
+    handler.setFormatter(_Formatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     parser = build_parser()
     args = parser.parse_args(argv)
     key = args.command if args.command != "network" else f"network {args.network_command}"
@@ -123,7 +132,6 @@ def _run(args: argparse.Namespace) -> int:
 
 @command("compare")
 def _compare(args: argparse.Namespace) -> int:
-    from sim.report import compare, format_summary
     from sim.runner import run_scenario
 
     items = list(args.items)
@@ -134,6 +142,8 @@ def _compare(args: argparse.Namespace) -> int:
         if p.suffix != ".toml" and not (p / "summary.json").is_file():
             raise ScenarioError(f"{p}: neither a scenario file nor a run directory")
     _check_cities(scenarios)
+    from sim.report import compare, format_summary
+
     runs = []
     for i, p in enumerate(items):
         if i in scenarios:

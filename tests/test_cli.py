@@ -1,0 +1,153 @@
+"""The command line: real subprocesses, one-line errors with exit code 2, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def ladera(
+    *args: str, cwd: Path | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=os.environ.copy(),
+        timeout=timeout,
+    )
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    err = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("ladera: warning")]
+    assert len(err) == 1, proc.stderr
+    assert err[0].startswith("ladera: error: ")
+    assert "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in err[0]
+
+
+def cache_entries() -> list[Path]:
+    root = Path(os.environ["LADERA_CACHE_DIR"]) / "networks"
+    return sorted(root.glob("*")) if root.exists() else []
+
+
+def test_network_info_json_on_the_mini_city(mini_network):
+    proc = ladera("network", "info", "--city", str(DATA / "mini_city" / "city.toml"), "--json")
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    assert info["nodes"]["walk"] == int((mini_network.node_kind == 0).sum())
+    assert info["edges"]["bus"] == int((mini_network.layer == 2).sum())
+    assert info["cache"].startswith("hit")
+
+
+def test_unknown_city():
+    assert_one_line_error(ladera("network", "info", "--city", "porto_alegr"),
+                          "unknown city `porto_alegr`", "did you mean `porto_alegre`")  # fmt: skip
+
+
+def test_medellin_streets_must_be_fetched_first():
+    assert_one_line_error(ladera("network", "info", "--city", "medellin"),
+                          "ladera network fetch medellin")  # fmt: skip
+
+
+def _city_copy(mini_dir: Path, edit) -> Path:
+    edit(mini_dir)
+    return mini_dir / "city.toml"
+
+
+@pytest.mark.parametrize(
+    ("edit", "needles"),
+    [
+        (lambda d: (d / "mini.osm.bz2").unlink(), ["`streets.osm`", "not in the bundle"]),
+        (lambda d: (d / "mini.osm.bz2").write_bytes(b"BZh9garbage"), ["mini.osm.bz2"]),
+        (lambda d: (d / "city.toml").write_text((d / "city.toml").read_text()
+                                                + "\ncolour = 'red'\n"), ["unknown key `colour`"]),
+        (lambda d: (d / "city.toml").write_text((d / "city.toml").read_text().replace(
+            "household_size = 2.6", 'household_size = "big"')), ["`household_size` must be a number"]),
+    ],
+)  # fmt: skip
+def test_bad_city_bundles(mini_dir, edit, needles):
+    before = cache_entries()
+    proc = ladera("network", "info", "--city", str(_city_copy(mini_dir, edit)))
+    assert_one_line_error(proc, *needles)
+    assert cache_entries() == before  # nothing half-written in the cache
+
+
+def test_gtfs_without_stop_times(mini_dir):
+    gtfs = mini_dir / "mini_gtfs.zip"
+    with zipfile.ZipFile(gtfs) as src:
+        files = {n: src.read(n) for n in src.namelist() if n != "stop_times.txt"}
+    with zipfile.ZipFile(gtfs, "w") as dst:
+        for name, data in files.items():
+            dst.writestr(name, data)
+    proc = ladera("network", "info", "--city", str(mini_dir / "city.toml"))
+    assert_one_line_error(proc, "mini_gtfs.zip", "stop_times.txt")
+
+
+def test_station_too_far_from_the_walk_network(mini_dir):
+    lines = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"nombre": "Linea X", "linea": "X", "tipo": 2, "estado": 1},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[-51.17, -30.07], [-51.17, -30.02]],
+                },
+            }
+        ],
+    }
+    stations = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"nombre": n, "linea": "X", "sistema": "Cable"},
+         "geometry": {"type": "Point", "coordinates": c}}
+        for n, c in (("Near", [-51.17, -30.07]), ("Far away", [-51.17, -30.02]))]}  # fmt: skip
+    (mini_dir / "l.geojson").write_text(json.dumps(lines))
+    (mini_dir / "s.geojson").write_text(json.dumps(stations))
+    toml = mini_dir / "city.toml"
+    toml.write_text(toml.read_text() + '\n[[transit.line_files]]\nlines = "l.geojson"\n'
+                    'stations = "s.geojson"\nfares = { cable = 1.0 }\n'
+                    'fare_systems = { cable = "x" }\n')  # fmt: skip
+    before = cache_entries()
+    proc = ladera("network", "info", "--city", str(toml))
+    assert_one_line_error(proc, "Far away", "max_station_snap_m")
+    assert cache_entries() == before
+
+
+def test_run_with_a_bad_scenario_creates_no_results(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text((DATA / "scenarios" / "mini_cable.toml").read_text().replace(
+        "[-51.1620, -30.0750]", "[-50.0, -30.0750]").replace(
+        'city = "../mini_city/city.toml"', f'city = "{DATA / "mini_city" / "city.toml"}"'))  # fmt: skip
+    out = tmp_path / "results"
+    proc = ladera("run", str(bad), "--results", str(out))
+    assert_one_line_error(proc, "outside the city")
+    assert not out.exists() or not any(out.rglob("*.parquet"))
+
+
+def test_compare_refuses_different_cities(tmp_path):
+    a = DATA / "scenarios" / "mini_baseline.toml"
+    b = Path(__file__).resolve().parents[1] / "scenarios" / "porto_alegre" / "baseline.toml"
+    out = tmp_path / "results"
+    proc = ladera("compare", str(a), str(b), "--results", str(out))
+    assert_one_line_error(proc, "different cities")
+    assert not out.exists()
+
+
+def test_python_dash_m_sim_is_the_console_script():
+    if shutil.which("ladera") is None:
+        pytest.fail("the `ladera` console script is not installed (pip install -e .)")
+    proc = subprocess.run(["ladera", "--help"], capture_output=True, text=True, check=False)
+    assert proc.returncode == 0 and "network" in proc.stdout
