@@ -1,0 +1,1008 @@
+"""Comparison tables, reports and matplotlib figures of finished runs.
+
+:func:`run_figures` draws the two figures of one run directory; :func:`compare` reads two or
+more run directories (see :mod:`sim.runner`) and writes a comparison folder::
+
+    summary.csv      one row per scenario x income class, plus an "all" row per scenario
+    report.md        planner-readable report; report.html the same, figures embedded
+    zones.gpkg       zone points (EPSG:4326) with accessibility per scenario and its change
+    figures/*.png
+
+Every number is computed from the run's Parquet tables with the pure functions of
+:mod:`sim.metrics` (``summary.json`` only supplies capex, car VKT and CO2, which need the model),
+so the report can be checked against the tables. Figures use matplotlib's object-oriented API on
+the Agg canvas: no pyplot, no global backend switch, no display needed.
+
+Conventions
+-----------
+- A *change* is ``scenario - baseline``. Households are matched row by row (winners and losers)
+  only when two runs hold the same synthetic population: same seed, same household count, same
+  income classes and home zones. Otherwise only class means are compared.
+- Generalised cost is in minutes of each household's own value of time. To turn a change into
+  money (benefit per capex), a class's change in minutes is multiplied by the class's mean value
+  of time, ``vot_factor * mean(income) / 176 / 60`` per minute (the model's definition:
+  ``sim.population.HOURS_PER_MONTH`` working hours a month), ``vot_factor`` from the baseline.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+from sim.errors import ScenarioError
+
+__all__ = ["compare", "format_summary", "run_figures"]
+
+#: Working hours a month in the value of time (same as ``sim.population.HOURS_PER_MONTH``,
+#: not imported because that module pulls in the network stack).
+HOURS_PER_MONTH = 176.0
+#: Reported modes, in the order of the runner's categorical ``mode`` column.
+MODES = ("walk", "bus", "metro", "cable", "car", "motorbike")
+TRANSIT = ("bus", "metro", "cable")
+THRESHOLDS = (30, 45, 60)
+#: A household whose generalised cost moves by less than this many minutes is "unchanged".
+GEN_COST_TOL_MIN = 0.5
+#: ... and whose accessibility moves by less than this many jobs.
+ACC_TOL_JOBS = 0.5
+ALL = "all"
+
+RUN_FILES = ("summary.json", "households.parquet", "zones.parquet", "lines.parquet")
+HH_COLUMNS = (
+    "income_class", "income", "home_zone", "mode", "travel_time_min", "money_cost",
+    "gen_cost_min", "fare_burden", "acc30", "acc45", "acc60",
+)  # fmt: skip
+ZONE_COLUMNS = ("zone", "lon", "lat", "acc30_transit", "acc45_transit", "acc60_transit")
+LINE_COLUMNS = ("line", "mode", "boardings_per_hour", "peak_load_per_hour", "capacity_per_hour")
+MODE_COLOURS = {
+    "walk": "#8c8c8c", "bus": "#e6a100", "metro": "#0072b2", "cable": "#009e73",
+    "car": "#d55e00", "motorbike": "#cc79a7",
+}  # fmt: skip
+LINE_STYLES = {"cable_line": "#009e73", "bus_route": "#e6a100", "bundled_line": "#0072b2"}
+
+
+# ------------------------------------------------------------------------------ one run
+def run_figures(run_dir: Path) -> list[Path]:
+    """Draw a run's own figures into ``run_dir/figures``.
+
+    Parameters
+    ----------
+    run_dir
+        A run directory holding at least ``households.parquet`` and ``days.parquet``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``figures/mode_shares_by_class.png`` (stacked mode shares per income class) and
+        ``figures/convergence.png`` (relative gap and switching share by day).
+    """
+    run_dir = Path(run_dir)
+    out = run_dir / "figures"
+    out.mkdir(exist_ok=True)
+    hh = pd.read_parquet(run_dir / "households.parquet", columns=["income_class", "mode"])
+    days = pd.read_parquet(run_dir / "days.parquet")
+    choice = _read_json(run_dir / "manifest.json").get("scenario", {}).get("choice", {})
+    paths = [out / "mode_shares_by_class.png", out / "convergence.png"]
+    _save(_fig_run_mode_shares(hh), paths[0])
+    _save(_fig_convergence(days, choice.get("tolerance")), paths[1])
+    return paths
+
+
+def _fig_run_mode_shares(hh: pd.DataFrame) -> Any:
+    shares = _class_mode_shares(hh)
+    fig, ax = _figure(7, 4)
+    _stacked_bars(ax, shares)
+    ax.set_xlabel("income class (1 = poorest)")
+    ax.set_title("Mode share by income class")
+    return fig
+
+
+def _fig_convergence(days: pd.DataFrame, tolerance: float | None) -> Any:
+    fig, ax = _figure(7, 4)
+    cols = {"relative_gap": "|relative gap|", "switching": "share switching mode"}
+    cols = {c: label for c, label in cols.items() if c in days}
+    for col, label in cols.items():
+        ax.plot(days["day"], days[col].abs(), marker="o", label=label)
+    values = days[list(cols)].abs().to_numpy(dtype=float)
+    if np.isfinite(values).any() and np.nanmin(values) > 0:
+        ax.set_yscale("log")
+    if tolerance:
+        ax.axhline(tolerance, color="k", ls="--", lw=1, label=f"tolerance {tolerance:g}")
+    ax.set_xlabel("day")
+    ax.set_title("Convergence of the day-to-day learning")
+    ax.legend()
+    return fig
+
+
+# ------------------------------------------------------------------------------ loading
+@dataclass
+class _Run:
+    path: Path
+    label: str
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    households: pd.DataFrame
+    zones: pd.DataFrame
+    lines: pd.DataFrame
+    geometry: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return str(self.summary.get("scenario", self.path.name))
+
+
+def _check_runs(runs: Sequence[Path], baseline: int) -> list[Path]:
+    """Validate the arguments of :func:`compare` without reading more than file headers."""
+    paths = [Path(r) for r in runs]
+    if len(paths) < 2:
+        raise ScenarioError(f"compare needs at least 2 run directories, got {len(paths)}")
+    if not (isinstance(baseline, int) and -len(paths) <= baseline < len(paths)):
+        raise ScenarioError(f"`baseline` must index `runs` (0..{len(paths) - 1}), got {baseline}")
+    for path in paths:
+        if not path.is_dir():
+            raise ScenarioError(f"{path}: no such run directory")
+        missing = [f for f in RUN_FILES if not (path / f).is_file()]
+        if missing:
+            raise ScenarioError(f"{path}: incomplete run directory, missing {', '.join(missing)}")
+        _check_columns(path / "households.parquet", HH_COLUMNS)
+        _check_columns(path / "zones.parquet", ZONE_COLUMNS)
+        _check_columns(path / "lines.parquet", LINE_COLUMNS)
+    return paths
+
+
+def _check_columns(path: Path, required: Sequence[str]) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        names = set(pq.read_schema(path).names)
+    except Exception as exc:  # noqa: BLE001 - any unreadable file is the same user error
+        raise ScenarioError(f"{path}: unreadable Parquet file ({exc})") from None
+    missing = [c for c in required if c not in names]
+    if missing:
+        raise ScenarioError(f"{path}: incomplete, lacks column(s) {', '.join(missing)}")
+
+
+def _load(path: Path) -> _Run:
+    summary = _read_json(path / "summary.json")
+    if "city" not in summary:
+        raise ScenarioError(f"{path / 'summary.json'}: incomplete, lacks `city`")
+    geometry = _read_json(path / "interventions.geojson") or {"features": []}
+    return _Run(
+        path=path, label="", summary=summary, manifest=_read_json(path / "manifest.json"),
+        households=pd.read_parquet(path / "households.parquet"),
+        zones=pd.read_parquet(path / "zones.parquet"),
+        lines=pd.read_parquet(path / "lines.parquet"), geometry=geometry,
+    )  # fmt: skip
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"{path}: unreadable JSON ({exc})") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _city_key(run: _Run) -> str:
+    """A city by bundled name, or by the folder of its ``city.toml`` (paths are relative)."""
+    city = str(run.summary["city"])
+    return Path(city).parent.name if city.endswith(".toml") else city
+
+
+def _check_cities(runs: list[_Run]) -> None:
+    pairs = ", ".join(f"{r.label}: {r.summary['city']}" for r in runs)
+    if len({_city_key(r) for r in runs}) > 1:
+        raise ScenarioError(f"cannot compare runs of different cities ({pairs})")
+    zone_sets = {frozenset(r.zones["zone"].astype(str)) for r in runs}
+    if len(zone_sets) > 1:
+        raise ScenarioError(f"cannot compare runs of different cities ({pairs}; zones differ)")
+
+
+def _label(runs: list[_Run]) -> None:
+    """Scenario names as labels; a repeated name gets its run id, then a counter."""
+    names = [r.name for r in runs]
+    for run in runs:
+        run.label = run.name if names.count(run.name) == 1 else f"{run.name} ({run.path.name})"
+    labels = [r.label for r in runs]
+    for i, run in enumerate(runs):
+        if labels.count(run.label) > 1:
+            run.label = f"{run.label} #{i + 1}"
+
+
+def same_population(a: _Run, b: _Run) -> bool:
+    """Whether households can be matched row by row: the same synthetic population."""
+    ha, hb = a.households, b.households
+    if a.summary.get("seed") != b.summary.get("seed") or len(ha) != len(hb):
+        return False
+    return bool(
+        np.array_equal(ha["income_class"].to_numpy(), hb["income_class"].to_numpy())
+        and np.array_equal(ha["home_zone"].astype(str), hb["home_zone"].astype(str))
+    )
+
+
+# ------------------------------------------------------------------------------ tables
+def _modes(hh: pd.DataFrame) -> list[str]:
+    cats = getattr(hh["mode"], "cat", None)
+    extra = [str(c) for c in cats.categories if str(c) not in MODES] if cats is not None else []
+    return [*MODES, *extra]
+
+
+def _mode_shares(modes: pd.Series, order: Sequence[str]) -> pd.Series:
+    """Shares among households with a mode (as in the runner's summary)."""
+    counts = modes.astype(str).where(modes.notna()).value_counts()
+    total = counts.sum()
+    return (counts / total if total else counts).reindex(list(order), fill_value=0.0)
+
+
+def _class_mode_shares(hh: pd.DataFrame) -> pd.DataFrame:
+    """Mode shares, one row per income class then ``all``, one column per mode."""
+    order = _modes(hh)
+    rows = {_cls(c): _mode_shares(g["mode"], order) for c, g in hh.groupby("income_class")}
+    rows[ALL] = _mode_shares(hh["mode"], order)
+    return pd.DataFrame(rows).T.fillna(0.0)
+
+
+def _cls(c: Any) -> str:
+    return str(int(c)) if isinstance(c, int | np.integer | float) else str(c)
+
+
+def _with_all(hh: pd.DataFrame) -> pd.DataFrame:
+    """The households twice: by class and all together (class ``all``), for group-bys."""
+    by = hh.assign(income_class=hh["income_class"].map(_cls))
+    return pd.concat([by, hh.assign(income_class=ALL)], ignore_index=True)
+
+
+def class_table(run: _Run) -> pd.DataFrame:
+    """Levels of one run by income class (rows ``1..k`` and ``all``)."""
+    hh = run.households
+    cols = ["travel_time_min", "money_cost", "gen_cost_min", "fare_burden", "income"]
+    cols += [f"acc{t}" for t in THRESHOLDS]
+    means = metrics.by_class(_with_all(hh), "income_class", cols)
+    order = [*sorted((c for c in means.index if c != ALL), key=_class_sort), ALL]
+    means = means.reindex(order)
+    shares = _class_mode_shares(hh).add_prefix("share_").reindex(order)
+    out = pd.DataFrame({"households": means["n"].astype(int)}, index=order)
+    out = out.join(shares)
+    out["share_transit"] = shares[[f"share_{m}" for m in TRANSIT]].sum(axis=1)
+    out = out.join(means.drop(columns="n").rename(columns=_MEAN_NAMES))
+    out["acc30_gini"], out["acc30_palma"] = _inequality(hh, order)
+    return out
+
+
+_MEAN_NAMES = {
+    "travel_time_min": "mean_time_min", "money_cost": "mean_money_cost",
+    "gen_cost_min": "mean_gen_cost_min", "income": "mean_income",
+}  # fmt: skip
+
+
+def _class_sort(c: str) -> tuple[int, float | str]:
+    try:
+        return (0, float(c))
+    except ValueError:
+        return (1, c)
+
+
+def _inequality(hh: pd.DataFrame, order: list[str]) -> tuple[list[float], list[float]]:
+    """Gini and Palma of acc30 within each class and over everyone (NaN acc counts as 0)."""
+    groups = dict(iter(_with_all(hh).groupby("income_class")))
+    gini, palma = [], []
+    for c in order:
+        acc = np.nan_to_num(groups[c]["acc30"].to_numpy(dtype=float))
+        gini.append(metrics.gini(acc))
+        palma.append(metrics.palma(acc))
+    return gini, palma
+
+
+def scenario_values(run: _Run, table: pd.DataFrame) -> dict[str, float]:
+    """The scenario-level numbers that go on the ``all`` row."""
+    hh, lines, s = run.households, run.lines, run.summary
+    cable = lines[lines["mode"] == "cable"]
+    classes = table.drop(index=ALL)
+    return {
+        "acc30_palma_by_income": metrics.palma(
+            np.nan_to_num(hh["acc30"].to_numpy(dtype=float)), groups=hh["income_class"]
+        ),
+        "acc30_poorest_over_richest": metrics.quantile_ratio(classes["acc30"].fillna(0.0)),
+        "transit_boardings_per_hour": float(lines["boardings_per_hour"].sum()),
+        "cable_boardings_per_hour": float(cable["boardings_per_hour"].sum()),
+        "cable_peak_load_factor": _peak_load_factor(cable),
+        "capex": float(s.get("capex") or 0.0),
+        "car_vkt_per_hour": _num(s.get("car_vkt_per_hour")),
+        "co2_kg_per_hour": _num(s.get("co2_kg_per_hour")),
+    }
+
+
+def _peak_load_factor(cable: pd.DataFrame) -> float:
+    if cable.empty:
+        return math.nan
+    return float((cable["peak_load_per_hour"] / cable["capacity_per_hour"]).max())
+
+
+def _num(x: Any) -> float:
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def changes(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
+    """Change of class means vs the baseline (absolute and in % of the baseline)."""
+    out = pd.DataFrame(index=table.index)
+    for t in THRESHOLDS:
+        col = f"acc{t}"
+        ref = base[col].reindex(table.index)
+        out[f"{col}_change"] = table[col] - ref
+        out[f"{col}_change_pct"] = 100.0 * (table[col] - ref) / ref.where(ref > 0)
+    out["gen_cost_change_min"] = table["mean_gen_cost_min"] - base["mean_gen_cost_min"]
+    out["time_change_min"] = table["mean_time_min"] - base["mean_time_min"]
+    return out
+
+
+def winners(run: _Run, base: _Run) -> pd.DataFrame:
+    """Shares better / worse off / unchanged by generalised cost and by acc30, matched rows."""
+    parts = []
+    for col, better, tol, tag in (
+        ("gen_cost_min", metrics.Better.LOWER, GEN_COST_TOL_MIN, "gen_cost"),
+        ("acc30", metrics.Better.HIGHER, ACC_TOL_JOBS, "acc30"),
+    ):
+        b = base.households[col].to_numpy(dtype=float)
+        a = run.households[col].to_numpy(dtype=float)
+        ok = np.isfinite(a) & np.isfinite(b)  # households with no possible trip drop out
+        labels = run.households["income_class"].map(_cls).to_numpy()[ok]
+        by = metrics.winners_losers(b[ok], a[ok], labels, tol=tol, better=better)
+        overall = metrics.winners_losers(b[ok], a[ok], np.full(ok.sum(), ALL), tol=tol,
+                                         better=better)  # fmt: skip
+        frame = pd.concat([by, overall])[["share_better", "share_worse", "share_unchanged"]]
+        parts.append(frame.add_suffix(f"_{tag}"))
+    return pd.concat(parts, axis=1)
+
+
+def benefits(
+    run: _Run, table: pd.DataFrame, delta_min: pd.Series, vot_factor: float
+) -> pd.DataFrame:
+    """Annual user benefit per unit capex by class (:func:`sim.metrics.benefit_per_capex`).
+
+    The class's change in mean generalised minutes becomes money at the class's mean value of
+    time; households are scaled up to the population each synthetic household represents.
+    """
+    capex = float(run.summary.get("capex") or 0.0)
+    classes = table.index.drop(ALL)
+    vot = vot_factor * table["mean_income"] / HOURS_PER_MONTH / 60.0
+    delta = (delta_min * vot).reindex(classes).dropna()
+    if capex <= 0 or delta.empty:
+        return pd.DataFrame(index=table.index)
+    scale = _num(run.summary.get("households_represented")) / max(len(run.households), 1)
+    scale = scale if math.isfinite(scale) and scale > 0 else 1.0
+    households = table["households"].reindex(delta.index) * scale
+    out = metrics.benefit_per_capex(delta, households, capex)
+    out = out.rename(columns={"households": "households_represented",
+                              "delta_cost_per_trip": "gen_cost_change_money"})  # fmt: skip
+    total = out.sum(numeric_only=True)
+    total["gen_cost_change_money"] = math.nan
+    total["benefit_share"] = 1.0 if total["annual_benefit"] != 0 else math.nan
+    out.loc[ALL] = total
+    return out
+
+
+def summary_table(runs: list[_Run], base: _Run, vot_factor: float) -> pd.DataFrame:
+    """The ``summary.csv`` table: one row per scenario x class, ``all`` last per scenario."""
+    base_table = class_table(base)
+    frames = []
+    for run in runs:
+        table = base_table if run is base else class_table(run)
+        frame = table.copy()
+        frame["vot_per_min"] = vot_factor * table["mean_income"] / HOURS_PER_MONTH / 60.0
+        if run is not base:
+            delta = changes(table, base_table)
+            frame = frame.join(delta)
+            matched = same_population(run, base)
+            if matched:
+                frame = frame.join(winners(run, base))
+            frame["matched_households"] = matched
+            frame = frame.join(benefits(run, table, delta["gen_cost_change_min"], vot_factor))
+        for key, value in scenario_values(run, table).items():
+            frame.loc[ALL, key] = value
+        frame.insert(0, "income_class", frame.index)
+        frame.insert(0, "baseline", run is base)
+        frame.insert(0, "run", str(run.path))
+        frame.insert(0, "scenario", run.label)
+        frames.append(frame.reset_index(drop=True))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ------------------------------------------------------------------------------ figures
+def _figure(width: float, height: float, ncols: int = 1) -> tuple[Any, Any]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, axes[0] if ncols == 1 else axes
+
+
+def _save(fig: Any, path: Path) -> Path:
+    # no "Software" text chunk: the PNG holds no URL and is byte-stable across runs
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    return path
+
+
+def _stacked_bars(ax: Any, shares: pd.DataFrame) -> None:
+    bottom = np.zeros(len(shares))
+    x = np.arange(len(shares))
+    for mode in shares.columns:
+        values = shares[mode].to_numpy(dtype=float)
+        if values.any():
+            ax.bar(x, values, bottom=bottom, label=mode, color=MODE_COLOURS.get(mode))
+            bottom += values
+    ax.set_xticks(x, [str(i) for i in shares.index])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of commuters")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+
+
+def _fig_accessibility_change(table: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
+    fig, ax = _figure(8, 4.5)
+    others = [r for r in runs if r is not base]
+    classes = list(dict.fromkeys(table["income_class"]))
+    width = 0.8 / len(others)
+    x = np.arange(len(classes))
+    for k, run in enumerate(others):
+        rows = table[table["scenario"] == run.label].set_index("income_class")
+        values = rows["acc30_change"].reindex(classes).to_numpy(dtype=float)
+        ax.bar(x + (k - (len(others) - 1) / 2) * width, values, width, label=run.label)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(x, classes)
+    ax.set_xlabel("income class (1 = poorest)")
+    ax.set_ylabel("change in mean jobs within 30 min")
+    ax.set_title(f"Accessibility change vs {base.label}")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _fig_lorenz(runs: list[_Run]) -> Any:
+    fig, ax = _figure(5.5, 5)
+    ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls="--", label="equality")
+    for run in runs:
+        acc = np.nan_to_num(run.households["acc30"].to_numpy(dtype=float))
+        pop, val = metrics.lorenz(acc)
+        ax.plot(pop, val, label=f"{run.label} (Gini {metrics.gini(acc):.3f})")
+    ax.set_xlabel("cumulative share of households (lowest access first)")
+    ax.set_ylabel("cumulative share of jobs within 30 min")
+    ax.set_title("Lorenz curves of accessibility")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    others = [r for r in runs if r is not base]
+    fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
+    for ax, run in zip(np.atleast_1d(axes), others, strict=True):
+        change = zones[f"d_acc30_{_slug(run.label)}"].to_numpy(dtype=float)
+        lim = float(np.nanmax(np.abs(change), initial=0.0)) or 1.0
+        size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
+        points = ax.scatter(zones["lon"], zones["lat"], c=change, s=size, cmap="RdBu",
+                            vmin=-lim, vmax=lim, edgecolors="0.4", linewidths=0.3)  # fmt: skip
+        _draw_interventions(ax, run.geometry)
+        ax.set_aspect(1.0 / math.cos(math.radians(float(zones["lat"].mean()))))
+        ax.set_title(f"{run.label}: change in jobs within 30 min by transit", fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.ticklabel_format(useOffset=False)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        fig.colorbar(points, ax=ax, shrink=0.8, label="jobs (scenario - baseline)")
+    return fig
+
+
+def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
+    seen = set()
+    for feature in geometry.get("features", []):
+        geom = feature.get("geometry") or {}
+        props = feature.get("properties") or {}
+        kind, name = str(props.get("type", "")), str(props.get("name", ""))
+        colour = LINE_STYLES.get(kind, "#444444")
+        label = None if name in seen else f"{name} ({kind})"
+        seen.add(name)
+        for xy in _lines_of(geom):
+            ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=2.5, marker="o", ms=4, label=label)
+            label = None
+    if seen:
+        ax.legend(fontsize="small", loc="best")
+
+
+def _lines_of(geom: dict[str, Any]) -> list[np.ndarray]:
+    kind, coords = geom.get("type"), geom.get("coordinates")
+    if kind == "LineString":
+        return [np.asarray(coords, dtype=float)[:, :2]]
+    if kind == "MultiLineString":
+        return [np.asarray(c, dtype=float)[:, :2] for c in coords]
+    if kind == "Point":
+        return [np.asarray([coords], dtype=float)[:, :2]]
+    return []
+
+
+def _fig_mode_shares(runs: list[_Run]) -> Any:
+    shares = pd.DataFrame(
+        {r.label: _class_mode_shares(r.households).loc[ALL] for r in runs}
+    ).T.fillna(0.0)
+    fig, ax = _figure(max(5.0, 1.4 * len(runs) + 2.5), 4.5)
+    _stacked_bars(ax, shares)
+    ax.set_title("Mode shares by scenario (all households)")
+    return fig
+
+
+def cable_table(runs: list[_Run]) -> pd.DataFrame:
+    """Cable lines of every run: boardings, peak load, capacity, load factor."""
+    rows = []
+    for run in runs:
+        for _, line in run.lines[run.lines["mode"] == "cable"].iterrows():
+            rows.append({"scenario": run.label, "line": line["line"],
+                         "boardings_per_hour": line["boardings_per_hour"],
+                         "peak_load_per_hour": line["peak_load_per_hour"],
+                         "capacity_per_hour": line["capacity_per_hour"],
+                         "load_factor": line["peak_load_per_hour"] / line["capacity_per_hour"]})  # fmt: skip
+    return pd.DataFrame(rows, columns=["scenario", "line", "boardings_per_hour",
+                                       "peak_load_per_hour", "capacity_per_hour", "load_factor"])  # fmt: skip
+
+
+def _fig_cable_load(cable: pd.DataFrame) -> Any:
+    fig, ax = _figure(8, 1.2 + 0.5 * len(cable))
+    y = np.arange(len(cable))
+    labels = [f"{s}: {n}" for s, n in zip(cable["scenario"], cable["line"], strict=True)]
+    ax.barh(y, cable["capacity_per_hour"], color="0.85", label="capacity")
+    ax.barh(y, cable["peak_load_per_hour"], height=0.5, color=MODE_COLOURS["cable"],
+            label="peak load")  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("passengers per hour per direction")
+    ax.set_title("Cable lines: peak load vs capacity")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _figures(out: Path, table: pd.DataFrame, zones: pd.DataFrame, runs: list[_Run],
+             base: _Run, cable: pd.DataFrame) -> dict[str, Path]:  # fmt: skip
+    folder = out / "figures"
+    folder.mkdir()
+    figs: dict[str, Callable[[], Any]] = {
+        "accessibility_change_by_class": lambda: _fig_accessibility_change(table, runs, base),
+        "lorenz_acc30": lambda: _fig_lorenz(runs),
+        "map_accessibility_change": lambda: _fig_map(zones, runs, base),
+        "mode_shares": lambda: _fig_mode_shares(runs),
+    }
+    if not cable.empty:
+        figs["cable_load"] = lambda: _fig_cable_load(cable)
+    return {name: _save(draw(), folder / f"{name}.png") for name, draw in figs.items()}
+
+
+# ------------------------------------------------------------------------------ zones
+def _slug(label: str) -> str:
+    return re.sub(r"[^0-9a-zA-Z]+", "_", label).strip("_").lower() or "run"
+
+
+def zone_table(runs: list[_Run], base: _Run) -> pd.DataFrame:
+    """Zones of the baseline with accessibility per scenario and change vs the baseline."""
+    keep = [c for c in ("zone", "lon", "lat", "population", "jobs", "income", "households")
+            if c in base.zones]  # fmt: skip
+    out = base.zones[keep].copy()
+    out["zone"] = out["zone"].astype(str)
+    ref = base.zones.set_index(base.zones["zone"].astype(str))
+    for run in runs:
+        z = run.zones.set_index(run.zones["zone"].astype(str)).reindex(out["zone"])
+        slug = _slug(run.label)
+        for t in THRESHOLDS:
+            out[f"acc{t}_{slug}"] = z[f"acc{t}_transit"].to_numpy()
+            if run is not base:
+                diff = z[f"acc{t}_transit"] - ref[f"acc{t}_transit"].reindex(out["zone"])
+                out[f"d_acc{t}_{slug}"] = diff.to_numpy()
+    return out
+
+
+def _write_gpkg(zones: pd.DataFrame, path: Path) -> None:
+    import geopandas as gpd
+
+    geometry = gpd.points_from_xy(zones["lon"], zones["lat"], crs="EPSG:4326")
+    gpd.GeoDataFrame(zones, geometry=geometry).to_file(path, driver="GPKG", layer="zones")
+
+
+# ------------------------------------------------------------------------------ report
+@dataclass
+class _Report:
+    """A document as blocks, rendered to Markdown and to self-contained HTML."""
+
+    blocks: list[tuple[str, Any]]
+
+    def add(self, kind: str, content: Any) -> None:
+        self.blocks.append((kind, content))
+
+
+def _fmt(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a" if value is None or math.isnan(value) else ("inf" if value > 0 else "-inf")
+    return format(value, spec)
+
+
+def _pct(value: Any) -> str:
+    return _fmt(value, ".1%")
+
+
+def _signed(value: Any, spec: str = ",.0f") -> str:
+    return _fmt(value, "+" + spec)
+
+
+def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,
+                  figures: dict[str, Path], currency: str) -> _Report:  # fmt: skip
+    doc = _Report([])
+    doc.add("h1", "Ladera comparison: " + " vs ".join(r.label for r in runs))
+    doc.add("p", f"Baseline: {base.label}. Every change is scenario minus baseline; "
+                 f"money is in {currency}. Tables: summary.csv; zones for QGIS: zones.gpkg.")  # fmt: skip
+    _section_scenarios(doc, runs, base, currency)
+    _section_headline(doc, table, currency)
+    _section_winners(doc, runs, base, table, figures)
+    _section_equity(doc, table, figures)
+    _section_cable(doc, cable, figures)
+    _section_caveats(doc, runs, base, table)
+    return doc
+
+
+def _section_scenarios(doc: _Report, runs: list[_Run], base: _Run, currency: str) -> None:
+    doc.add("h2", "Scenarios compared")
+    rows = []
+    for run in runs:
+        items = [_intervention_text(i, currency) for i in run.summary.get("interventions", [])]
+        rows.append({
+            "scenario": run.label + (" (baseline)" if run is base else ""),
+            "seed": str(run.summary.get("seed", "")),
+            "households": _fmt(len(run.households), ","),
+            "days": str(run.summary.get("days", "")),
+            "interventions": "; ".join(items) or "none",
+            "run directory": str(run.path),
+        })  # fmt: skip
+    doc.add("table", pd.DataFrame(rows))
+
+
+def _intervention_text(item: dict[str, Any], currency: str) -> str:
+    text = f"{item.get('name', '?')} ({item.get('type', '?')})"
+    capex = item.get("capex")
+    if capex:
+        year = f" {item['capex_year']}" if item.get("capex_year") else ""
+        text += f", capex {_fmt(float(capex), ',.0f')} {item.get('capex_currency', currency)}{year}"
+    return text
+
+
+def _all_rows(table: pd.DataFrame) -> pd.DataFrame:
+    return table[table["income_class"] == ALL].set_index("scenario")
+
+
+def _section_headline(doc: _Report, table: pd.DataFrame, currency: str) -> None:
+    doc.add("h2", "Headline")
+    rows = _all_rows(table)
+    doc.add("table", pd.DataFrame({
+        "scenario": rows.index,
+        "transit share": rows["share_transit"].map(_pct),
+        "mean commute (min)": rows["mean_time_min"].map(lambda v: _fmt(v, ".1f")),
+        "gen. cost (min)": rows["mean_gen_cost_min"].map(lambda v: _fmt(v, ".1f")),
+        "jobs within 30 min": rows["acc30"].map(lambda v: _fmt(v, ",.0f")),
+        "change": rows.get("acc30_change", pd.Series(dtype=float)).reindex(rows.index).map(_signed),
+        "change %": rows.get("acc30_change_pct", pd.Series(dtype=float)).reindex(rows.index)
+                    .map(lambda v: _fmt(v, "+.2f")),
+        "fare burden": rows["fare_burden"].map(_pct),
+        f"capex ({currency})": rows["capex"].map(lambda v: _fmt(v, ",.0f")),
+        "car VKT/h": rows["car_vkt_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "CO2 kg/h": rows["co2_kg_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+    }))  # fmt: skip
+    doc.add("p", "Shares and means are over the synthetic households; fare burden is the mean "
+                 "share of monthly income spent on the commute (44 trips a month).")  # fmt: skip
+
+
+def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataFrame,
+                     figures: dict[str, Path]) -> None:  # fmt: skip
+    doc.add("h2", "Who wins and who loses, by income class")
+    for run in (r for r in runs if r is not base):
+        rows = table[table["scenario"] == run.label]
+        doc.add("h3", f"{run.label} vs {base.label}")
+        matched = bool(rows["matched_households"].iloc[0])
+        doc.add("table", _winners_frame(rows, matched))
+        if matched:
+            doc.add("p", "Same synthetic population in both runs: households are matched one "
+                         f"to one. Better / worse off means a change of more than "
+                         f"{GEN_COST_TOL_MIN:g} generalised minutes or {ACC_TOL_JOBS:g} jobs.")  # fmt: skip
+        else:
+            doc.add("p", "The two runs do not hold the same synthetic population (seed or "
+                         "household count differ), so households cannot be matched: only "
+                         "class means are compared and winner/loser shares are not given.")  # fmt: skip
+    doc.add("p", "Benefit per capex: annual fall in generalised cost (minutes times the class's "
+                 "mean value of time, income / 176 h / 60), times 500 trips a year and the "
+                 "households each synthetic household represents, divided by capex.")  # fmt: skip
+    doc.add("fig", (figures["accessibility_change_by_class"], "Accessibility change by class"))
+    doc.add("fig", (figures["mode_shares"], "Mode shares by scenario"))
+
+
+def _winners_frame(rows: pd.DataFrame, matched: bool) -> pd.DataFrame:
+    out = pd.DataFrame({
+        "class": rows["income_class"],
+        "households": rows["households"].map(lambda v: _fmt(v, ",.0f")),
+        "jobs 30 min change": rows["acc30_change"].map(_signed),
+        "change %": rows["acc30_change_pct"].map(lambda v: _fmt(v, "+.2f")),
+        "gen. cost change (min)": rows["gen_cost_change_min"].map(lambda v: _signed(v, ".2f")),
+        "fare burden": rows["fare_burden"].map(_pct),
+    })  # fmt: skip
+    if matched:
+        out["better off (cost)"] = rows["share_better_gen_cost"].map(_pct)
+        out["worse off (cost)"] = rows["share_worse_gen_cost"].map(_pct)
+        out["better off (access)"] = rows["share_better_acc30"].map(_pct)
+        out["worse off (access)"] = rows["share_worse_acc30"].map(_pct)
+    if "benefit_per_capex" in rows:
+        out["benefit per capex / yr"] = rows["benefit_per_capex"].map(lambda v: _fmt(v, ".4f"))
+    return out
+
+
+def _section_equity(doc: _Report, table: pd.DataFrame, figures: dict[str, Path]) -> None:
+    doc.add("h2", "Equity of accessibility (jobs within 30 min)")
+    rows = _all_rows(table)
+    doc.add("table", pd.DataFrame({
+        "scenario": rows.index,
+        "Gini": rows["acc30_gini"].map(lambda v: _fmt(v, ".4f")),
+        "Palma": rows["acc30_palma"].map(lambda v: _fmt(v, ".4f")),
+        "Palma by income": rows["acc30_palma_by_income"].map(lambda v: _fmt(v, ".4f")),
+        "poorest / richest class": rows["acc30_poorest_over_richest"].map(
+            lambda v: _fmt(v, ".4f")),
+    }))  # fmt: skip
+    doc.add("p", "Gini 0 = everyone reaches as many jobs. Palma = share of the 10% with the most "
+                 "access over the 40% with the least (0.25 = equal); by income it ranks "
+                 "households by income class instead. Poorest / richest = mean access of "
+                 "the poorest class over the richest.")  # fmt: skip
+    doc.add("fig", (figures["lorenz_acc30"], "Lorenz curves of jobs within 30 min"))
+    doc.add("fig", (figures["map_accessibility_change"], "Change in transit accessibility by zone"))
+
+
+def _section_cable(doc: _Report, cable: pd.DataFrame, figures: dict[str, Path]) -> None:
+    doc.add("h2", "Cable load vs capacity")
+    if cable.empty:
+        doc.add("p", "No cable line in these runs.")
+        return
+    doc.add("table", pd.DataFrame({
+        "scenario": cable["scenario"], "line": cable["line"],
+        "boardings/h": cable["boardings_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "peak load/h": cable["peak_load_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "capacity/h": cable["capacity_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "load factor": cable["load_factor"].map(_pct),
+    }))  # fmt: skip
+    doc.add("fig", (figures["cable_load"], "Cable peak load vs capacity"))
+
+
+def _section_caveats(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataFrame) -> None:
+    doc.add("h2", "Caveats")
+    items = [
+        "The population is synthetic: households drawn from zone tables (population, income, "
+        "jobs), not surveyed people; small classes carry sampling noise.",
+        "Behaviour parameters (value of time, mode constants, weights of waiting and walking, "
+        "vehicle ownership by income, capacities, emission factors) are assumptions or "
+        "calibrated to aggregate mode shares; test sensitivity before deciding.",
+        "One seed per scenario: differences of a few per cent may be noise; run several seeds "
+        "(ladera batch) for confidence intervals.",
+        "Accessibility counts jobs reachable at the morning peak by transit and walking, or by "
+        "car for households owning a car or motorbike; zones are points.",
+        "Capex is as stated in the scenario; benefits are user time and money only (no "
+        "operating costs, no wider effects), undiscounted, per year.",
+    ]
+    if any(not r for r in table.get("matched_households", pd.Series(dtype=bool)).dropna()):
+        items.append("Some runs hold different synthetic populations: compare class means only.")
+    doc.add("ul", items)
+
+
+# ------------------------------------------------------------------------------ rendering
+def _md_table(df: pd.DataFrame) -> str:
+    cells = [[str(c) for c in df.columns], *[[str(v) for v in row] for row in df.to_numpy()]]
+    esc = [[c.replace("|", "\\|") for c in row] for row in cells]
+    head = "| " + " | ".join(esc[0]) + " |"
+    rule = "|" + "|".join("---" for _ in esc[0]) + "|"
+    return "\n".join([head, rule, *("| " + " | ".join(r) + " |" for r in esc[1:])])
+
+
+def to_markdown(doc: _Report, root: Path) -> str:
+    """Render the report as Markdown; figures are linked relative to ``root``."""
+    parts = []
+    for kind, content in doc.blocks:
+        if kind in ("h1", "h2", "h3"):
+            parts.append("#" * int(kind[1]) + " " + content)
+        elif kind == "p":
+            parts.append(content)
+        elif kind == "ul":
+            parts.append("\n".join(f"- {item}" for item in content))
+        elif kind == "table":
+            parts.append(_md_table(content))
+        elif kind == "fig":
+            path, caption = content
+            parts.append(f"![{caption}]({path.relative_to(root).as_posix()})")
+    return "\n\n".join(parts) + "\n"
+
+
+_CSS = (
+    "body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em;color:#222}"
+    "table{border-collapse:collapse;margin:1em 0;font-size:90%}"
+    "th,td{border:1px solid #bbb;padding:.25em .5em;text-align:right}"
+    "th{background:#eee}td:first-child,th:first-child{text-align:left}"
+    "img{max-width:100%}figure{margin:1em 0}figcaption{color:#555;font-size:90%}"
+)
+
+
+def to_html(doc: _Report) -> str:
+    """Render the report as one self-contained HTML page (figures as base64 PNG)."""
+    e = html.escape
+    parts = []
+    for kind, content in doc.blocks:
+        if kind in ("h1", "h2", "h3"):
+            parts.append(f"<{kind}>{e(content)}</{kind}>")
+        elif kind == "p":
+            parts.append(f"<p>{e(content)}</p>")
+        elif kind == "ul":
+            parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
+        elif kind == "table":
+            parts.append(content.to_html(index=False, escape=True, border=0))
+        elif kind == "fig":
+            path, caption = content
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            parts.append(f'<figure><img alt="{e(caption)}" src="data:image/png;base64,{data}">'
+                         f"<figcaption>{e(caption)}</figcaption></figure>")  # fmt: skip
+    title = e(doc.blocks[0][1]) if doc.blocks else "Ladera report"
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}'
+            f"</title><style>{_CSS}</style></head><body>\n" + "\n".join(parts)
+            + "\n</body></html>\n")  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ compare
+def compare(runs: Sequence[Path], out_dir: Path, *, baseline: int = 0) -> Path:
+    """Compare run directories by income class and write a report folder atomically.
+
+    Parameters
+    ----------
+    runs
+        Two or more run directories written by :func:`sim.runner.run_scenario`, all of the
+        same city.
+    out_dir
+        Folder to write (replaced whole if it exists). It is built in a hidden sibling folder
+        and renamed into place, so a failure leaves nothing behind.
+    baseline
+        Index in ``runs`` of the baseline every change is measured against.
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_dir``, holding ``summary.csv``, ``report.md``, ``report.html``, ``zones.gpkg``
+        and ``figures/*.png`` (see the module docstring).
+
+    Raises
+    ------
+    ScenarioError
+        Fewer than two runs, a missing or incomplete run directory, a bad ``baseline`` or runs
+        of different cities; raised before anything is written.
+    """
+    paths = _check_runs(runs, baseline)
+    loaded = [_load(p) for p in paths]
+    _label(loaded)
+    _check_cities(loaded)
+    base = loaded[baseline]
+    out_dir = Path(out_dir)
+    created = _make_parents(out_dir.parent)
+    tmp = out_dir.parent / f".tmp-{out_dir.name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        _write_all(tmp, loaded, base)
+        _publish(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        for folder in created:  # deepest first; stops at the first one not empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    return out_dir
+
+
+def _write_all(out: Path, runs: list[_Run], base: _Run) -> None:
+    choice = base.manifest.get("scenario", {}).get("choice", {})
+    vot_factor = float(choice.get("vot_factor", 1.0))
+    table = summary_table(runs, base, vot_factor)
+    table.to_csv(out / "summary.csv", index=False)
+    zones = zone_table(runs, base)
+    _write_gpkg(zones, out / "zones.gpkg")
+    cable = cable_table(runs)
+    figures = _figures(out, table, zones, runs, base, cable)
+    currency = str(base.summary.get("currency", "local currency"))
+    doc = _build_report(runs, base, table, cable, figures, currency)
+    (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
+    (out / "report.html").write_text(to_html(doc), encoding="utf-8")
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing ancestors; return those created, deepest first."""
+    created = []
+    p = folder
+    while not p.exists():
+        created.append(p)
+        p = p.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    return created
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Rename ``tmp`` to ``out_dir``; an old ``out_dir`` is swapped out, not half-deleted."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.parent / f".old-{out_dir.name}-{os.getpid()}"
+        shutil.rmtree(old, ignore_errors=True)
+        os.replace(out_dir, old)
+    try:
+        os.replace(tmp, out_dir)
+    except BaseException:
+        if old is not None:
+            os.replace(old, out_dir)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------ CLI table
+def format_summary(df: pd.DataFrame) -> str:
+    """The headline of a ``summary.csv`` table as plain text, for the command line.
+
+    Parameters
+    ----------
+    df
+        The table written by :func:`compare` (as read back by :func:`pandas.read_csv`).
+
+    Returns
+    -------
+    str
+        One line per scenario (its ``all`` row), then the change in jobs within 30 minutes by
+        income class for every scenario but the baseline.
+    """
+    cls = df["income_class"].astype(str)
+    rows = df[cls == ALL]
+    names = rows["scenario"].astype(str)
+    headline = pd.DataFrame({"scenario": names.str.ljust(int(names.str.len().max()))})
+    for col, title, spec in _HEADLINE:
+        if col in rows:
+            headline[title] = [_fmt(_num(v), spec) for v in rows[col]]
+    text = headline.to_string(index=False)
+    if "acc30_change" in df:
+        by_class = df[(cls != ALL) & df["acc30_change"].notna()]
+        if not by_class.empty:
+            pivot = by_class.assign(income_class=cls[by_class.index]).pivot(
+                index="income_class", columns="scenario", values="acc30_change"
+            )
+            pivot = pivot.reindex(sorted(pivot.index, key=_class_sort))
+            text += "\n\nchange in jobs within 30 min by income class (1 = poorest)\n"
+            text += pivot.map(lambda v: _signed(_num(v))).to_string()
+    return text
+
+
+_HEADLINE = (
+    ("households", "households", ",.0f"),
+    ("share_transit", "transit", ".1%"),
+    ("mean_time_min", "commute min", ".1f"),
+    ("acc30", "jobs 30 min", ",.0f"),
+    ("acc30_change_pct", "change %", "+.2f"),
+    ("acc30_gini", "Gini", ".3f"),
+    ("cable_peak_load_factor", "cable load", ".0%"),
+    ("capex", "capex", ",.0f"),
+    ("co2_kg_per_hour", "CO2 kg/h", ",.0f"),
+)

@@ -1,0 +1,363 @@
+"""Report: run figures, the comparison folder, and that its numbers follow from the Parquet."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import metrics, report
+from sim.errors import ScenarioError
+
+SCENARIOS = Path(__file__).parent / "data" / "scenarios"
+PNG = b"\x89PNG\r\n\x1a\n"
+FIGURES = (
+    "accessibility_change_by_class", "lorenz_acc30", "map_accessibility_change",
+    "mode_shares", "cable_load",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The mini baseline (with run figures, through the runner) and the mini cable run."""
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario
+
+    results = tmp_path_factory.mktemp("results")
+    out = []
+    for name, figures in (("mini_baseline", True), ("mini_cable", False)):
+        scenario = load_scenario(SCENARIOS / f"{name}.toml")
+        result = run_scenario(scenario, results=results, run_id="r1", figures=figures,
+                              progress=False)  # fmt: skip
+        out.append(result.path)
+    return out
+
+
+@pytest.fixture(scope="module")
+def compared(runs: list[Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return report.compare(runs, tmp_path_factory.mktemp("cmp") / "base-vs-cable")
+
+
+@pytest.fixture(scope="module")
+def summary(compared: Path) -> pd.DataFrame:
+    return pd.read_csv(compared / "summary.csv", dtype={"income_class": str})
+
+
+def _hh(run: Path) -> pd.DataFrame:
+    return pd.read_parquet(run / "households.parquet")
+
+
+def _row(summary: pd.DataFrame, scenario: str, cls: str) -> pd.Series:
+    rows = summary[(summary["scenario"] == scenario) & (summary["income_class"] == cls)]
+    assert len(rows) == 1
+    return rows.iloc[0]
+
+
+def _copy_run(run: Path, dst: Path, **summary_changes: object) -> Path:
+    shutil.copytree(run, dst)
+    s = json.loads((dst / "summary.json").read_text())
+    s.update(summary_changes)
+    (dst / "summary.json").write_text(json.dumps(s))
+    return dst
+
+
+# ------------------------------------------------------------------------------ run figures
+def test_runner_draws_run_figures(runs: list[Path]) -> None:
+    figs = runs[0] / "figures"
+    for name in ("mode_shares_by_class.png", "convergence.png"):
+        assert (figs / name).read_bytes()[:8] == PNG
+    assert not (runs[1] / "figures").exists()  # figures=False draws nothing
+
+
+def test_run_figures_is_fast_and_returns_paths(runs: list[Path], tmp_path: Path) -> None:
+    run = shutil.copytree(runs[1], tmp_path / "run")
+    report.run_figures(run)  # warm: matplotlib imported
+    start = time.perf_counter()
+    paths = report.run_figures(run)
+    assert time.perf_counter() - start < 2.0
+    assert [p.name for p in paths] == ["mode_shares_by_class.png", "convergence.png"]
+    assert all(p.parent == run / "figures" and p.read_bytes()[:8] == PNG for p in paths)
+
+
+# ------------------------------------------------------------------------------ compare: files
+def test_compare_writes_the_folder(compared: Path) -> None:
+    for name in ("summary.csv", "report.md", "report.html", "zones.gpkg"):
+        assert (compared / name).is_file(), name
+    for name in FIGURES:
+        assert (compared / "figures" / f"{name}.png").read_bytes()[:8] == PNG, name
+    assert not list(compared.parent.glob(".tmp-*"))
+
+
+def test_summary_has_a_row_per_scenario_and_class(summary: pd.DataFrame, runs: list[Path]) -> None:
+    for scenario, run in zip(("mini_baseline", "mini_cable"), runs, strict=True):
+        classes = sorted(_hh(run)["income_class"].unique())
+        got = summary.loc[summary["scenario"] == scenario, "income_class"].tolist()
+        assert got == [str(c) for c in classes] + ["all"]
+    assert summary["baseline"].tolist().count(True) == len(classes) + 1
+
+
+# ------------------------------------------------------------------------------ numbers
+def test_acc_change_is_the_difference_of_class_means(summary: pd.DataFrame, runs) -> None:
+    base, new = _hh(runs[0]), _hh(runs[1])
+    for t in (30, 45, 60):
+        col = f"acc{t}"
+        b = base.groupby("income_class")[col].mean()
+        a = new.groupby("income_class")[col].mean()
+        for c in b.index:
+            row = _row(summary, "mini_cable", str(c))
+            assert row[f"{col}_change"] == pytest.approx(a[c] - b[c], rel=1e-9, abs=1e-9)
+            assert row[col] == pytest.approx(a[c], rel=1e-12)
+        overall = _row(summary, "mini_cable", "all")
+        assert overall[f"{col}_change"] == pytest.approx(new[col].mean() - base[col].mean())
+        pct = 100 * (new[col].mean() - base[col].mean()) / base[col].mean()
+        assert overall[f"{col}_change_pct"] == pytest.approx(pct)
+    assert np.isnan(_row(summary, "mini_baseline", "1")["acc30_change"])
+
+
+def test_levels_follow_from_the_households(summary: pd.DataFrame, runs: list[Path]) -> None:
+    hh = _hh(runs[1])
+    g = hh[hh["income_class"] == 1]
+    row = _row(summary, "mini_cable", "1")
+    assert row["households"] == len(g)
+    assert row["share_cable"] == pytest.approx(
+        (g["mode"] == "cable").sum() / g["mode"].notna().sum()
+    )
+    assert row["mean_time_min"] == pytest.approx(g["travel_time_min"].mean())
+    assert row["mean_money_cost"] == pytest.approx(g["money_cost"].mean())
+    assert row["fare_burden"] == pytest.approx(g["fare_burden"].mean())
+    modes = [f"share_{m}" for m in report.MODES]
+    assert np.allclose(summary[modes].sum(axis=1), 1.0)
+
+
+def test_equity_and_lines_match_the_runner(summary: pd.DataFrame, runs: list[Path]) -> None:
+    for scenario, run in zip(("mini_baseline", "mini_cable"), runs, strict=True):
+        s = json.loads((run / "summary.json").read_text())
+        row = _row(summary, scenario, "all")
+        acc = np.nan_to_num(_hh(run)["acc30"].to_numpy())
+        assert row["acc30_gini"] == pytest.approx(metrics.gini(acc))
+        assert row["acc30_gini"] == pytest.approx(s["acc30_gini"])
+        assert row["acc30_palma"] == pytest.approx(s["acc30_palma"])
+        assert row["acc30_poorest_over_richest"] == pytest.approx(s["acc30_poorest_over_richest"])
+        assert row["transit_boardings_per_hour"] == pytest.approx(s["transit_boardings_per_hour"])
+        assert row["co2_kg_per_hour"] == pytest.approx(s["co2_kg_per_hour"])
+        assert row["capex"] == pytest.approx(s["capex"])
+    cable = pd.read_parquet(runs[1] / "lines.parquet").query("mode == 'cable'")
+    lf = (cable["peak_load_per_hour"] / cable["capacity_per_hour"]).max()
+    assert _row(summary, "mini_cable", "all")["cable_peak_load_factor"] == pytest.approx(lf)
+    assert np.isnan(_row(summary, "mini_baseline", "all")["cable_peak_load_factor"])
+
+
+def test_winner_shares_are_matched_and_sum_to_one(summary: pd.DataFrame, runs) -> None:
+    rows = summary[summary["scenario"] == "mini_cable"]
+    assert rows["matched_households"].all()
+    for tag in ("gen_cost", "acc30"):
+        total = rows[[f"share_{k}_{tag}" for k in ("better", "worse", "unchanged")]].sum(axis=1)
+        assert np.allclose(total, 1.0)
+    base, new = _hh(runs[0]), _hh(runs[1])
+    ok = (new["income_class"] == 1) & base["gen_cost_min"].notna() & new["gen_cost_min"].notna()
+    gain = base.loc[ok, "gen_cost_min"] - new.loc[ok, "gen_cost_min"]
+    row = _row(summary, "mini_cable", "1")
+    assert row["share_better_gen_cost"] == pytest.approx((gain > report.GEN_COST_TOL_MIN).mean())
+    assert row["share_worse_gen_cost"] == pytest.approx((gain < -report.GEN_COST_TOL_MIN).mean())
+    # the cable helps the poor: some of class 1 gain access, nobody loses it
+    assert row["share_better_acc30"] > 0
+    assert row["share_worse_acc30"] == 0
+
+
+def test_benefit_per_capex_uses_class_value_of_time(summary: pd.DataFrame, runs) -> None:
+    base, new = _hh(runs[0]), _hh(runs[1])
+    s = json.loads((runs[1] / "summary.json").read_text())
+    b, a = (h[h["income_class"] == 2] for h in (base, new))
+    vot = a["income"].mean() / 176.0 / 60.0
+    delta = (a["gen_cost_min"].mean() - b["gen_cost_min"].mean()) * vot
+    scale = s["households_represented"] / s["households"]
+    expected = -delta * len(a) * scale * 500 / s["capex"]
+    row = _row(summary, "mini_cable", "2")
+    assert row["benefit_per_capex"] == pytest.approx(expected)
+    total = summary[(summary["scenario"] == "mini_cable") & (summary["income_class"] != "all")]
+    overall = _row(summary, "mini_cable", "all")["benefit_per_capex"]
+    assert overall == pytest.approx(total["benefit_per_capex"].sum())
+
+
+def test_hours_per_month_is_the_models() -> None:
+    from sim.population import HOURS_PER_MONTH
+
+    assert report.HOURS_PER_MONTH == HOURS_PER_MONTH
+
+
+def test_baseline_argument_picks_the_reference(runs: list[Path], summary, tmp_path) -> None:
+    out = report.compare(runs[::-1], tmp_path / "rev", baseline=1)
+    rev = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
+    assert rev["scenario"].iloc[0] == "mini_cable"
+    for cls in ("1", "all"):
+        assert _row(rev, "mini_cable", cls)["acc30_change"] == pytest.approx(
+            _row(summary, "mini_cable", cls)["acc30_change"]
+        )
+
+
+# ------------------------------------------------------------------------------ report
+def test_report_numbers_come_from_the_parquet(compared: Path, runs: list[Path]) -> None:
+    md = (compared / "report.md").read_text()
+    base, new = _hh(runs[0]), _hh(runs[1])
+    assert f"| {new['acc30'].mean():,.0f} |" in md
+    assert f"| {base['acc30'].mean():,.0f} |" in md
+    c1 = new.loc[new["income_class"] == 1, "acc30"].mean()
+    b1 = base.loc[base["income_class"] == 1, "acc30"].mean()
+    assert f"| 1 | {(new['income_class'] == 1).sum():,} | {c1 - b1:+,.0f} |" in md
+    gini = metrics.gini(np.nan_to_num(new["acc30"].to_numpy()))
+    assert f"{gini:.4f}" in md
+    assert "Morro cable (cable_line), capex 150,000,000 BRL" in md
+    for heading in ("Headline", "Who wins and who loses", "Equity", "Cable load", "Caveats"):
+        assert heading in md
+
+
+def test_report_references_every_figure(compared: Path) -> None:
+    md = (compared / "report.md").read_text()
+    linked = set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md))
+    on_disk = {f"figures/{p.name}" for p in (compared / "figures").glob("*.png")}
+    assert linked == on_disk
+    assert len(on_disk) == len(FIGURES)
+
+
+def test_html_is_self_contained(compared: Path) -> None:
+    page = (compared / "report.html").read_text()
+    assert not re.search(r"https?:|ftp:|//[a-z0-9.-]+\.[a-z]{2,}/", page, re.IGNORECASE)
+    assert "<script" not in page and "<link" not in page
+    sources = re.findall(r'src="([^"]*)"', page)
+    assert len(sources) == len(FIGURES)
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "Who wins and who loses" in page and "<table" in page
+
+
+def test_gpkg_reads_back(compared: Path, runs: list[Path]) -> None:
+    import geopandas as gpd
+
+    zones = gpd.read_file(compared / "zones.gpkg")
+    base = pd.read_parquet(runs[0] / "zones.parquet")
+    new = pd.read_parquet(runs[1] / "zones.parquet").set_index("zone").reindex(base["zone"])
+    assert len(zones) == len(base)
+    assert zones.crs.to_epsg() == 4326
+    assert np.allclose(zones.geometry.x, base["lon"]) and np.allclose(zones.geometry.y, base["lat"])
+    diff = new["acc30_transit"].to_numpy() - base["acc30_transit"].to_numpy()
+    assert np.allclose(zones["d_acc30_mini_cable"], diff)
+    assert {"acc30_mini_baseline", "acc60_mini_cable", "d_acc45_mini_cable"} <= set(zones.columns)
+
+
+def test_format_summary_prints_the_headline(summary: pd.DataFrame) -> None:
+    text = report.format_summary(summary)
+    lines = text.splitlines()
+    assert lines[0].split()[0] == "scenario"
+    assert lines[1].split()[0] == "mini_baseline" and lines[2].split()[0] == "mini_cable"
+    assert "3,000" in lines[1]
+    assert "by income class" in text
+    c1 = _row(summary, "mini_cable", "1")["acc30_change"]
+    assert f"{c1:+,.0f}" in text
+
+
+# ------------------------------------------------------------------------------ other inputs
+def test_unmatched_populations_compare_class_means_only(runs: list[Path], tmp_path) -> None:
+    other = _copy_run(runs[1], tmp_path / "seed8", seed=8)
+    out = report.compare([runs[0], other], tmp_path / "cmp")
+    df = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
+    rows = df[df["scenario"] == "mini_cable"]
+    assert not rows["matched_households"].any()
+    assert "share_better_gen_cost" not in df.columns
+    assert rows["acc30_change"].notna().all()
+    assert "cannot be matched" in (out / "report.md").read_text()
+
+
+def test_no_cable_no_cable_figure(runs: list[Path], tmp_path: Path) -> None:
+    out = report.compare([runs[0], runs[0]], tmp_path / "same")
+    assert not (out / "figures" / "cable_load.png").exists()
+    df = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
+    other = df[~df["baseline"]]
+    assert np.allclose(other["acc30_change"], 0.0)
+    assert np.allclose(other["share_unchanged_gen_cost"], 1.0)
+    assert "No cable line in these runs." in (out / "report.md").read_text()
+
+
+def test_existing_output_is_replaced_whole(runs: list[Path], tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    report.compare(runs, out)
+    assert not (out / "stale.txt").exists() and (out / "summary.csv").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
+
+
+# ------------------------------------------------------------------------------ errors
+def _one_line(exc: pytest.ExceptionInfo) -> str:
+    message = str(exc.value)
+    assert "\n" not in message
+    return message
+
+
+def test_runs_of_different_cities_raise(runs: list[Path], tmp_path: Path) -> None:
+    other = _copy_run(runs[1], tmp_path / "poa", city="porto_alegre")
+    out = tmp_path / "out"
+    with pytest.raises(ScenarioError, match="cannot compare runs of different cities") as exc:
+        report.compare([runs[0], other], out)
+    assert "porto_alegre" in _one_line(exc)
+    assert not out.exists()
+
+
+def test_runs_with_other_zones_raise(runs: list[Path], tmp_path: Path) -> None:
+    other = _copy_run(runs[1], tmp_path / "zones")
+    zones = pd.read_parquet(other / "zones.parquet")
+    zones.assign(zone=zones["zone"] + "x").to_parquet(other / "zones.parquet")
+    with pytest.raises(ScenarioError, match="zones differ"):
+        report.compare([runs[0], other], tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("missing", ["lines.parquet", "summary.json", "households.parquet"])
+def test_incomplete_run_names_the_file(runs, tmp_path: Path, missing: str) -> None:
+    broken = shutil.copytree(runs[1], tmp_path / "broken")
+    (broken / missing).unlink()
+    out = tmp_path / "new" / "out"
+    with pytest.raises(ScenarioError, match=re.escape(missing)) as exc:
+        report.compare([runs[0], broken], out)
+    _one_line(exc)
+    assert not (tmp_path / "new").exists()
+
+
+def test_bad_arguments_raise(runs: list[Path], tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="at least 2"):
+        report.compare([runs[0]], tmp_path / "a")
+    with pytest.raises(ScenarioError, match="no such run directory"):
+        report.compare([runs[0], tmp_path / "nowhere"], tmp_path / "b")
+    with pytest.raises(ScenarioError, match="`baseline`"):
+        report.compare(runs, tmp_path / "c", baseline=2)
+    broken = shutil.copytree(runs[1], tmp_path / "cols")
+    _hh(broken).drop(columns=["acc30"]).to_parquet(broken / "households.parquet")
+    with pytest.raises(ScenarioError, match="acc30"):
+        report.compare([runs[0], broken], tmp_path / "d")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cols"]
+
+
+def test_failure_inside_compare_leaves_nothing(runs, tmp_path: Path, monkeypatch) -> None:
+    def boom(*args: object) -> None:
+        raise RuntimeError("figure failed")
+
+    monkeypatch.setattr(report, "_fig_lorenz", boom)
+    out = tmp_path / "new" / "deeper" / "cmp"
+    with pytest.raises(RuntimeError, match="figure failed"):
+        report.compare(runs, out)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_keeps_the_old_output(runs, tmp_path: Path, monkeypatch) -> None:
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "old.txt").write_text("old")
+    monkeypatch.setattr(report, "_write_gpkg", lambda *a: (_ for _ in ()).throw(OSError("disk")))
+    with pytest.raises(OSError, match="disk"):
+        report.compare(runs, out)
+    assert (out / "old.txt").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
