@@ -70,7 +70,8 @@ class ChoiceParams:
     bpr_beta: float = 4.0
     gravity_beta: float = 0.05  # 1/minutes, work-zone choice
     zone_size_m: float = 1000.0
-    cutoff_min: float = 240.0
+    cutoff_min: float = 180.0  # generalised minutes beyond which trees stop growing
+    egress_walk_max_min: float = 20.0  # longest walk from the last stop to work
     fare_subsidy: dict[str, float] = field(
         default_factory=dict
     )  # income class -> share paid by city
@@ -81,7 +82,8 @@ class ChoiceParams:
             if key not in ALTERNATIVES:
                 raise ScenarioError(f"`asc` has unknown alternative `{key}`; allowed: "
                                     f"{', '.join(ALTERNATIVES)}")  # fmt: skip
-        positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor")
+        positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor",
+                    "egress_walk_max_min")  # fmt: skip
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ScenarioError(f"`{name}` must be > 0")
@@ -143,9 +145,9 @@ class CommuteModel(mesa.Model):
         self.vot_ref = float(np.median(hh_income)) * self.params.vot_factor / HOURS_PER_MONTH / 60
         self.dest = destination_zones(self.zones, network, cell_m=self.params.zone_size_m)
         bg = self.blocks
-        self.roots = np.vstack([bg.to_block(0, self.dest.walk_node),
-                                bg.to_block(1, self.dest.drive_node),
-                                bg.to_block(2, self.dest.walk_node, access=False)])  # fmt: skip
+        self.roots = np.vstack(
+            [bg.to_block(0, self.dest.walk_node), bg.to_block(1, self.dest.drive_node)]
+        )
         self.zone_node = self._block_nodes(*zone_nodes(self.zones, network))
         self.free_flow = self._skim_only()
         if population is None:
@@ -169,7 +171,13 @@ class CommuteModel(mesa.Model):
     # ---------------------------------------------------------------- setup
     def _prepare_network(self) -> None:
         net = self.network
-        self.blocks = block_graph(net, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
+        self.blocks = bg = block_graph(net, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
+        hop_layers = [Layer.BUS, Layer.METRO, Layer.CABLE]
+        self.is_hop = np.isin(net.layer[bg.slot_edge], hop_layers).astype(np.uint8)
+        self.is_hop[: bg.slot_off[2]] = 0
+        stop_node, stop_walk = bg.to_block(2, net.stop_node), bg.to_block(0, net.stop_walk)
+        keep = (stop_node >= 0) & (stop_walk >= 0)
+        self.stop_node, self.stop_walk = stop_node[keep], stop_walk[keep]
         self.is_drive = net.layer == Layer.DRIVE
         self.board = np.flatnonzero(net.layer == Layer.BOARD)
         self.transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
@@ -295,7 +303,7 @@ class CommuteModel(mesa.Model):
         for b, values in enumerate(per_block):
             lo, hi = bg.slot_off[b], bg.slot_off[b + 1]
             weight[lo:hi] = values[bg.slot_edge[lo:hi]]
-        return weight, bg.gather(attr)
+        return weight, np.ascontiguousarray(bg.gather(attr).T)
 
     def _param_vector(self) -> NDArray[np.float64]:
         p, costs = self.params, self.city.costs
@@ -313,6 +321,7 @@ class CommuteModel(mesa.Model):
         v[K.P_MOTOPCE] = p.moto_pce
         v[K.P_HHFLOW] = self.households.weight * p.peak_hour_factor
         v[K.P_CUTOFF] = 60.0 * p.cutoff_min
+        v[K.P_EGRESS] = 60.0 * p.egress_walk_max_min
         return v
 
     # ---------------------------------------------------------------- the day
@@ -324,9 +333,9 @@ class CommuteModel(mesa.Model):
         bounds = np.linspace(0, self.dest.n, N_CHUNKS + 1).astype(np.int64)
         hh = self.households
         K.simulate_day(
-            bg.rindptr, bg.rindices, bg.slot_head, weight, attr, bg.off,
-            self.roots, bounds, self.hh_ptr, self.hh_order, self.hh_node, hh.access_s,
-            self.walk_s, self.own, hh.vot, self.fare_factor, self.params.asc_vector(),
+            bg.rindptr, bg.rindices, bg.slot_head, weight, attr, bg.off, self.is_hop,
+            self.stop_node, self.stop_walk, self.roots, bounds, self.hh_ptr, self.hh_order,
+            self.hh_node, hh.access_s, self.walk_s, self.own, hh.vot, self.fare_factor, self.params.asc_vector(),
             self._param_vector(), uniforms, self.perceived, walk, self.zone_node,
             self.mode, self.travel_time_s, self.money_cost, self.gen_cost, self.skims,
             self.zone_skim, flows,
@@ -338,11 +347,9 @@ class CommuteModel(mesa.Model):
         return np.vstack([bg.scatter(car, e), bg.scatter(slot_flow - car, e)])
 
     def _block_nodes(self, walk: NDArray[np.int64], drive: NDArray[np.int64]) -> NDArray:
-        """Where trips start: nodes in the walk, car and transit (access copy) blocks."""
+        """Where trips start: nodes in the walk, car and transit blocks."""
         bg = self.blocks
-        return np.vstack(
-            [bg.to_block(0, walk), bg.to_block(1, drive), bg.to_block(2, walk, access=True)]
-        )
+        return np.vstack([bg.to_block(0, walk), bg.to_block(1, drive), bg.to_block(2, walk)])
 
     def _skim_only(self) -> NDArray[np.float32]:
         """Free-flow zone-to-destination minutes (walk, transit, car), with no households."""

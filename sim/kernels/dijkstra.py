@@ -104,7 +104,33 @@ def _dijkstra(
     pred[source] = -1
     hkey[0] = 0.0
     hnode[0] = source
-    size = 1
+    return _search(indptr, indices, eid, wslot, 1, cutoff, dist, pred, order, hkey, hnode,
+                   is_target, n_targets)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _dijkstra_seeded(
+    indptr, indices, eid, wslot, seeds, seed_dist, cutoff, dist, pred, order, hkey, hnode
+):
+    """:func:`_dijkstra` from several roots at once, root ``seeds[i]`` starting at
+    ``seed_dist[i]`` (a multi-source search; roots keep ``pred == -1`` unless improved)."""
+    size = 0
+    for i in range(seeds.shape[0]):
+        v = seeds[i]
+        if seed_dist[i] < dist[v] and seed_dist[i] <= cutoff:
+            dist[v] = seed_dist[i]
+            pred[v] = -1
+            _sift_up(hkey, hnode, size, seed_dist[i], v)
+            size += 1
+    no_targets = np.zeros(0, np.uint8)
+    return _search(indptr, indices, eid, wslot, size, cutoff, dist, pred, order, hkey, hnode,
+                   no_targets, 0)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _search(indptr, indices, eid, wslot, size, cutoff, dist, pred, order, hkey, hnode, is_target,
+            n_targets):  # fmt: skip
+    """The settle-and-relax loop over a heap already holding ``size`` entries."""
     n_settled = 0
     left = n_targets
     while size > 0:

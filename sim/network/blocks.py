@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.network.arrays import Layer, MultimodalNetwork, layer_mask
+from sim.network.arrays import MultimodalNetwork
 
 BLOCK_NAMES = ("walk", "car", "transit")
 
@@ -37,7 +37,7 @@ class BlockGraph:
     nodes: NDArray[np.int64]
     off: NDArray[np.int64]  # block node offsets, len n_blocks + 1
     slot_off: NDArray[np.int64]  # block slot offsets, len n_blocks + 1
-    local: NDArray[np.int64]  # (n_blocks, 2 n_global): block node of each (copy of a) node, or -1
+    local: NDArray[np.int64]  # (n_blocks, n_global): block node of each global node, or -1
 
     @property
     def n_nodes(self) -> int:
@@ -47,17 +47,9 @@ class BlockGraph:
     def n_slots(self) -> int:
         return int(self.rindices.shape[0])
 
-    def to_block(
-        self, block: int, global_nodes: NDArray[np.integer], *, access: bool = False
-    ) -> NDArray[np.int64]:
-        """Block node ids of global nodes (-1 where a node is not in the block).
-
-        In a two-level transit block, ``access=True`` gives the copy walked before boarding
-        (where trips start) and ``access=False`` the egress copy (where they end).
-        """
-        n = self.local.shape[1] // 2
-        ids = np.asarray(global_nodes, np.int64) + (n if access else 0)
-        return self.local[block][ids]
+    def to_block(self, block: int, global_nodes: NDArray[np.integer]) -> NDArray[np.int64]:
+        """Block node ids of global nodes (-1 where a node is not in the block)."""
+        return self.local[block][np.asarray(global_nodes, np.int64)]
 
     def gather(self, values: NDArray) -> NDArray:
         """Per-edge values (last axis = network edges) in slot order."""
@@ -86,56 +78,23 @@ def morton_order(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.i
 
 
 def block_graph(net: MultimodalNetwork, masks: tuple[int, ...]) -> BlockGraph:
-    """Stack the sub-networks selected by each layer bit mask (see :mod:`sim.network.arrays`).
-
-    A mask that includes transit layers builds a two-level block (see :func:`_two_level`):
-    walking before the first boarding and walking after it are separate copies, so every path
-    from a home (access copy) to a destination (egress copy) rides at least one vehicle.
-    """
+    """Stack the sub-networks selected by each layer bit mask (see :mod:`sim.network.arrays`)."""
     bits = np.left_shift(1, net.layer.astype(np.int64))
     parts = []
     for mask in masks:
         edges = np.flatnonzero(bits & mask)
-        if mask & TRANSIT_LAYERS:
-            parts.append(_two_level(net, edges))
-        else:
-            parts.append((net.tail[edges], net.indices[edges], edges, None))
+        parts.append((net.tail[edges], net.indices[edges], edges))
     return _stack(net, parts)
-
-
-#: Layers whose presence makes a block two-level.
-TRANSIT_LAYERS = layer_mask(Layer.BUS, Layer.METRO, Layer.CABLE)
-
-
-def _two_level(net: MultimodalNetwork, edges: NDArray[np.int64]):
-    """Edges of a two-level transit block, with access-copy nodes numbered ``n_nodes + v``.
-
-    Forward, a trip walks in the access copy, boards, rides (and transfers), alights into the
-    egress copy, may walk and board again there (a transfer through the street), and ends in the
-    egress copy. The destination is rooted in the egress copy, homes in the access copy.
-    """
-    n = net.n_nodes
-    lay = net.layer[edges]
-    walk = edges[lay == Layer.WALK]
-    board = edges[lay == Layer.BOARD]
-    rest = edges[(lay != Layer.WALK) & (lay != Layer.BOARD)]
-    tail = np.concatenate([net.tail[walk] + n, net.tail[walk], net.tail[board] + n,
-                           net.tail[board], net.tail[rest]])  # fmt: skip
-    head = np.concatenate([net.indices[walk] + n, net.indices[walk], net.indices[board],
-                           net.indices[board], net.indices[rest]])  # fmt: skip
-    ids = np.concatenate([walk, walk, board, board, rest])
-    return tail.astype(np.int64), head.astype(np.int64), ids, n
 
 
 def _stack(net: MultimodalNetwork, parts) -> BlockGraph:
     n = net.n_nodes
     nodes_all, off, slot_off = [], [0], [0]
     rind, counts_all, sedge, shead = [], [], [], []
-    local = np.full((len(parts), 2 * n), -1, np.int64)
-    for b, (tail, head, ids, _) in enumerate(parts):
+    local = np.full((len(parts), n), -1, np.int64)
+    for b, (tail, head, ids) in enumerate(parts):
         members = np.unique(np.concatenate([tail, head]))
-        base = members % n  # access-copy nodes sit next to their egress twins in Morton order
-        members = members[morton_order(net.x[base], net.y[base])]
+        members = members[morton_order(net.x[members], net.y[members])]
         local[b, members] = off[-1] + np.arange(members.size)
         lt, lh = local[b, tail], local[b, head]
         order = np.lexsort((lt, lh))  # slots grouped by head (reverse CSR)
@@ -143,7 +102,7 @@ def _stack(net: MultimodalNetwork, parts) -> BlockGraph:
         sedge.append(ids[order])
         shead.append(lh[order])
         counts_all.append(np.bincount(lh - off[-1], minlength=members.size))
-        nodes_all.append(members % n)
+        nodes_all.append(members)
         off.append(off[-1] + members.size)
         slot_off.append(slot_off[-1] + ids.size)
     counts = np.concatenate(counts_all)
