@@ -552,13 +552,27 @@ def cable_table(runs: list[_Run]) -> pd.DataFrame:
     rows = []
     for run in runs:
         for _, line in run.lines[run.lines["mode"] == "cable"].iterrows():
-            rows.append({"scenario": run.label, "line": line["line"],
-                         "boardings_per_hour": line["boardings_per_hour"],
-                         "peak_load_per_hour": line["peak_load_per_hour"],
-                         "capacity_per_hour": line["capacity_per_hour"],
-                         "load_factor": line["peak_load_per_hour"] / line["capacity_per_hour"]})  # fmt: skip
-    return pd.DataFrame(rows, columns=["scenario", "line", "boardings_per_hour",
-                                       "peak_load_per_hour", "capacity_per_hour", "load_factor"])  # fmt: skip
+            rows.append(
+                {
+                    "scenario": run.label,
+                    "line": line["line"],
+                    "boardings_per_hour": line["boardings_per_hour"],
+                    "peak_load_per_hour": line["peak_load_per_hour"],
+                    "capacity_per_hour": line["capacity_per_hour"],
+                    "load_factor": line["peak_load_per_hour"] / line["capacity_per_hour"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "scenario",
+            "line",
+            "boardings_per_hour",
+            "peak_load_per_hour",
+            "capacity_per_hour",
+            "load_factor",
+        ],
+    )
 
 
 def _fig_cable_load(cable: pd.DataFrame) -> Any:
@@ -649,8 +663,11 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
                   figures: dict[str, Path], currency: str) -> _Report:  # fmt: skip
     doc = _Report([])
     doc.add("h1", "Ladera comparison: " + " vs ".join(r.label for r in runs))
-    doc.add("p", f"Baseline: {base.label}. Every change is scenario minus baseline; "
-                 f"money is in {currency}. Tables: summary.csv; zones for QGIS: zones.gpkg.")  # fmt: skip
+    doc.add(
+        "p",
+        f"Baseline: {base.label}. Every change is scenario minus baseline; "
+        f"money is in {currency}. Tables: summary.csv; zones for QGIS: zones.gpkg.",
+    )
     _section_scenarios(doc, runs, base, currency)
     _section_headline(doc, table, currency)
     _section_winners(doc, runs, base, table, figures)
@@ -719,13 +736,19 @@ def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
         matched = bool(rows["matched_households"].iloc[0])
         doc.add("table", _winners_frame(rows, matched))
         if matched:
-            doc.add("p", "Same synthetic population in both runs: households are matched one "
-                         f"to one. Better / worse off means a change of more than "
-                         f"{GEN_COST_TOL_MIN:g} generalised minutes or {ACC_TOL_JOBS:g} jobs.")  # fmt: skip
+            doc.add(
+                "p",
+                "Same synthetic population in both runs: households are matched one "
+                f"to one. Better / worse off means a change of more than "
+                f"{GEN_COST_TOL_MIN:g} generalised minutes or {ACC_TOL_JOBS:g} jobs.",
+            )
         else:
-            doc.add("p", "The two runs do not hold the same synthetic population (seed or "
-                         "household count differ), so households cannot be matched: only "
-                         "class means are compared and winner/loser shares are not given.")  # fmt: skip
+            doc.add(
+                "p",
+                "The two runs do not hold the same synthetic population (seed or "
+                "household count differ), so households cannot be matched: only "
+                "class means are compared and winner/loser shares are not given.",
+            )
     doc.add("p", "Benefit per capex: annual fall in generalised cost (minutes times the class's "
                  "mean value of time, income / 176 h / 60), times 500 trips a year and the "
                  "households each synthetic household represents, divided by capex.")  # fmt: skip
