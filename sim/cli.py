@@ -163,9 +163,11 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _check_cities(scenarios: dict) -> None:
-    cities = {s.city for s in scenarios.values()}
+    from sim.runner import city_of
+
+    cities = {city_of(s).folder for s in scenarios.values()}
     if len(cities) > 1:
-        names = ", ".join(f"{s.name}: {s.city}" for s in scenarios.values())
+        names = ", ".join(f"{s.name}: {city_of(s).name}" for s in scenarios.values())
         raise ScenarioError(f"cannot compare scenarios of different cities ({names})")
 
 

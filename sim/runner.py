@@ -172,6 +172,7 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
             "money_cost": model.money_cost,
             "gen_cost_min": model.gen_cost,
             "fare_burden": model.fare_burden(),
+            "vot_per_min": hh.vot,
         }
     )
     for t in THRESHOLDS:
@@ -287,6 +288,7 @@ def summary_from_tables(
         out["relative_gap"] = _f(model.relative_gap)
         out["households_represented"] = model.households.weight * len(hh)
         out["currency"] = model.city.currency
+        out["city_name"] = model.city.name
     return out
 
 
