@@ -75,7 +75,7 @@ class ChoiceParams:
     fare_subsidy: dict[str, float] = field(
         default_factory=dict
     )  # income class -> share paid by city
-    tolerance: float = 0.01  # relative gap below which `run` stops early
+    tolerance: float = 0.02  # relative gap and switching share below which runs stop early
 
     def __post_init__(self) -> None:
         for key in self.asc:
@@ -162,6 +162,9 @@ class CommuteModel(mesa.Model):
         self.households = population
         self._index_households()
         self._reset_state()
+        # each household's idiosyncratic taste (the logit draw) is drawn once: it changes mode
+        # only when what it perceives changes, so day-to-day switching measures convergence
+        self.taste = self.rng.random(self.households.n)
         if agents:
             for row in range(self.households.n):
                 Household(self, row)
@@ -364,9 +367,8 @@ class CommuteModel(mesa.Model):
     def step(self) -> None:
         """One simulated day."""
         previous = self.mode.copy()
-        uniforms = self.rng.random(self.households.n)
         t_now, _ = self.edge_times()
-        y = self._run_kernel(uniforms, walk=not self._walk_done)
+        y = self._run_kernel(self.taste, walk=not self._walk_done)
         self._walk_done = True
         self.relative_gap = self._gap(t_now, y[0])
         chosen = self.mode >= 0
