@@ -79,6 +79,7 @@ class IncomeSpec:
     column: str | None = None
     estrato_income: tuple[float, ...] = ()
     dispersion: float = 0.6  # sd of log income within a zone
+    price_factor: float = 1.0  # multiplies the table's incomes into the currency year's prices
     note: str = ""
 
     def __post_init__(self) -> None:
@@ -91,6 +92,8 @@ class IncomeSpec:
             raise ScenarioError("`income.estrato_income` must list 6 monthly incomes")
         if self.dispersion < 0:
             raise ScenarioError("`income.dispersion` must be >= 0")
+        if self.price_factor <= 0:
+            raise ScenarioError("`income.price_factor` must be > 0")
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def load_zones(city: City) -> Zones:
         df[join.field] = pd.to_numeric(df["id"].map(values), errors="coerce")
     _check(df, path)
     df["stratum"] = df.get("stratum", np.nan)
-    df["income"] = _income(city, df)
+    df["income"] = _income(city, df) * city.income.price_factor
     return Zones(
         id=df["id"].to_numpy(str),
         name=df["name"].to_numpy(str),

@@ -289,7 +289,7 @@ def _skims(h, dist, acc, node, access_s, walk_s, own, vot, fare_factor, params, 
     avail[ALT_TRANSIT] = v >= 0 and dist[v] < np.inf
     if avail[ALT_TRANSIT]:
         minutes = (acc[v, 0] + wwait * acc[v, 1] + ww * acc[v, 2] + pen * acc[v, 4]) / 60.0
-        skim[ALT_TRANSIT] = minutes + acc[v, 3] * fare_factor[h] / vot[h] / 60.0
+        skim[ALT_TRANSIT] = minutes + acc[v, 3] * fare_factor[h] / vot[h]
     else:
         skim[ALT_TRANSIT] = np.inf
     r = node[1, h]
@@ -299,14 +299,23 @@ def _skims(h, dist, acc, node, access_s, walk_s, own, vot, fare_factor, params, 
     if not car_ok:
         skim[ALT_CAR] = np.inf
         skim[ALT_MOTO] = np.inf
-        return
+    else:
+        _car_skims(h, r, dist, acc, access_s, vot, params, skim)
+    # nobody stays home: with nothing else, a household walks however far it is
+    if not (avail[ALT_TRANSIT] or avail[ALT_CAR] or avail[ALT_MOTO]):
+        avail[ALT_WALK] = walk_s[h] < np.inf
+
+
+@njit(cache=True, nogil=True)
+def _car_skims(h, r, dist, acc, access_s, vot, params, skim):
+    ww = params[P_WWALK]
     # acc rows (car block): 0 length, 1 motorbike time
     km = acc[r, 0] / 1000.0
     access = ww * access_s[h] / 60.0
     car_cost = km * params[P_CARKM] + params[P_CARPARK]
     moto_cost = km * params[P_MOTOKM] + params[P_MOTOPARK]
-    skim[ALT_CAR] = dist[r] / 60.0 + access + car_cost / vot[h] / 60.0
-    skim[ALT_MOTO] = acc[r, 1] / 60.0 + access + moto_cost / vot[h] / 60.0
+    skim[ALT_CAR] = dist[r] / 60.0 + access + car_cost / vot[h]
+    skim[ALT_MOTO] = acc[r, 1] / 60.0 + access + moto_cost / vot[h]
 
 
 @njit(cache=True, nogil=True)
