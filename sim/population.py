@@ -224,8 +224,8 @@ def gravity_matrix(
     f = np.exp(-beta * np.where(np.isfinite(minutes), minutes, np.inf))
     b = np.ones_like(dest)
     for _ in range(iterations):
-        a = origins / np.maximum(f @ (b * dest), 1e-300)
-        b_new = dest / np.maximum((a * origins) @ f, 1e-300)
+        a = 1.0 / np.maximum(f @ (b * dest), 1e-300)
+        b_new = 1.0 / np.maximum((a * origins) @ f, 1e-300)
         if np.allclose(b_new, b, rtol=tol, atol=0):
             b = b_new
             break
@@ -250,8 +250,10 @@ def work_zones(
     trips = gravity_matrix(origins, dest.jobs, minutes, beta=beta)
     work = np.empty(households.n, np.int32)
     u = rng.random(households.n)
+    order = np.argsort(households.home_zone, kind="stable")
+    starts = np.searchsorted(households.home_zone[order], np.arange(n_zones + 1))
     for z in np.flatnonzero(origins):
-        idx = np.flatnonzero(households.home_zone == z)
+        idx = order[starts[z] : starts[z + 1]]
         row = trips[z]
         if row.sum() <= 0:  # isolated zone: nearest destination
             row = np.where(minutes[z] == np.nanmin(minutes[z]), 1.0, 0.0)
