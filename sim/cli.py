@@ -121,6 +121,7 @@ def _run(args: argparse.Namespace) -> int:
     scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
     for scenario in scenarios:
         result = run_scenario(scenario, results=args.results, run_id=args.run_id)
+        print(_daily_table(result.model))
         s = result.summary
         shares = ", ".join(f"{k} {v:.0%}" for k, v in s["mode_shares"].items() if v)
         print(f"{scenario.name}: {s['days']} days, {s['households']:,} households; {shares}; "
@@ -128,6 +129,19 @@ def _run(args: argparse.Namespace) -> int:
               f"{s['acc30_mean']:,.0f}")  # fmt: skip
         print(f"  -> {result.path}")
     return 0
+
+
+def _daily_table(model) -> str:
+    """Mode shares and convergence by day, from the model's DataCollector."""
+    from sim.agents import MODE_NAMES
+
+    days = model.datacollector.get_model_vars_dataframe()
+    head = f"{'day':>4} {'gap':>7} {'switch':>7} " + " ".join(f"{m[:5]:>6}" for m in MODE_NAMES)
+    rows = [head]
+    for i, row in days.iterrows():
+        shares = " ".join(f"{row[f'share_{m}']:>6.1%}" for m in MODE_NAMES)
+        rows.append(f"{i + 1:>4} {row['relative_gap']:>7.3f} {row['switching']:>7.3f} {shares}")
+    return "\n".join(rows)
 
 
 @command("compare")
