@@ -1,0 +1,372 @@
+"""The students' browser app: Mesa's SolaraViz over Ladera's commute model, served offline.
+
+``ladera viz [--city NAME] [--port N]`` calls :func:`serve`, which builds the city's network once,
+warms the model up, prints the URL and runs a Solara server on localhost. Every JavaScript and
+CSS file comes from the local ``solara-assets`` package through Solara's asset route (the pins
+``solara==1.58.2``, ``solara-assets==1.58.2``, ``ipyvuetify<3``, ``ipyvue<3``: DESIGN.md, section
+5); telemetry and version checks are off, so the page makes no request beyond localhost.
+
+The app is a thin layer: :class:`LaderaViz` turns the page's controls into scenario overrides
+(:func:`viz_scenario`), builds the model with :func:`sim.runner.build_model` and steps it; the
+drawing is in :mod:`sim.viz.components`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mesa
+import numpy as np
+import solara
+from mesa.visualization import SolaraViz
+from numpy.typing import NDArray
+
+from sim.city import City
+from sim.errors import LaderaError, ScenarioError
+from sim.interventions import CableLine, RoadUpgrade
+from sim.model import CommuteModel
+from sim.network.arrays import MultimodalNetwork
+from sim.runner import build_model, city_of, household_table
+from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.viz.components import Dashboard
+
+#: Environment variable telling the page which city to show (set by :func:`serve`).
+CITY_ENV = "LADERA_VIZ_CITY"
+DEFAULT_CITY = "porto_alegre"
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: The scenarios the page offers, by bundled city: control value -> file in scenarios/<city>/.
+SCENARIO_FILES: dict[str, dict[str, str]] = {
+    "porto_alegre": {
+        "baseline": "baseline.toml",
+        "cable": "cable_morro_da_cruz.toml",
+        "road": "road_upgrade.toml",
+        "combined": "combined.toml",
+    },
+    "medellin": {
+        "baseline": "baseline_2003.toml",
+        "cable": "line_k.toml",
+        "road": "road_upgrade_northeast.toml",
+    },
+}
+#: For a folder of scenario files instead of a bundled city: the first file matching each pattern.
+SCENARIO_PATTERNS = {
+    "baseline": "*baseline*.toml",
+    "cable": "*cable*.toml",
+    "road": "*road*.toml",
+    "combined": "*combined*.toml",
+}
+#: A small population and coarse destination zones, so a step takes well under a second.
+DEFAULT_HOUSEHOLDS = 2000
+ZONE_SIZE_M = 2000.0
+#: Income classes whose fare the "fare subsidy" control pays a share of.
+SUBSIDISED_CLASSES = ("1", "2")
+
+
+# ------------------------------------------------------------------------------ scenarios
+def scenario_files(city: str) -> dict[str, Path]:
+    """The page's scenarios for a bundled city name or a folder of scenario files."""
+    if city in SCENARIO_FILES:
+        folder = SCENARIOS_DIR / city
+        files = {key: folder / name for key, name in SCENARIO_FILES[city].items()}
+        return {key: path for key, path in files.items() if path.is_file()}
+    folder = Path(city)
+    if folder.is_dir():
+        found = {key: sorted(folder.glob(pattern)) for key, pattern in SCENARIO_PATTERNS.items()}
+        files = {key: paths[0] for key, paths in found.items() if paths}
+        if "baseline" in files:
+            return files
+    known = ", ".join(SCENARIO_FILES)
+    raise ScenarioError(f"the app has no scenarios for `{city}` (cities: {known}; or a folder "
+                        "holding a *baseline*.toml scenario)")  # fmt: skip
+
+
+def viz_scenario(
+    path: Path,
+    *,
+    households: int = DEFAULT_HOUSEHOLDS,
+    seed: int = 42,
+    cable_fare: float | None = None,
+    cabin_interval_s: float | None = None,
+    road_capacity_factor: float | None = None,
+    fare_subsidy: float = 0.0,
+) -> Scenario:
+    """The scenario file with the page's controls applied as overrides.
+
+    The cable controls change every ``cable_line`` of the scenario, the road control every
+    ``road_upgrade``; a scenario without them ignores them. ``fare_subsidy`` is the share of the
+    fare the city pays for :data:`SUBSIDISED_CLASSES` (0 leaves the scenario's own).
+    """
+    scenario = load_scenario(path)
+    overrides: dict[str, Any] = {
+        "households": int(households),
+        "seed": int(seed),
+        "choice.zone_size_m": max(ZONE_SIZE_M, scenario.choice.zone_size_m),
+    }
+    for item in scenario.interventions:
+        key = f"interventions.{item.name}"
+        if isinstance(item, CableLine):
+            if cable_fare is not None:
+                overrides[f"{key}.fare"] = float(cable_fare)
+            if cabin_interval_s is not None:
+                overrides[f"{key}.cabin_interval_s"] = float(cabin_interval_s)
+        if isinstance(item, RoadUpgrade) and road_capacity_factor is not None:
+            overrides[f"{key}.capacity_factor"] = float(road_capacity_factor)
+    if fare_subsidy > 0:
+        overrides["choice.fare_subsidy"] = {c: float(fare_subsidy) for c in SUBSIDISED_CLASSES}
+    return with_overrides(scenario, overrides)
+
+
+_NETWORKS: dict[str, MultimodalNetwork] = {}
+_NETWORK_LOCK = threading.Lock()
+
+
+def base_network(city: City) -> MultimodalNetwork:
+    """The city's network before interventions: built (or read from the cache) once per process
+    and shared by every Reset and every browser tab."""
+    key = str(city.folder)
+    with _NETWORK_LOCK:
+        if key not in _NETWORKS:
+            from sim.network.cache import load_network
+
+            _NETWORKS[key] = load_network(city)
+        return _NETWORKS[key]
+
+
+# ------------------------------------------------------------------------------ the model
+@dataclass
+class History:
+    """Day-by-day series the model's DataCollector does not keep."""
+
+    acc30: list[dict[int, float]] = field(default_factory=list)  # mean per income class
+    cable_loads: list[NDArray[np.float64]] = field(default_factory=list)  # peak load per line
+
+    def record(self, model: CommuteModel) -> None:
+        hh = household_table(model)
+        means = hh.groupby("income_class")["acc30"].mean()
+        self.acc30.append({int(c): float(v) for c, v in means.items()})
+        self.cable_loads.append(model.line_loads().copy())
+
+
+class LaderaViz(mesa.Model):
+    """What SolaraViz drives: one scenario's :class:`~sim.model.CommuteModel` and its controls.
+
+    Every keyword is a control of the page; Reset builds a new one from the controls' values.
+    ``commute`` is the Ladera model (a step is one simulated morning commute) and ``reports``
+    what the scenario's interventions did (with their geometry, drawn on the map).
+    """
+
+    def __init__(
+        self,
+        scenario: str = "baseline",
+        cable_fare: float | None = None,
+        cabin_interval_s: float | None = None,
+        road_capacity_factor: float | None = None,
+        fare_subsidy: float = 0.0,
+        households: int = DEFAULT_HOUSEHOLDS,
+        seed: int = 42,
+        city: str = DEFAULT_CITY,
+    ) -> None:
+        super().__init__(seed=int(seed))
+        files = scenario_files(city)
+        if scenario not in files:
+            raise ScenarioError(f"scenario `{scenario}` is not offered for `{city}` "
+                                f"(choose {', '.join(files)})")  # fmt: skip
+        self.scenario_key = scenario
+        self.scenario = viz_scenario(
+            files[scenario], households=households, seed=seed, cable_fare=cable_fare,
+            cabin_interval_s=cabin_interval_s, road_capacity_factor=road_capacity_factor,
+            fare_subsidy=fare_subsidy,
+        )  # fmt: skip
+        network = base_network(city_of(self.scenario))
+        self.commute, self.reports = build_model(self.scenario, base_network=network, agents=True)
+        self.history = History()
+        self.last_step_s: float | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.commute.city.title}: {self.scenario_key} ({self.scenario.name})"
+
+    @property
+    def settings_text(self) -> str:
+        """The controls this model was built with, those that apply to its scenario."""
+        parts = []
+        items = self.scenario.interventions
+        currency = self.commute.city.currency
+        for item in items:
+            if isinstance(item, CableLine):
+                parts.append(f"cable fare {item.fare:.2f} {currency}, a cabin every "
+                             f"{item.cabin_interval_s:.0f} s")  # fmt: skip
+            if isinstance(item, RoadUpgrade):
+                parts.append(f"road capacity x{item.capacity_factor:.2f} after "
+                             f"+{item.add_lanes:g} lane")  # fmt: skip
+        subsidy = self.commute.params.fare_subsidy
+        if subsidy:
+            shares = ", ".join(f"class {c} {v:.0%}" for c, v in sorted(subsidy.items()))
+            parts.append(f"fare subsidy {shares}")
+        parts.append(f"seed {self.scenario.seed}")
+        return "Settings: " + "; ".join(parts)
+
+    @property
+    def map_title(self) -> str:
+        return f"{self.scenario.name}, day {self.steps}"
+
+    def step(self) -> None:
+        start = time.perf_counter()
+        self.commute.step()
+        self.last_step_s = time.perf_counter() - start
+        self.history.record(self.commute)
+        self.running = self.commute.running
+
+
+def control_defaults(city: str) -> dict[str, Any]:
+    """The controls' starting values: the city's baseline, its cable line's fare and cabin
+    interval, no extra road capacity or subsidy, a small population."""
+    files = scenario_files(city)
+    fare, interval = 0.0, 10.0
+    for path in files.values():
+        cables = [i for i in load_scenario(path).interventions if isinstance(i, CableLine)]
+        if cables:
+            fare, interval = cables[0].fare, cables[0].cabin_interval_s
+            break
+    return {
+        "scenario": "baseline",
+        "cable_fare": float(fare),
+        "cabin_interval_s": float(interval),
+        "road_capacity_factor": 1.0,
+        "fare_subsidy": 0.0,
+        "households": DEFAULT_HOUSEHOLDS,
+        "seed": 42,
+        "city": city,
+    }
+
+
+def model_params(city: str) -> dict[str, Any]:
+    """SolaraViz's ``model_params``: the controls of the page (and the fixed city)."""
+    d = control_defaults(city)
+    slider = {"type": "SliderFloat"}
+    return {
+        "scenario": {"type": "Select", "value": d["scenario"], "label": "Scenario",
+                     "values": list(scenario_files(city))},
+        "cable_fare": {**slider, "value": d["cable_fare"], "min": 0.0, "max": 10.0, "step": 0.1,
+                       "label": "Cable fare"},
+        "cabin_interval_s": {**slider, "value": d["cabin_interval_s"], "min": 4.0, "max": 60.0,
+                             "step": 1.0, "label": "Cable cabin interval (s)"},
+        "road_capacity_factor": {**slider, "value": d["road_capacity_factor"], "min": 0.5,
+                                 "max": 2.0, "step": 0.05,
+                                 "label": "Road upgrade capacity gain (x)"},
+        "fare_subsidy": {**slider, "value": d["fare_subsidy"], "min": 0.0, "max": 1.0,
+                         "step": 0.1, "label": "Fare subsidy, income classes 1-2 (share)"},
+        "households": {"type": "SliderInt", "value": d["households"], "min": 500, "max": 20000,
+                       "step": 500, "label": "Households"},
+        "seed": {"type": "SliderInt", "value": d["seed"], "min": 0, "max": 99, "step": 1,
+                 "label": "Seed"},
+        "city": d["city"],
+    }  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ the page
+@solara.component
+def Page() -> None:
+    """The app's page: Mesa's SolaraViz (controls, parameters, step counter) over the
+    map-and-charts dashboard, which follows the model SolaraViz steps and resets."""
+    city = os.environ.get(CITY_ENV, DEFAULT_CITY)
+    params = solara.use_memo(lambda: model_params(city), [city])
+    first = solara.use_memo(lambda: LaderaViz(**control_defaults(city)), [city])
+    model = solara.use_reactive(first)
+    # Mesa's grid of components has fixed, small cells; the dashboard lays the map out larger
+    SolaraViz(model, components=[], model_params=params,
+              name=f"Ladera: {first.commute.city.title}", play_interval=50)  # fmt: skip
+    Dashboard(model.value)
+
+
+# ------------------------------------------------------------------------------ the server
+def _offline_settings() -> None:
+    """Serve every asset from the installed solara-assets package; no telemetry, no checks."""
+    os.environ["SOLARA_ASSETS_PROXY"] = "True"
+    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    import solara.server.settings
+    import solara.settings
+
+    solara.settings.assets.proxy = True
+    solara.server.settings.telemetry.mixpanel_enable = False
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def serve(city: str = DEFAULT_CITY, port: int = 8765, host: str = "127.0.0.1") -> None:
+    """Run the app until interrupted (Ctrl+C or SIGTERM); prints the URL to open.
+
+    Builds the city's network and one model first (so the page opens fast), then blocks in
+    Solara's server. Raises :class:`~sim.errors.LaderaError` for an unknown city or a busy port.
+    """
+    scenario_files(city)  # an unknown city fails here, before anything slow
+    if not _port_free(host, port):
+        raise LaderaError(f"port {port} on {host} is in use: choose another with --port")
+    os.environ[CITY_ENV] = city
+    _offline_settings()
+    # a cookie warning Solara prints on every page load when the host is not "localhost"
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
+    with _stop_on_signals():
+        start = time.perf_counter()
+        print(f"ladera viz: preparing {city} (the first build of a network takes a while) ...",
+              flush=True)  # fmt: skip
+        warm = LaderaViz(**control_defaults(city))
+        warm.step()  # reads the network cache and compiles the model once for every later page
+        print(f"ladera viz: ready in {time.perf_counter() - start:.0f} s; one day of "
+              f"{warm.commute.households.n:,} households takes {warm.last_step_s:.2f} s",
+              flush=True)  # fmt: skip
+        print(f"ladera viz: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)",
+              flush=True)  # fmt: skip
+        from solara.__main__ import run
+
+        args = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
+                "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
+                "--no-access-log"]  # fmt: skip
+        run.main(args=args, standalone_mode=False)
+    print("ladera viz: stopped", flush=True)
+
+
+class _Stop(Exception):
+    """Raised by SIGINT / SIGTERM once the server has shut down (uvicorn re-raises them)."""
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Make Ctrl+C and SIGTERM a normal end of :func:`serve` (exit status 0).
+
+    uvicorn shuts down gracefully on either signal and then raises it again with the handler it
+    found; this one turns that into a clean return instead of a kill or a KeyboardInterrupt.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stop
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    except _Stop:
+        pass
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
