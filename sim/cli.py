@@ -158,10 +158,11 @@ def _compare(args: argparse.Namespace) -> int:
     _check_cities(scenarios)
     from sim.report import compare, format_summary
 
-    runs = []
+    runs: list[Path] = []
     for i, p in enumerate(items):
         if i in scenarios:
             result = run_scenario(scenarios[i], results=args.results)
+            assert result.path is not None  # results were written
             print(f"ran {scenarios[i].name} -> {result.path}")
             runs.append(result.path)
         else:
@@ -247,7 +248,8 @@ def _network_info(args: argparse.Namespace) -> int:
     print(f"{city.title}  [{city.name}]")
     print(f"  nodes      {_fmt_counts(summary['nodes'])}")
     print(f"  edges      {_fmt_counts(summary['edges'])}")
-    x0, y0, x1, y1 = summary["bbox"]
+    bbox: list[float] = net.summary()["bbox"]  # type: ignore[assignment]
+    x0, y0, x1, y1 = bbox
     print(f"  bbox       lon {x0:.4f} .. {x1:.4f}, lat {y0:.4f} .. {y1:.4f}")
     print(f"  lines      {_fmt_counts(summary['lines_by_mode'])} (one per direction)")
     print(f"  stations   {summary['stations']} named stops")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -396,7 +397,7 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
     length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
-    edges = {
+    edges: dict[str, Any] = {
         "layer": int(Layer.DRIVE),
         "time_s": length / (r.speed_kph / 3.6),
         "length_m": length,
@@ -481,7 +482,7 @@ def apply_bundled_line(net: MultimodalNetwork, b: BundledLine) -> tuple[Multimod
     }
 
 
-_APPLY = {
+_APPLY: dict[type, Callable[[MultimodalNetwork, Any], tuple[MultimodalNetwork, dict]]] = {
     CableLine: apply_cable_line,
     RoadUpgrade: apply_road_upgrade,
     NewRoad: apply_new_road,

@@ -104,7 +104,7 @@ def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1
     return DestZones(
         walk_node=walk_nodes[walk_tree.query(centres)[1]],
         drive_node=drive_nodes[drive_tree.query(centres)[1]],
-        jobs=jobs,
+        jobs=jobs.astype(float),
         lon=cx,
         lat=cy,
         of_zone=of_zone,

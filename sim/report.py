@@ -531,7 +531,7 @@ def _lines_of(geom: dict[str, Any]) -> list[np.ndarray]:
     if kind == "LineString":
         return [np.asarray(coords, dtype=float)[:, :2]]
     if kind == "MultiLineString":
-        return [np.asarray(c, dtype=float)[:, :2] for c in coords]
+        return [np.asarray(c, dtype=float)[:, :2] for c in coords or []]
     if kind == "Point":
         return [np.asarray([coords], dtype=float)[:, :2]]
     return []

@@ -242,7 +242,7 @@ def summary_from_tables(
     days: int,
 ) -> dict[str, Any]:
     shares = hh["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
-    by_class = {}
+    by_class: dict[str, dict[str, Any]] = {}
     for c, g in hh.groupby("income_class"):
         s = g["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
         by_class[str(int(c))] = {

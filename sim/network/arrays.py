@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 from enum import IntEnum
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -160,7 +161,7 @@ class MultimodalNetwork:
     def edges_of(self, *layers: Layer) -> NDArray[np.int64]:
         return np.flatnonzero(np.isin(self.layer, [int(layer) for layer in layers]))
 
-    def with_edges(self, **changes: NDArray) -> MultimodalNetwork:
+    def with_edges(self, **changes: Any) -> MultimodalNetwork:
         """A copy with some edge arrays replaced (same topology)."""
         return replace(self, **changes)
 
@@ -286,15 +287,10 @@ def assemble(
         "osmid": np.asarray(nodes.get("osmid", np.full(n, -1)), np.int64),
         "elevation": np.asarray(nodes.get("elevation", np.full(n, np.nan)), np.float64),
     }
-    net = MultimodalNetwork(
-        **node_cols,
-        indptr=indptr,
-        indices=head[order].astype(np.int32),
-        tail=tail[order].astype(np.int32),
-        **cols,
-        **extras,  # type: ignore[arg-type]
-    )
-    return net, order
+    kwargs: dict[str, Any] = {**node_cols, **cols, **extras}
+    kwargs.update(indptr=indptr, indices=head[order].astype(np.int32),
+                  tail=tail[order].astype(np.int32))  # fmt: skip
+    return MultimodalNetwork(**kwargs), order
 
 
 def extend(
@@ -348,7 +344,7 @@ def extend(
     new_id = np.empty_like(order)
     new_id[order] = np.arange(order.shape[0])
     # stored edge ids (given in the concatenated numbering) follow the edges into CSR order
-    remapped = {
+    remapped: dict[str, Any] = {
         "bus_edges": new_id[new_net.bus_edges],
         "bus_hop_roads": new_id[new_net.bus_hop_roads],
     }

@@ -11,6 +11,7 @@ all four trees of a destination at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -51,13 +52,14 @@ class BlockGraph:
         """Block node ids of global nodes (-1 where a node is not in the block)."""
         return self.local[block][np.asarray(global_nodes, np.int64)]
 
-    def gather(self, values: NDArray) -> NDArray:
+    def gather(self, values: NDArray[Any]) -> NDArray[Any]:
         """Per-edge values (last axis = network edges) in slot order."""
         return np.ascontiguousarray(values[..., self.slot_edge])
 
     def scatter(self, slot_values: NDArray[np.float64], n_edges: int) -> NDArray[np.float64]:
         """Sum per-slot values back onto network edges."""
-        return np.bincount(self.slot_edge, weights=slot_values, minlength=n_edges)
+        out = np.bincount(self.slot_edge, weights=slot_values, minlength=n_edges)
+        return out.astype(np.float64)
 
 
 def morton_order(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -144,7 +145,7 @@ def add_lines(
     *,
     max_snap_m: float = 400.0,
     clip: bool = False,
-) -> tuple[MultimodalNetwork, dict[str, object]]:
+) -> tuple[MultimodalNetwork, dict[str, Any]]:
     """Add transit lines: stop nodes, in-vehicle, boarding, alighting and transfer edges.
 
     Stops snap to the nearest walk node; a bus line's hops are mapped onto the fastest
@@ -162,7 +163,11 @@ def add_lines(
     systems = _fare_system_ids(net, [line for line, _ in kept])
     edges = _EdgeList.new()
     first = net.n_nodes
-    stop_lon, stop_lat, stop_line, stop_name, stop_walk = [], [], [], [], []
+    stop_lon: list[float] = []
+    stop_lat: list[float] = []
+    stop_line: list[int] = []
+    stop_name: list[str] = []
+    stop_walk: list[NDArray[np.int64]] = []
     for i, (line, walk_at) in enumerate(kept):
         li = old_lines + i
         stops = first + len(stop_lon) + np.arange(len(line.lon))
@@ -192,7 +197,7 @@ def add_lines(
         edges=cols,
         lines=lines_table,
         stop_line=stop_line_arr,
-        stop_name=np.concatenate([net.stop_name, np.asarray(stop_name, dtype=str)]),
+        stop_name=np.concatenate([net.stop_name, np.array(stop_name, dtype=np.str_)]),
         stop_walk=all_stop_walk,
         stop_node=all_stop_node,
     )
