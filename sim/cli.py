@@ -116,9 +116,11 @@ def _scenario(path: Path, args: argparse.Namespace):
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim.runner import run_scenario
+    from sim.runner import check_scenario, run_scenario
 
     scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
+    for scenario in scenarios:
+        check_scenario(scenario)
     for scenario in scenarios:
         result = run_scenario(scenario, results=args.results, run_id=args.run_id)
         print(_daily_table(result.model))
@@ -157,6 +159,10 @@ def _compare(args: argparse.Namespace) -> int:
             raise ScenarioError(f"{p}: neither a scenario file nor a run directory")
     _check_cities(scenarios)
     from sim.report import compare, format_summary
+    from sim.runner import check_scenario
+
+    for scenario in scenarios.values():
+        check_scenario(scenario)
 
     runs: list[Path] = []
     for i, p in enumerate(items):

@@ -67,6 +67,17 @@ def build_model(
     return model, applied.reports
 
 
+def check_scenario(scenario: Scenario) -> None:
+    """Fail now, with the scenario's one-line error, if its interventions do not fit its city.
+
+    Applies the interventions to the (cached) network and drops the result, so a batch of runs
+    is checked before the first one starts.
+    """
+    from sim.network.cache import load_network
+
+    apply(load_network(city_of(scenario)), scenario.interventions)
+
+
 def run_scenario(
     scenario: Scenario,
     *,
