@@ -188,8 +188,10 @@ class LaderaViz(mesa.Model):
             fare_subsidy=fare_subsidy,
         )  # fmt: skip
         network = base_network(city_of(self.scenario))
-        self.commute, self.reports = build_model(self.scenario, base_network=network, agents=True)
-        self.history = History()
+        commute, reports = build_model(self.scenario, base_network=network, agents=True)
+        self.commute: CommuteModel = commute
+        self.reports: list[dict[str, Any]] = reports
+        self.history: History = History()
         self.last_step_s: float | None = None
 
     @property
@@ -282,7 +284,7 @@ def Page() -> None:
     city = os.environ.get(CITY_ENV, DEFAULT_CITY)
     params = solara.use_memo(lambda: model_params(city), [city])
     first = solara.use_memo(lambda: LaderaViz(**control_defaults(city)), [city])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[LaderaViz] = solara.use_reactive(first)
     # Mesa's grid of components has fixed, small cells; the dashboard lays the map out larger
     SolaraViz(model, components=[], model_params=params,
               name=f"Ladera: {first.commute.city.title}", play_interval=50)  # fmt: skip

@@ -156,8 +156,8 @@ def _polyline(segments: NDArray[np.float64]) -> tuple[NDArray, NDArray]:
     n = segments.shape[0]
     xy = np.full((n, 3, 2), np.nan)
     xy[:, :2] = segments
-    xy = xy.reshape(-1, 2)
-    return xy[:, 0], xy[:, 1]
+    flat = xy.reshape(-1, 2)
+    return flat[:, 0], flat[:, 1]
 
 
 def _plot_segments(ax: Any, segments: NDArray[np.float64], **kwargs: Any) -> None:
