@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 
 from sim.errors import DataError
 from sim.network.arrays import (
+    EDGE_DEFAULTS,
     Layer,
     Lines,
     MultimodalNetwork,
@@ -51,20 +52,10 @@ class _EdgeList:
 
     def add(self, tail: NDArray, head: NDArray, **values: object) -> None:
         n = len(tail)
-        defaults: dict[str, object] = {
-            "capacity": np.inf,
-            "fare": 0.0,
-            "edge_line": -1,
-            "lanes": 0.0,
-            "highway": "",
-            "name": "",
-            "wayid": -1,
-            "length_m": 0.0,
-        }
         self.tail.append(np.asarray(tail, np.int64))
         self.head.append(np.asarray(head, np.int64))
         for key in self.cols:
-            value = values.get(key, defaults.get(key))
+            value = values.get(key, EDGE_DEFAULTS.get(key))
             self.cols[key].append(np.broadcast_to(np.asarray(value), (n,)).copy())
 
 
