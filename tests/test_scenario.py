@@ -93,7 +93,7 @@ def test_same_seed_same_frames(tmp_path):
         pd.testing.assert_frame_equal(pd.read_parquet(a.path / f"{table}.parquet"),
                                       pd.read_parquet(b.path / f"{table}.parquet"))  # fmt: skip
     c = run_scenario(small(DATA / "mini_cable.toml", seed=8), results=None, progress=False)
-    assert not c.summary["mode_shares"] == a.summary["mode_shares"]
+    assert c.summary["mode_shares"] != a.summary["mode_shares"]
 
 
 def test_failed_run_leaves_no_directory(tmp_path, monkeypatch):
