@@ -291,7 +291,9 @@ class CommuteModel(mesa.Model):
         attr[K.A_RAIL] = np.where(np.isin(lay, [Layer.METRO, Layer.CABLE]), t, 0.0)
         attr[K.A_CABLE] = np.where(lay == Layer.CABLE, t, 0.0)
         drive = self.is_drive
-        attr[K.A_MOTO][drive] = net.time_s[drive] + p.moto_delay_share * (t - net.time_s)[drive]
+        attr[K.A_MOTO][drive] = net.time_s[drive] + p.moto_delay_share * (
+            t[drive] - net.time_s[drive]
+        )
         vot_ref_s = self.vot_ref / 60.0
         gen = (
             attr[K.A_IVT]
