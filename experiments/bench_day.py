@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import dijkstra
 from sim.city import load_city
 from sim.model import CommuteModel
 from sim.network.arrays import Layer, NodeKind
+from sim.network.blocks import morton_order
 from sim.network.cache import load_network
 from sim.routing import shortest_times
 
@@ -42,9 +43,11 @@ def peak_rss_mb() -> float:
 
 
 def walk_graph(net):
-    """The walk layer as a compact CSR graph (local ids) for all three libraries."""
+    """The walk layer as a compact CSR graph for all three libraries, nodes numbered in the
+    Morton order Ladera's day kernel uses (better memory locality for every library)."""
     edges = np.flatnonzero(net.layer == Layer.WALK)
     nodes = net.nodes_of(NodeKind.WALK)
+    nodes = nodes[morton_order(net.x[nodes], net.y[nodes])]
     local = np.full(net.n_nodes, -1)
     local[nodes] = np.arange(nodes.size)
     tail, head, w = local[net.tail[edges]], local[net.indices[edges]], net.time_s[edges]
@@ -76,7 +79,7 @@ def bench_skims(net) -> dict:
     matrix.sort_indices()
     rng = np.random.default_rng(0)
     sources = np.sort(rng.choice(matrix.shape[0], 200, replace=False))
-    out = {"graph": "Porto Alegre walk layer", "nodes": int(matrix.shape[0]),
+    out = {"graph": "Porto Alegre walk layer (Morton-ordered nodes)", "nodes": int(matrix.shape[0]),
            "edges": int(matrix.nnz), "sources": int(sources.size),
            "threads": numba.get_num_threads()}  # fmt: skip
     indptr, indices, weight = matrix.indptr.astype(np.int64), matrix.indices, matrix.data
