@@ -140,7 +140,8 @@ def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
         model.step()
         bar.set_postfix(gap=f"{model.relative_gap:.3f}", switching=f"{model.switching:.3f}")
         if (
-            day > 2
+            scenario.stop_early
+            and day > 2
             and abs(model.relative_gap) < model.params.tolerance
             and model.switching < model.params.tolerance
         ):

@@ -40,6 +40,9 @@ class Scenario:
     seed: int = 42
     description: str = ""
     baseline: str | None = None  # the scenario file this one is compared against
+    # stop before `days` once the relative gap and switching are below choice.tolerance; off by
+    # default so that compared scenarios run the same number of days
+    stop_early: bool = False
     choice: ChoiceParams = field(default_factory=ChoiceParams)
     interventions: tuple[Intervention, ...] = ()
     source: str = ""

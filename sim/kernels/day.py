@@ -181,9 +181,10 @@ def simulate_day(
         avail = np.zeros(N_ALT, np.bool_)
         skim = np.empty(N_ALT)
         for d in range(chunk_bounds[c], chunk_bounds[c + 1]):
-            # walk: the full tree once (static), afterwards only as far as egress walks go
+            # walk: the full tree once (static, no cutoff: everyone can walk), then only as far
+            # as egress walks go
             nset[0] = _grow(rindptr, rindices, slots, weight, off[0], off[1], roots[0, d],
-                            cutoff if do_walk else egress, dist, pred, order, hk, hn)  # fmt: skip
+                            np.inf if do_walk else egress, dist, pred, order, hk, hn)  # fmt: skip
             nset[1] = _grow(rindptr, rindices, slots, weight, off[1], off[2], roots[1, d],
                             cutoff, dist, pred, order, hk, hn)  # fmt: skip
             n_seeds = _seed(rindptr, rindices, weight, attr, is_hop, stop_node, stop_walk, dist,
