@@ -92,6 +92,7 @@ class _Formatter(logging.Formatter):
 def main(argv: Sequence[str] | None = None) -> int:
     handler = logging.StreamHandler()
     handler.setFormatter(_Formatter())
+    handler.setLevel(logging.WARNING)  # libraries such as dask log INFO on their own loggers
     logging.basicConfig(level=logging.WARNING, handlers=[handler])
     parser = build_parser()
     args = parser.parse_args(argv)
