@@ -361,10 +361,6 @@ def test_command_line_prints_one_line_and_exits_2(tmp_path: Path, capsys):
     assert "24 runs" in capsys.readouterr().out
 
 
-@pytest.mark.skipif(
-    not (ROOT / "scenarios" / "porto_alegre" / "cable_morro_da_cruz.toml").is_file(),
-    reason="Porto Alegre scenarios not present",
-)
 def test_cable_vs_roads_experiment_is_valid():
     plan = plan_batch(ROOT / "experiments" / "cable_vs_roads.toml")
     names = {r.scenario.name for r in plan.runs}

@@ -317,7 +317,7 @@ def dem_height(lat: float) -> float:
 
 @pytest.fixture(scope="module")
 def dem(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rasterio = pytest.importorskip("rasterio")
+    import rasterio  # a hard dependency: its absence is a failure
     from rasterio.transform import Affine
 
     rows, cols = 80, 35  # east edge -51.19755: node 12 (lon -51.197) lies outside
