@@ -91,7 +91,8 @@ def _dijkstra(
 ):
     """Core loop on slot weights (see :func:`slot_weights`); :mod:`sim.kernels.day` calls it too.
 
-    ``dist`` must be ``inf`` everywhere on entry; ``pred`` is written, never read. The heap is
+    ``dist`` must be ``inf`` everywhere on entry; ``pred`` is written, never read, and may be
+    empty (as may ``order``) when only distances are wanted. The heap is
     4-ary with lazy deletion, and the root entry is not popped until the node's edges are
     scanned: the first improved neighbour replaces it (one sift instead of a pop and a push).
 
@@ -101,7 +102,8 @@ def _dijkstra(
     hold every node whose ``dist`` was touched, so a caller can reset a reused workspace cheaply.
     """
     dist[source] = 0.0
-    pred[source] = -1
+    if pred.shape[0] != 0:
+        pred[source] = -1
     hkey[0] = 0.0
     hnode[0] = source
     return _search(indptr, indices, eid, wslot, 1, cutoff, dist, pred, order, hkey, hnode,
@@ -130,15 +132,22 @@ def _dijkstra_seeded(
 @njit(cache=True, nogil=True)
 def _search(indptr, indices, eid, wslot, size, cutoff, dist, pred, order, hkey, hnode, is_target,
             n_targets):  # fmt: skip
-    """The settle-and-relax loop over a heap already holding ``size`` entries."""
+    """The settle-and-relax loop over a heap already holding ``size`` entries.
+
+    An empty ``pred`` or ``order`` is not written: a search for distances alone skips a store
+    per settled node and per improved edge, which is a tenth of its time.
+    """
     n_settled = 0
     left = n_targets
+    keep_order = order.shape[0] != 0
+    keep_pred = pred.shape[0] != 0
     while size > 0:
         d = hkey[0]
         u = hnode[0]
         root_reused = False
         if d <= dist[u]:  # otherwise a stale entry: u was reached more cheaply since this push
-            order[n_settled] = u
+            if keep_order:
+                order[n_settled] = u
             n_settled += 1
             if left > 0 and is_target[u] != 0:
                 left -= 1
@@ -149,7 +158,8 @@ def _search(indptr, indices, eid, wslot, size, cutoff, dist, pred, order, hkey, 
                 nd = d + wslot[k]
                 if nd < dist[v] and nd <= cutoff:
                     dist[v] = nd
-                    pred[v] = eid[k]
+                    if keep_pred:
+                        pred[v] = eid[k]
                     if root_reused:
                         _sift_up(hkey, hnode, size, nd, v)
                         size += 1
@@ -235,23 +245,22 @@ def multi_sssp(indptr, indices, eid, weight, allowed, sources, cutoff, dist_out)
     dist_out : float64[n_sources, n_nodes]
         Out: ``dist_out[i]`` is what :func:`sssp` writes to ``dist`` for ``sources[i]``.
     """
-    n = indptr.shape[0] - 1
     m = indices.shape[0]
     wslot = np.empty(m, np.float64)
     slot_weights(eid, weight, allowed, wslot)
     bounds = _chunks(sources.shape[0])
     no_targets = np.zeros(0, np.uint8)
+    no_pred = np.empty(0, np.int64)  # distances alone: no tree is recorded
+    no_order = np.empty(0, np.int32)
     for c in prange(bounds.shape[0] - 1):
-        pred = np.empty(n, np.int64)
-        order = np.empty(n, np.int32)
         hkey = np.empty(m + 1, np.float64)
         hnode = np.empty(m + 1, np.int32)
         for i in range(bounds[c], bounds[c + 1]):
             dist = dist_out[i]
             dist[:] = np.inf
             _dijkstra(
-                indptr, indices, eid, wslot, sources[i], cutoff, dist, pred, order, hkey, hnode,
-                no_targets, 0,
+                indptr, indices, eid, wslot, sources[i], cutoff, dist, no_pred, no_order, hkey,
+                hnode, no_targets, 0,
             )  # fmt: skip
 
 
@@ -285,16 +294,16 @@ def multi_sssp_targets(indptr, indices, eid, weight, allowed, sources, targets, 
     wslot = np.empty(m, np.float64)
     slot_weights(eid, weight, allowed, wslot)
     bounds = _chunks(sources.shape[0])
+    no_pred = np.empty(0, np.int64)
     for c in prange(bounds.shape[0] - 1):
         dist = np.full(n, np.inf)
-        pred = np.empty(n, np.int64)
         order = np.empty(n, np.int32)
         hkey = np.empty(m + 1, np.float64)
         hnode = np.empty(m + 1, np.int32)
         for i in range(bounds[c], bounds[c + 1]):
             n_settled, size = _dijkstra(
-                indptr, indices, eid, wslot, sources[i], cutoff, dist, pred, order, hkey, hnode,
-                is_target, n_targets,
+                indptr, indices, eid, wslot, sources[i], cutoff, dist, no_pred, order, hkey,
+                hnode, is_target, n_targets,
             )  # fmt: skip
             for j in range(targets.shape[0]):
                 out[i, j] = dist[targets[j]]
