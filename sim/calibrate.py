@@ -74,6 +74,7 @@ def calibrate(
         base = asc["walk"]
         asc = {a: round(v - base, 3) for a, v in asc.items()}
         model.params = replace(model.params, asc=asc)
+        model.restart_averaging()  # congestion follows the new constants, not the old ones
         model.run(days_per_iteration)
     history.append(alternative_shares(model))
     return asc, history

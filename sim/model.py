@@ -17,6 +17,7 @@ import mesa
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import metrics
 from sim.agents import ALTERNATIVES, MODE_NAMES, Household
 from sim.city import City, load_city
 from sim.errors import ScenarioError
@@ -30,7 +31,6 @@ from sim.network.arrays import (
 )
 from sim.network.blocks import block_graph
 from sim.population import (
-    HOURS_PER_MONTH,
     Households,
     destination_zones,
     synthesise,
@@ -43,6 +43,8 @@ from sim.zones import Zones, load_zones
 #: how many threads numba uses.
 N_CHUNKS = 32
 WALK_SPEED_MPS = 5.0 / 3.6
+#: Commute trips a month: two a working day, 22 working days.
+TRIPS_PER_MONTH = 44.0
 
 
 @dataclass(frozen=True)
@@ -109,14 +111,25 @@ class CommuteModel(mesa.Model):
     households
         Number of synthetic households (each makes one commute a day).
     seed
-        Seed of every random draw (population, work zones, daily choices).
+        Seed of every random draw. The population (homes, incomes, vehicles, work zones) and the
+        households' tastes come from two independent streams of it, so scenarios with the same
+        seed share both.
     network
         A network to use instead of the city's cached one (e.g. after interventions).
     params
         Behaviour parameters; defaults are :class:`ChoiceParams`'s.
+    population
+        Households to simulate instead of drawing them.
+    reference
+        The network the population is drawn on: homes, work-zone roots and the free-flow times
+        of the gravity model (default ``network``). Scenarios pass their city's unmodified
+        network, so an intervention changes how households travel, never who they are or where
+        they work: runs of one city, seed and size can be compared household by household.
     agents
         Create one :class:`~sim.agents.Household` Mesa agent per household (thin views).
     """
+
+    households: Households
 
     def __init__(
         self,
@@ -128,9 +141,12 @@ class CommuteModel(mesa.Model):
         params: ChoiceParams | None = None,
         zones: Zones | None = None,
         population: Households | None = None,
+        reference: MultimodalNetwork | None = None,
         agents: bool = True,
     ) -> None:
         super().__init__(seed=seed)
+        self.seed = int(self.rng.integers(2**31)) if seed is None else int(seed)
+        population_rng, taste_rng = random_streams(self.seed)
         self.city = city if isinstance(city, City) else load_city(city)
         self.params = params or ChoiceParams()
         self.zones = zones if zones is not None else load_zones(self.city)
@@ -139,32 +155,39 @@ class CommuteModel(mesa.Model):
 
             network = load_network(self.city)
         self.network = network
+        reference = network if reference is None else reference
         self._prepare_network()
-        # transit paths are searched with one value of time: the population's median
-        hh_income = np.repeat(self.zones.income, np.maximum(self.zones.population, 0).astype(int))
-        self.vot_ref = float(np.median(hh_income)) * self.params.vot_factor / HOURS_PER_MONTH / 60
-        self.dest = destination_zones(self.zones, network, cell_m=self.params.zone_size_m)
+        self.dest = destination_zones(self.zones, reference, cell_m=self.params.zone_size_m)
         bg = self.blocks
         self.roots = np.vstack(
             [bg.to_block(0, self.dest.walk_node), bg.to_block(1, self.dest.drive_node)]
         )
-        self.zone_node = self._block_nodes(*zone_nodes(self.zones, network))
-        self.free_flow = self._skim_only()
+        self.zone_node = self._block_nodes(*zone_nodes(self.zones, reference))
+        if population is None and reference is not network:
+            population = CommuteModel(
+                self.city, households, self.seed, network=reference, params=self.params,
+                zones=self.zones, agents=False,
+            ).households  # fmt: skip
         if population is None:
             population = synthesise(
-                self.city, self.zones, network, households, self.rng,
+                self.city, self.zones, network, households, population_rng,
                 vot_factor=self.params.vot_factor,
             )  # fmt: skip
+        # transit paths are searched with one value of time: the households' median
+        self.vot_ref = float(np.median(population.vot))
+        self.free_flow = self._skim_only()
+        if np.any(population.work_zone < 0):
             minutes = np.fmin(self.free_flow[2], np.fmin(self.free_flow[1], self.free_flow[0]))
             population = work_zones(
-                population, minutes, self.dest, self.rng, beta=self.params.gravity_beta
+                population, minutes, self.dest, population_rng, beta=self.params.gravity_beta
             )
         self.households = population
         self._index_households()
         self._reset_state()
-        # each household's idiosyncratic taste (the logit draw) is drawn once: it changes mode
-        # only when what it perceives changes, so day-to-day switching measures convergence
-        self.taste = self.rng.random(self.households.n)
+        # each household's idiosyncratic tastes (one Gumbel draw per alternative, in the logit's
+        # scale) are drawn once: it changes mode only when what it perceives changes, and then
+        # only toward the alternative that gained, so switching measures convergence
+        self.taste = taste_rng.gumbel(size=(self.households.n, K.N_ALT))
         if agents:
             for row in range(self.households.n):
                 Household(self, row)
@@ -226,12 +249,14 @@ class CommuteModel(mesa.Model):
         self.mode = np.full(n, -1, np.int8)
         self.travel_time_s = np.full(n, np.nan)
         self.money_cost = np.full(n, np.nan)
+        self.road_km = np.full(n, np.nan)
         self.gen_cost = np.full(n, np.nan)
         self.skims = np.full((n, K.N_ALT), np.nan)
         self.zone_skim = np.full((3, self.zones.n, self.dest.n), np.inf, np.float32)
         self.relative_gap = np.nan
         self.switching = np.nan
         self._walk_done = False
+        self._averaging_from = 0  # the day before the method of successive averages (re)started
 
     # ---------------------------------------------------------------- network state
     def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -330,7 +355,7 @@ class CommuteModel(mesa.Model):
         return v
 
     # ---------------------------------------------------------------- the day
-    def _run_kernel(self, uniforms: NDArray[np.float64], *, walk: bool) -> NDArray[np.float64]:
+    def _run_kernel(self, taste: NDArray[np.float64], *, walk: bool) -> NDArray[np.float64]:
         """Run the numba day; returns (car PCE flow, transit passenger flow) per network edge."""
         weight, attr = self._weights_and_attrs()
         bg = self.blocks
@@ -341,8 +366,8 @@ class CommuteModel(mesa.Model):
             bg.rindptr, bg.rindices, bg.slot_head, weight, attr, bg.off, self.is_hop,
             self.stop_node, self.stop_walk, self.roots, bounds, self.hh_ptr, self.hh_order,
             self.hh_node, hh.access_s, self.walk_s, self.own, hh.vot, self.fare_factor, self.params.asc_vector(),
-            self._param_vector(), uniforms, self.perceived, walk, self.zone_node,
-            self.mode, self.travel_time_s, self.money_cost, self.gen_cost, self.skims,
+            self._param_vector(), taste, self.perceived, walk, self.zone_node,
+            self.mode, self.travel_time_s, self.money_cost, self.road_km, self.gen_cost, self.skims,
             self.zone_skim, flows,
         )  # fmt: skip
         slot_flow = flows.sum(axis=0)
@@ -361,7 +386,7 @@ class CommuteModel(mesa.Model):
         self.households = _no_households()
         self._index_households()
         self._reset_state()
-        self._run_kernel(np.zeros(0), walk=True)
+        self._run_kernel(np.zeros((0, K.N_ALT)), walk=True)
         skim = self.zone_skim.copy()
         del self.households
         return skim
@@ -377,11 +402,20 @@ class CommuteModel(mesa.Model):
         self.switching = (
             float(np.mean(previous[chosen] != self.mode[chosen])) if chosen.any() else 0
         )
-        k = self.steps
+        k = self.steps - self._averaging_from
         self.car_flow += (y[0] - self.car_flow) / k
         self.transit_flow += (y[1] - self.transit_flow) / k
         self.last_car_aon = y[0]
         self.datacollector.collect(self)
+
+    def restart_averaging(self) -> None:
+        """Average flows afresh from the next day on, forgetting the days before.
+
+        The method of successive averages weighs every past day alike; after a change of
+        behaviour (new constants in calibration) the old days would hold congestion at what the
+        old behaviour made of it.
+        """
+        self._averaging_from = self.steps
 
     def _gap(self, t: NDArray[np.float64], aon: NDArray[np.float64]) -> float:
         """Relative gap of road assignment: (x.t - y.t) / x.t for current flows x, AON flows y."""
@@ -408,6 +442,7 @@ class CommuteModel(mesa.Model):
             "switching": lambda m: m.switching,
             "mean_time_min": lambda m: float(np.nanmean(m.travel_time_s) / 60.0),
             "car_vkt": lambda m: m.car_vkt(),
+            "co2_kg": lambda m: m.co2_kg(),
             "transit_boardings": lambda m: float(m.boardings().sum()),
             "ridership_by_line": lambda m: m.ridership_by_line(),
         }
@@ -419,20 +454,67 @@ class CommuteModel(mesa.Model):
                 reps[f"share_{name}_c{c}"] = lambda m, i=i, s=sel: float(np.mean(m.mode[s] == i))
             reps[f"time_min_c{c}"] = lambda m, s=sel: float(np.nanmean(m.travel_time_s[s]) / 60)
             reps[f"cost_c{c}"] = lambda m, s=sel: float(np.nanmean(m.money_cost[s]))
-            reps[f"fare_burden_c{c}"] = lambda m, s=sel: float(np.nanmean(m.fare_burden()[s]))
+            reps[f"fare_burden_c{c}"] = lambda m, s=sel: _mean(m.fare_burden()[s])
+            reps[f"cost_burden_c{c}"] = lambda m, s=sel: _mean(m.cost_burden()[s])
         return reps
 
     def income_classes(self) -> list[int]:
         return sorted(int(c) for c in np.unique(self.households.income_class))
 
-    def fare_burden(self, trips_per_month: float = 44.0) -> NDArray[np.float64]:
-        """Monthly commuting money cost (two trips a working day) over monthly income."""
+    def fare_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
+        """Monthly transit fares over monthly income for households that ride (NaN otherwise).
+
+        The fares are what the household pays, after any subsidy; ``trips_per_month`` is two
+        trips a working day.
+        """
+        rides = np.isin(self.mode, (K.BUS, K.METRO, K.CABLE))
+        return np.where(rides, self.money_cost * trips_per_month / self.households.income, np.nan)
+
+    def cost_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
+        """Monthly commuting money cost by any mode (fares, fuel, parking) over monthly income."""
         return self.money_cost * trips_per_month / self.households.income
 
+    def expected_cost_min(self) -> NDArray[np.float64]:
+        """Each household's expected generalised cost of commuting (the logsum), in minutes.
+
+        ``-(1/scale) ln sum_a exp(scale (asc_a - cost_a))`` over the alternatives the household
+        can use today, with ``cost_a`` today's generalised minutes: the expected best of its
+        options, constants and tastes included (Small and Rosen, 1981). Its change between two
+        scenarios is the household's change in welfare in minutes, negative for a gain, and it
+        does not depend on which alternative the household happened to choose. NaN with no
+        option.
+        """
+        p = self.params
+        utility = p.scale * (p.asc_vector()[None, :] - self.skims)  # NaN where unavailable
+        top = np.nanmax(np.where(np.isnan(utility), -np.inf, utility), axis=1)
+        with np.errstate(invalid="ignore"):
+            total = np.nansum(np.exp(utility - top[:, None]), axis=1)
+            cost = -(top + np.log(total)) / p.scale
+        return np.where(np.isfinite(top), cost, np.nan)
+
+    def vehicle_km(self) -> dict[str, float]:
+        """Vehicle-km driven in the modelled hour by car and by motorbike (today's trips).
+
+        Each vehicle counts once (motorbikes are not converted to car units here), and every
+        synthetic household stands for ``households.weight`` real ones.
+        """
+        scale = self.households.weight * self.params.peak_hour_factor
+        km = np.nan_to_num(self.road_km)
+        return {
+            "car": float(km[self.mode == K.CAR].sum() * scale),
+            "motorbike": float(km[self.mode == K.MOTO].sum() * scale),
+        }
+
     def car_vkt(self) -> float:
-        """Vehicle-km per peak hour by car and motorbike (real vehicles, smoothed flows)."""
-        net = self.network
-        return float(np.dot(self.car_flow[self.is_drive], net.length_m[self.is_drive]) / 1000)
+        """Vehicle-km driven in the modelled hour by cars and motorbikes together."""
+        return float(sum(self.vehicle_km().values()))
+
+    def co2_kg(self) -> float:
+        """Tank-to-wheel CO2 of the hour's car and motorbike trips, kg (see :mod:`sim.metrics`)."""
+        vkt = self.vehicle_km()
+        car = metrics.co2_kg(vkt["car"])
+        moto = metrics.co2_kg(vkt["motorbike"], g_per_km=metrics.MOTORBIKE_G_CO2_PER_KM)
+        return float(car) + float(moto)
 
     def boardings(self) -> NDArray[np.float64]:
         """Boardings per hour by line (smoothed), counting transfers as boardings."""
@@ -454,6 +536,18 @@ class CommuteModel(mesa.Model):
             "destinations": self.dest.n,
             "params": asdict(self.params),
         }
+
+
+def _mean(values: NDArray[np.float64]) -> float:
+    """Mean over the finite values; NaN (without a warning) when there are none."""
+    finite = values[np.isfinite(values)]
+    return float(finite.mean()) if finite.size else float("nan")
+
+
+def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+    """The population's and the tastes' generators: two independent streams of one seed."""
+    population, taste = np.random.SeedSequence(seed).spawn(2)
+    return np.random.default_rng(population), np.random.default_rng(taste)
 
 
 def _no_households() -> Households:

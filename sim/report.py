@@ -53,7 +53,8 @@ HOURS_PER_MONTH = 176.0
 MODES = ("walk", "bus", "metro", "cable", "car", "motorbike")
 TRANSIT = ("bus", "metro", "cable")
 THRESHOLDS = (30, 45, 60)
-#: A household whose generalised cost moves by less than this many minutes is "unchanged".
+#: A household whose expected generalised cost moves by less than this many minutes is
+#: "unchanged".
 GEN_COST_TOL_MIN = 0.5
 #: ... and whose accessibility moves by less than this many jobs.
 ACC_TOL_JOBS = 0.5
@@ -62,8 +63,16 @@ ALL = "all"
 RUN_FILES = ("summary.json", "households.parquet", "zones.parquet", "lines.parquet")
 HH_COLUMNS = (
     "income_class", "income", "home_zone", "mode", "travel_time_min", "money_cost",
-    "gen_cost_min", "fare_burden", "acc30", "acc45", "acc60",
+    "gen_cost_min", "expected_cost_min", "fare_burden", "cost_burden", "vot_per_min", "acc30",
+    "acc45", "acc60", "work_zone",
 )  # fmt: skip
+#: Commute trips a month (two a working day) and a year, as in the model.
+TRIPS_PER_MONTH = 44.0
+TRIPS_PER_YEAR = 12 * TRIPS_PER_MONTH
+#: Capital costs become an equal annual cost at this real discount rate over this many years
+#: (an assumption: Brazil's federal guide uses 8.5%, Colombia's DNP 9-12%).
+DISCOUNT_RATE = 0.08
+LIFETIME_YEARS = 30
 ZONE_COLUMNS = ("zone", "lon", "lat", "acc30_transit", "acc45_transit", "acc60_transit")
 LINE_COLUMNS = ("line", "mode", "boardings_per_hour", "peak_load_per_hour", "capacity_per_hour")
 MODE_COLOURS = {
@@ -228,9 +237,9 @@ def same_population(a: _Run, b: _Run) -> bool:
     ha, hb = a.households, b.households
     if a.summary.get("seed") != b.summary.get("seed") or len(ha) != len(hb):
         return False
-    return bool(
-        np.array_equal(ha["income_class"].to_numpy(), hb["income_class"].to_numpy())
-        and np.array_equal(ha["home_zone"].astype(str), hb["home_zone"].astype(str))
+    return all(
+        np.array_equal(ha[col].astype(str).to_numpy(), hb[col].astype(str).to_numpy())
+        for col in ("income_class", "home_zone", "work_zone")
     )
 
 
@@ -269,7 +278,8 @@ def _with_all(hh: pd.DataFrame) -> pd.DataFrame:
 def class_table(run: _Run) -> pd.DataFrame:
     """Levels of one run by income class (rows ``1..k`` and ``all``)."""
     hh = run.households
-    cols = ["travel_time_min", "money_cost", "gen_cost_min", "fare_burden", "income"]
+    cols = ["travel_time_min", "money_cost", "gen_cost_min", "expected_cost_min", "fare_burden",
+            "cost_burden", "income"]  # fmt: skip
     cols += [f"acc{t}" for t in THRESHOLDS]
     means = metrics.by_class(_with_all(hh), "income_class", cols)
     order = [*sorted((c for c in means.index if c != ALL), key=_class_sort), ALL]
@@ -286,6 +296,7 @@ def class_table(run: _Run) -> pd.DataFrame:
 _MEAN_NAMES = {
     "travel_time_min": "mean_time_min", "money_cost": "mean_money_cost",
     "gen_cost_min": "mean_gen_cost_min", "income": "mean_income",
+    "expected_cost_min": "mean_expected_cost_min",
 }  # fmt: skip
 
 
@@ -348,15 +359,24 @@ def changes(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
         out[f"{col}_change"] = table[col] - ref
         out[f"{col}_change_pct"] = 100.0 * (table[col] - ref) / ref.where(ref > 0)
     out["gen_cost_change_min"] = table["mean_gen_cost_min"] - base["mean_gen_cost_min"]
+    out["expected_cost_change_min"] = (
+        table["mean_expected_cost_min"] - base["mean_expected_cost_min"]
+    )
     out["time_change_min"] = table["mean_time_min"] - base["mean_time_min"]
+    out["fare_burden_change"] = table["fare_burden"] - base["fare_burden"]
+    out["cost_burden_change"] = table["cost_burden"] - base["cost_burden"]
     return out
 
 
 def winners(run: _Run, base: _Run) -> pd.DataFrame:
-    """Shares better / worse off / unchanged by generalised cost and by acc30, matched rows."""
+    """Shares better / worse off / unchanged by welfare and by acc30, matched rows.
+
+    Welfare is the household's expected generalised cost (the logsum, constants and tastes
+    included), so a household that switches to a mode it now prefers counts as better off.
+    """
     parts = []
     for col, better, tol, tag in (
-        ("gen_cost_min", metrics.Better.LOWER, GEN_COST_TOL_MIN, "gen_cost"),
+        ("expected_cost_min", metrics.Better.LOWER, GEN_COST_TOL_MIN, "welfare"),
         ("acc30", metrics.Better.HIGHER, ACC_TOL_JOBS, "acc30"),
     ):
         b = base.households[col].to_numpy(dtype=float)
@@ -372,27 +392,43 @@ def winners(run: _Run, base: _Run) -> pd.DataFrame:
 
 
 def benefits(
-    run: _Run, table: pd.DataFrame, delta_min: pd.Series, vot_factor: float
+    run: _Run, base: _Run, table: pd.DataFrame, *, matched: bool, vot_factor: float
 ) -> pd.DataFrame:
-    """Annual user benefit per unit capex by class (:func:`sim.metrics.benefit_per_capex`).
+    """Annual user benefit by class over the annualised capital cost.
 
-    The class's change in mean generalised minutes becomes money at the class's mean value of
-    time; households are scaled up to the population each synthetic household represents.
+    The benefit is the fall in expected generalised cost (the logsum) turned into money with
+    each household's own value of time when households are matched, else with the class's mean
+    value of time, times the trips of a year and the households each synthetic household
+    stands for. Capex becomes an equal annual cost at :data:`DISCOUNT_RATE` over
+    :data:`LIFETIME_YEARS` (:func:`sim.metrics.benefit_per_capex`), so the ratio is a yearly
+    benefit-cost ratio of user benefits alone (no operating costs, no external effects).
     """
     capex = float(run.summary.get("capex") or 0.0)
     classes = table.index.drop(ALL)
-    vot = vot_factor * table["mean_income"] / HOURS_PER_MONTH / 60.0
-    delta = (delta_min * vot).reindex(classes).dropna()
-    if capex <= 0 or delta.empty:
+    if capex <= 0:
+        return pd.DataFrame(index=table.index)
+    new, old = run.households, base.households
+    if matched:
+        money = (new["expected_cost_min"] - old["expected_cost_min"]) * old["vot_per_min"]
+        delta = money.groupby(new["income_class"].map(_cls)).mean()
+    else:
+        base_table = class_table(base)
+        vot = vot_factor * base_table["mean_income"] / HOURS_PER_MONTH / 60.0
+        delta = (table["mean_expected_cost_min"] - base_table["mean_expected_cost_min"]) * vot
+    delta = delta.reindex(classes).dropna()
+    if delta.empty:
         return pd.DataFrame(index=table.index)
     scale = _num(run.summary.get("households_represented")) / max(len(run.households), 1)
     scale = scale if math.isfinite(scale) and scale > 0 else 1.0
     households = table["households"].reindex(delta.index) * scale
-    out = metrics.benefit_per_capex(delta, households, capex)
+    out = metrics.benefit_per_capex(
+        delta, households, capex, trips_per_year=TRIPS_PER_YEAR, discount_rate=DISCOUNT_RATE,
+        lifetime_years=LIFETIME_YEARS,
+    )  # fmt: skip
     out = out.rename(columns={"households": "households_represented",
-                              "delta_cost_per_trip": "gen_cost_change_money"})  # fmt: skip
+                              "delta_cost_per_trip": "expected_cost_change_money"})  # fmt: skip
     total = out.sum(numeric_only=True)
-    total["gen_cost_change_money"] = math.nan
+    total["expected_cost_change_money"] = math.nan
     total["benefit_share"] = 1.0 if total["annual_benefit"] != 0 else math.nan
     out.loc[ALL] = total
     return out
@@ -413,7 +449,7 @@ def summary_table(runs: list[_Run], base: _Run, vot_factor: float) -> pd.DataFra
             if matched:
                 frame = frame.join(winners(run, base))
             frame["matched_households"] = matched
-            frame = frame.join(benefits(run, table, delta["gen_cost_change_min"], vot_factor))
+            frame = frame.join(benefits(run, base, table, matched=matched, vot_factor=vot_factor))
         for key, value in scenario_values(run, table).items():
             frame.loc[ALL, key] = value
         frame.insert(0, "income_class", frame.index)
@@ -659,6 +695,12 @@ def _signed(value: Any, spec: str = ",.0f") -> str:
     return _fmt(value, "+" + spec)
 
 
+def _points(share: Any) -> str:
+    """A change of a share in percentage points."""
+    value = _num(share)
+    return "n/a" if math.isnan(value) else f"{100.0 * value:+.1f} pp"
+
+
 def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,
                   figures: dict[str, Path], currency: str) -> _Report:  # fmt: skip
     doc = _Report([])
@@ -719,12 +761,16 @@ def _section_headline(doc: _Report, table: pd.DataFrame, currency: str) -> None:
         "change %": rows.get("acc30_change_pct", pd.Series(dtype=float)).reindex(rows.index)
                     .map(lambda v: _fmt(v, "+.2f")),
         "fare burden": rows["fare_burden"].map(_pct),
+        "cost burden": rows["cost_burden"].map(_pct),
         f"capex ({currency})": rows["capex"].map(lambda v: _fmt(v, ",.0f")),
-        "car VKT/h": rows["car_vkt_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "car+moto VKT/h": rows["car_vkt_per_hour"].map(lambda v: _fmt(v, ",.0f")),
         "CO2 kg/h": rows["co2_kg_per_hour"].map(lambda v: _fmt(v, ",.0f")),
     }))  # fmt: skip
-    doc.add("p", "Shares and means are over the synthetic households; fare burden is the mean "
-                 "share of monthly income spent on the commute (44 trips a month).")  # fmt: skip
+    doc.add("p", "Shares and means are over the synthetic households. Fare burden: transit "
+                 "riders' monthly fares (44 trips) over their income, after subsidies; cost "
+                 "burden: everyone's monthly commuting money cost (fares, fuel, parking) over "
+                 "income. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
+                 "their tank-to-wheel CO2 (buses, metro and cable not included).")  # fmt: skip
 
 
 def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataFrame,
@@ -738,20 +784,28 @@ def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
         if matched:
             doc.add(
                 "p",
-                "Same synthetic population in both runs: households are matched one "
-                f"to one. Better / worse off means a change of more than "
-                f"{GEN_COST_TOL_MIN:g} generalised minutes or {ACC_TOL_JOBS:g} jobs.",
+                "Same synthetic population in both runs (homes, incomes, vehicles, "
+                "workplaces and tastes): households are matched one to one. Welfare is "
+                "each household's expected generalised cost of commuting over the modes it "
+                "can use (the logsum, mode constants included; negative = a gain). Better / "
+                f"worse off means a change of more than {GEN_COST_TOL_MIN:g} minutes of "
+                f"it or {ACC_TOL_JOBS:g} jobs.",
             )
         else:
             doc.add(
                 "p",
-                "The two runs do not hold the same synthetic population (seed or "
-                "household count differ), so households cannot be matched: only "
+                "The two runs do not hold the same synthetic population (seed, household "
+                "count or city network differ), so households cannot be matched: only "
                 "class means are compared and winner/loser shares are not given.",
             )
-    doc.add("p", "Benefit per capex: annual fall in generalised cost (minutes times the class's "
-                 "mean value of time, income / 176 h / 60), times 500 trips a year and the "
-                 "households each synthetic household represents, divided by capex.")  # fmt: skip
+    crf = DISCOUNT_RATE / (1 - (1 + DISCOUNT_RATE) ** -LIFETIME_YEARS)
+    doc.add("p", "Benefit / annualised capex: the class's yearly user benefit (fall in "
+                 "expected generalised cost, each household's minutes times its own value of "
+                 f"time, income / 176 h / 60; {TRIPS_PER_YEAR:.0f} trips a year; scaled to the "
+                 "households each synthetic household represents) over the capital cost "
+                 f"spread as an equal annual cost at {DISCOUNT_RATE:.0%} over {LIFETIME_YEARS} "
+                 f"years (x {crf:.3f}). Operating costs and external effects are left out; "
+                 "the classes sum to the project's ratio.")  # fmt: skip
     doc.add("fig", (figures["accessibility_change_by_class"], "Accessibility change by class"))
     doc.add("fig", (figures["mode_shares"], "Mode shares by scenario"))
 
@@ -762,16 +816,18 @@ def _winners_frame(rows: pd.DataFrame, matched: bool) -> pd.DataFrame:
         "households": rows["households"].map(lambda v: _fmt(v, ",.0f")),
         "jobs 30 min change": rows["acc30_change"].map(_signed),
         "change %": rows["acc30_change_pct"].map(lambda v: _fmt(v, "+.2f")),
-        "gen. cost change (min)": rows["gen_cost_change_min"].map(lambda v: _signed(v, ".2f")),
+        "welfare change (min)": rows["expected_cost_change_min"].map(
+            lambda v: _signed(v, ".2f")),
         "fare burden": rows["fare_burden"].map(_pct),
+        "fare burden change": rows["fare_burden_change"].map(_points),
     })  # fmt: skip
     if matched:
-        out["better off (cost)"] = rows["share_better_gen_cost"].map(_pct)
-        out["worse off (cost)"] = rows["share_worse_gen_cost"].map(_pct)
+        out["better off (welfare)"] = rows["share_better_welfare"].map(_pct)
+        out["worse off (welfare)"] = rows["share_worse_welfare"].map(_pct)
         out["better off (access)"] = rows["share_better_acc30"].map(_pct)
         out["worse off (access)"] = rows["share_worse_acc30"].map(_pct)
     if "benefit_per_capex" in rows:
-        out["benefit per capex / yr"] = rows["benefit_per_capex"].map(lambda v: _fmt(v, ".4f"))
+        out["benefit / annualised capex"] = rows["benefit_per_capex"].map(lambda v: _fmt(v, ".3f"))
     return out
 
 
@@ -821,8 +877,11 @@ def _section_caveats(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
         "(ladera batch) for confidence intervals.",
         "Accessibility counts jobs reachable at the morning peak by transit and walking, or by "
         "car for households owning a car or motorbike; zones are points.",
-        "Capex is as stated in the scenario; benefits are user time and money only (no "
-        "operating costs, no wider effects), undiscounted, per year.",
+        "Capex is as stated in the scenario, spread as an equal annual cost at "
+        f"{DISCOUNT_RATE:.0%} over {LIFETIME_YEARS} years; benefits are user time and money "
+        "only (no operating costs, no wider effects), per year.",
+        "Workplaces are drawn once on the city's network as bundled, so every scenario keeps "
+        "them: the comparison is of how people travel, not of where they would move.",
     ]
     if any(not r for r in table.get("matched_households", pd.Series(dtype=bool)).dropna()):
         items.append("Some runs hold different synthetic populations: compare class means only.")
@@ -1024,6 +1083,7 @@ _HEADLINE = (
     ("mean_time_min", "commute min", ".1f"),
     ("acc30", "jobs 30 min", ",.0f"),
     ("acc30_change_pct", "change %", "+.2f"),
+    ("expected_cost_change_min", "welfare min", "+.2f"),
     ("acc30_gini", "Gini", ".3f"),
     ("cable_peak_load_factor", "cable load", ".0%"),
     ("capex", "capex", ",.0f"),

@@ -50,7 +50,11 @@ def build_model(
     base_network: MultimodalNetwork | None = None,
     agents: bool = False,
 ) -> tuple[CommuteModel, list[dict[str, Any]]]:
-    """The scenario's model: city network (cached), interventions applied, households drawn."""
+    """The scenario's model: city network (cached), interventions applied, households drawn.
+
+    Households are drawn on the city's own network (``base_network``), so every scenario of a
+    city with the same seed and size holds the same population.
+    """
     city = city_of(scenario)
     if base_network is None:
         from sim.network.cache import load_network
@@ -62,7 +66,7 @@ def build_model(
         params = replace(params, fare_subsidy={**params.fare_subsidy, **applied.fare_subsidy})
     model = CommuteModel(
         city, households=scenario.households, seed=scenario.seed, network=applied.network,
-        params=params, zones=load_zones(city), agents=agents,
+        params=params, zones=load_zones(city), reference=base_network, agents=agents,
     )  # fmt: skip
     return model, applied.reports
 
@@ -182,8 +186,11 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
             ),
             "travel_time_min": model.travel_time_s / 60.0,
             "money_cost": model.money_cost,
+            "road_km": model.road_km,
             "gen_cost_min": model.gen_cost,
+            "expected_cost_min": model.expected_cost_min(),
             "fare_burden": model.fare_burden(),
+            "cost_burden": model.cost_burden(),
             "vot_per_min": hh.vot,
         }
     )
@@ -204,9 +211,10 @@ def zone_table(model: CommuteModel) -> pd.DataFrame:
                        "jobs": z.jobs, "income": z.income})  # fmt: skip
     for key, values in accessibility(model).items():
         df[key] = values
-    counts = np.bincount(hh.home_zone, minlength=z.n)
-    df["households"] = counts
-    sums = np.bincount(hh.home_zone, weights=np.nan_to_num(model.travel_time_s), minlength=z.n)
+    df["households"] = np.bincount(hh.home_zone, minlength=z.n)
+    travels = np.isfinite(model.travel_time_s)  # households with no possible trip are left out
+    counts = np.bincount(hh.home_zone[travels], minlength=z.n)
+    sums = np.bincount(hh.home_zone[travels], weights=model.travel_time_s[travels], minlength=z.n)
     df["mean_time_min"] = np.where(counts > 0, sums / np.maximum(counts, 1) / 60.0, np.nan)
     return df
 
@@ -262,10 +270,12 @@ def summary_from_tables(
             "mean_time_min": _f(g["travel_time_min"].mean()),
             "mean_cost": _f(g["money_cost"].mean()),
             "fare_burden": _f(g["fare_burden"].mean()),
+            "cost_burden": _f(g["cost_burden"].mean()),
             "acc30": _f(g["acc30"].mean()),
             "acc45": _f(g["acc45"].mean()),
             "acc60": _f(g["acc60"].mean()),
             "gen_cost_min": _f(g["gen_cost_min"].mean()),
+            "expected_cost_min": _f(g["expected_cost_min"].mean()),
             "mode_shares": {m: _f(v) for m, v in s.items()},
         }
     acc = hh["acc30"].to_numpy()
@@ -280,6 +290,7 @@ def summary_from_tables(
         "mode_shares": {m: _f(v) for m, v in shares.items()},
         "mean_time_min": _f(hh["travel_time_min"].mean()),
         "mean_gen_cost_min": _f(hh["gen_cost_min"].mean()),
+        "mean_expected_cost_min": _f(hh["expected_cost_min"].mean()),
         "acc30_mean": _f(np.nanmean(acc)),
         "acc30_gini": _f(metrics.gini(np.nan_to_num(acc))),
         "acc30_palma": _f(metrics.palma(np.nan_to_num(acc))),
@@ -287,6 +298,7 @@ def summary_from_tables(
             by_class[classes[0]]["acc30"] / max(by_class[classes[-1]]["acc30"], 1e-9)
         ),
         "fare_burden_mean": _f(hh["fare_burden"].mean()),
+        "cost_burden_mean": _f(hh["cost_burden"].mean()),
         "transit_boardings_per_hour": _f(lines["boardings_per_hour"].sum()),
         "cable_boardings_per_hour": _f(cable["boardings_per_hour"].sum()),
         "cable_peak_load_factor": _f(cable["load_factor"].max()) if len(cable) else None,
@@ -296,7 +308,8 @@ def summary_from_tables(
     }
     if model is not None:
         out["car_vkt_per_hour"] = model.car_vkt()
-        out["co2_kg_per_hour"] = _f(metrics.co2_kg(model.car_vkt()))
+        out["vehicle_km_per_hour"] = model.vehicle_km()
+        out["co2_kg_per_hour"] = _f(model.co2_kg())
         out["relative_gap"] = _f(model.relative_gap)
         out["households_represented"] = model.households.weight * len(hh)
         out["currency"] = model.city.currency

@@ -83,3 +83,73 @@ def test_every_household_makes_one_trip_and_loads_sum_to_trips():
     into_destination = model.car_flow[model.network.indices == 3].sum()
     assert out_of_origin == pytest.approx(q)
     assert into_destination == pytest.approx(q)
+
+
+def three_mode_model(n: int = 4000, **params) -> CommuteModel:
+    """Households owning a car and a motorbike at W0: walk, car and motorbike all available."""
+    base = dict(asc={"walk": 120.0, "car": 0.0, "motorbike": 0.0}, max_walk_min=1000.0)
+    return CommuteModel(
+        toy_city(),
+        seed=11,
+        network=two_route_network(cap_a=1e12, cap_b=1e12),
+        zones=two_zones(float(n)),
+        population=households(n, car=True, moto=True, vot=1e9),
+        params=ChoiceParams(peak_hour_factor=1.0, **{**base, **params}),
+        agents=False,
+    )
+
+
+def test_persistent_tastes_move_switchers_only_to_the_alternative_that_improved():
+    from dataclasses import replace
+
+    model = three_mode_model()
+    model.run(3)
+    before = model.mode.copy()
+    assert len(np.unique(before)) == 3  # all three alternatives are chosen
+    model.params = replace(model.params, asc={**model.params.asc, "motorbike": 8.0})
+    model.step()
+    switched = model.mode != before
+    assert switched.mean() > 0.02
+    # a better motorbike draws households to it; nobody trades walk for car or back
+    assert (model.mode[switched] == 5).all()
+
+
+def test_expected_cost_is_the_logsum_of_todays_options():
+    from scipy.special import logsumexp
+
+    model = three_mode_model(n=50, scale=0.2)
+    model.step()
+    asc = model.params.asc_vector()
+    skims = model.skims[0]
+    avail = np.isfinite(skims)
+    assert avail.sum() == 3  # walk, car and motorbike; no transit in the toy
+    expected = -logsumexp(0.2 * (asc[avail] - skims[avail])) / 0.2
+    assert model.expected_cost_min()[0] == pytest.approx(expected)
+    # the expected cost is below every option's cost less its constant: choice has value
+    assert model.expected_cost_min()[0] < np.min(skims[avail] - asc[avail])
+
+
+def test_vehicle_km_equal_the_road_load_times_length():
+    # with motorbikes counted as one car each, the vehicle-km the households report equal the
+    # vehicle-km loaded on the roads
+    model = three_mode_model(moto_pce=1.0)
+    model.step()
+    net = model.network
+    drive = model.is_drive
+    loaded = float(np.dot(model.last_car_aon[drive], net.length_m[drive]) / 1000)
+    assert model.car_vkt() == pytest.approx(loaded)
+    km = model.vehicle_km()
+    assert km["car"] > 0 and km["motorbike"] > 0
+    assert model.co2_kg() == pytest.approx(0.180 * km["car"] + 0.090 * km["motorbike"])
+
+
+def test_restarted_averaging_takes_the_next_days_flows_whole():
+    model = make_model(200, 3000.0)
+    model.run(5)
+    model.step()
+    assert not np.allclose(model.car_flow, model.last_car_aon)  # an average of six days
+    model.restart_averaging()
+    model.step()
+    np.testing.assert_allclose(model.car_flow, model.last_car_aon)
+    model.step()  # then averaging goes on: day 2 after the restart weighs a half
+    assert not np.allclose(model.car_flow, model.last_car_aon)

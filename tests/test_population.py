@@ -3,6 +3,8 @@ is one line."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -133,6 +135,12 @@ def test_calibration_moves_shares_to_targets(mini_city, mini_network):
     assert err_after < 0.5 * err_before
     assert err_after < 0.06
     assert asc["walk"] == 0.0
+    # the constants hold on a fresh run: congestion followed them, not the first guesses
+    fresh = CommuteModel(mini_city, households=2000, seed=2, network=mini_network, agents=False,
+                         params=replace(model.params, asc=asc))  # fmt: skip
+    fresh.run(8)
+    shares = alternative_shares(fresh)
+    assert sum(abs(shares[a] - want[a]) for a in want) < 0.06
 
 
 def test_agents_are_views_with_mesa_verbs(mini_city, mini_network):
@@ -149,3 +157,27 @@ def test_agents_are_views_with_mesa_verbs(mini_city, mini_network):
         assert sizes.get(name, 0) == int((model.mode == i).sum())
     frame = model.datacollector.get_model_vars_dataframe()
     assert {"relative_gap", "share_bus_c1", "fare_burden_c1", "car_vkt"} <= set(frame.columns)
+
+
+def test_scenarios_share_one_population_drawn_on_the_reference_network(mini_city, mini_network):
+    """Faster roads change free-flow times, hence the gravity draw of work zones; drawn on the
+    city's own network (``reference``) the households stay the same, tastes included."""
+    from dataclasses import fields, replace
+
+    from sim.network.arrays import Layer
+
+    drive = mini_network.layer == Layer.DRIVE
+    faster = replace(mini_network, time_s=np.where(drive, mini_network.time_s / 3,
+                                                   mini_network.time_s))  # fmt: skip
+    kw = dict(households=3000, seed=5, agents=False)
+    base = CommuteModel(mini_city, network=mini_network, **kw)
+    shared = CommuteModel(mini_city, network=faster, reference=mini_network, **kw)
+    own = CommuteModel(mini_city, network=faster, **kw)
+    for f in fields(base.households):
+        a, b = getattr(base.households, f.name), getattr(shared.households, f.name)
+        assert np.array_equal(a, b), f.name
+    assert np.array_equal(base.taste, shared.taste)
+    assert shared.vot_ref == base.vot_ref
+    # drawn on the faster network instead, some households would work elsewhere
+    assert (own.households.work_zone != base.households.work_zone).any()
+    assert np.array_equal(own.households.home_node, base.households.home_node)

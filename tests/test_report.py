@@ -156,28 +156,31 @@ def test_equity_and_lines_match_the_runner(summary: pd.DataFrame, runs: list[Pat
 def test_winner_shares_are_matched_and_sum_to_one(summary: pd.DataFrame, runs) -> None:
     rows = summary[summary["scenario"] == "mini_cable"]
     assert rows["matched_households"].all()
-    for tag in ("gen_cost", "acc30"):
+    for tag in ("welfare", "acc30"):
         total = rows[[f"share_{k}_{tag}" for k in ("better", "worse", "unchanged")]].sum(axis=1)
         assert np.allclose(total, 1.0)
     base, new = _hh(runs[0]), _hh(runs[1])
-    ok = (new["income_class"] == 1) & base["gen_cost_min"].notna() & new["gen_cost_min"].notna()
-    gain = base.loc[ok, "gen_cost_min"] - new.loc[ok, "gen_cost_min"]
+    assert (base["work_zone"] == new["work_zone"]).all()  # the cable moves nobody's job
+    cost = "expected_cost_min"
+    ok = (new["income_class"] == 1) & base[cost].notna() & new[cost].notna()
+    gain = base.loc[ok, cost] - new.loc[ok, cost]
     row = _row(summary, "mini_cable", "1")
-    assert row["share_better_gen_cost"] == pytest.approx((gain > report.GEN_COST_TOL_MIN).mean())
-    assert row["share_worse_gen_cost"] == pytest.approx((gain < -report.GEN_COST_TOL_MIN).mean())
+    assert row["share_better_welfare"] == pytest.approx((gain > report.GEN_COST_TOL_MIN).mean())
+    assert row["share_worse_welfare"] == pytest.approx((gain < -report.GEN_COST_TOL_MIN).mean())
     # the cable helps the poor: some of class 1 gain access, nobody loses it
     assert row["share_better_acc30"] > 0
     assert row["share_worse_acc30"] == 0
 
 
-def test_benefit_per_capex_uses_class_value_of_time(summary: pd.DataFrame, runs) -> None:
+def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFrame, runs) -> None:
     base, new = _hh(runs[0]), _hh(runs[1])
     s = json.loads((runs[1] / "summary.json").read_text())
     b, a = (h[h["income_class"] == 2] for h in (base, new))
-    vot = a["income"].mean() / 176.0 / 60.0
-    delta = (a["gen_cost_min"].mean() - b["gen_cost_min"].mean()) * vot
+    money = (a["expected_cost_min"] - b["expected_cost_min"]) * b["vot_per_min"]
     scale = s["households_represented"] / s["households"]
-    expected = -delta * len(a) * scale * 500 / s["capex"]
+    r, years = 0.08, 30
+    annual_capex = s["capex"] * r / (1 - (1 + r) ** -years)
+    expected = -money.mean() * len(a) * scale * 2 * 22 * 12 / annual_capex
     row = _row(summary, "mini_cable", "2")
     assert row["benefit_per_capex"] == pytest.approx(expected)
     total = summary[(summary["scenario"] == "mini_cable") & (summary["income_class"] != "all")]
@@ -267,7 +270,7 @@ def test_unmatched_populations_compare_class_means_only(runs: list[Path], tmp_pa
     df = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
     rows = df[df["scenario"] == "mini_cable"]
     assert not rows["matched_households"].any()
-    assert "share_better_gen_cost" not in df.columns
+    assert "share_better_welfare" not in df.columns
     assert rows["acc30_change"].notna().all()
     assert "cannot be matched" in (out / "report.md").read_text()
 
@@ -278,7 +281,7 @@ def test_no_cable_no_cable_figure(runs: list[Path], tmp_path: Path) -> None:
     df = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
     other = df[~df["baseline"]]
     assert np.allclose(other["acc30_change"], 0.0)
-    assert np.allclose(other["share_unchanged_gen_cost"], 1.0)
+    assert np.allclose(other["share_unchanged_welfare"], 1.0)
     assert "No cable line in these runs." in (out / "report.md").read_text()
 
 

@@ -98,30 +98,19 @@ def _push(order, lo, n_settled, pred, slot_head, demand, flow, seed_slot):
 
 
 @njit(cache=True, nogil=True)
-def _choose(util, avail, u):
-    """Logit draw: index of the chosen alternative given one uniform ``u`` in [0, 1)."""
-    best = -np.inf
+def _choose(util, avail, taste):
+    """The available alternative of highest utility plus taste; -1 if none is available.
+
+    With ``taste`` drawn from the standard Gumbel distribution the choice probabilities are the
+    multinomial logit's, ``exp(util_a) / sum_b exp(util_b)`` over available alternatives.
+    """
+    best = -1
+    best_u = -np.inf
     for m in range(util.shape[0]):
-        if avail[m] and util[m] > best:
-            best = util[m]
-    if best == -np.inf:
-        return -1
-    total = 0.0
-    expu = np.zeros(util.shape[0])
-    for m in range(util.shape[0]):
-        if avail[m]:
-            expu[m] = np.exp(util[m] - best)
-            total += expu[m]
-    target = u * total
-    cum = 0.0
-    last = -1
-    for m in range(util.shape[0]):
-        if avail[m]:
-            cum += expu[m]
-            last = m
-            if target < cum:
-                return m
-    return last
+        if avail[m] and util[m] + taste[m] > best_u:
+            best_u = util[m] + taste[m]
+            best = m
+    return best
 
 
 @njit(cache=True, parallel=True)
@@ -129,8 +118,8 @@ def simulate_day(
     rindptr, rindices, slot_head, weight, attr, off, is_hop, stop_node, stop_walk,
     roots, chunk_bounds,
     hh_ptr, hh_order, hh_node, hh_access_s, hh_walk_s, hh_own,
-    hh_vot, hh_fare_factor, asc, params, uniforms, perceived, do_walk, zone_node,
-    out_mode, out_time, out_cost, out_gen, out_skim, zone_skim, flow_chunks,
+    hh_vot, hh_fare_factor, asc, params, taste, perceived, do_walk, zone_node,
+    out_mode, out_time, out_cost, out_km, out_gen, out_skim, zone_skim, flow_chunks,
 ):  # fmt: skip
     """Simulate one day on a block graph (:mod:`sim.network.blocks`); see the module docstring.
 
@@ -151,9 +140,13 @@ def simulate_day(
     hh_walk_s : float64[H]; in/out static walk time to work (written when ``do_walk``).
     asc : float64[N_ALT]; alternative-specific constants, minutes.
     perceived : float64[H, N_ALT]; in/out perceived generalised minutes (NaN = none yet).
-    uniforms : float64[H]; one U[0, 1) draw per household, drawn by the caller's seeded RNG.
+    taste : float64[H, N_ALT]; each household's persistent Gumbel taste for each alternative,
+        drawn by the caller's seeded RNG.
     zone_node : int64[3, Z]; each zone's node in each block.
     out_mode : int8[H]; out: reported mode (0 walk ... 5 motorbike), -1 if none is possible.
+    out_time, out_cost, out_km : float64[H]; out: door-to-door seconds, money, and km driven on
+        roads (car or motorbike; 0 by walk and transit) of the chosen trip; NaN with no trip.
+    out_gen : float64[H]; out: generalised minutes of the chosen trip (its constant excluded).
     out_skim : float64[H, N_ALT]; out: today's generalised minutes by alternative.
     zone_skim : float32[3, Z, D]; out: walk, transit and car minutes from zones to d.
     flow_chunks : float64[n_chunks, S]; out: car PCE (car block) and passengers (transit).
@@ -214,16 +207,17 @@ def simulate_day(
                         perceived[h, a] += alpha * (skim[a] - perceived[h, a])
                     util[a] = params[P_SCALE] * (asc[a] - perceived[h, a])
                     out_skim[h, a] = skim[a] if avail[a] else np.nan
-                alt = _choose(util, avail, uniforms[h])
+                alt = _choose(util, avail, taste[h])
                 if alt < 0:
                     out_mode[h] = -1
                     out_time[h] = np.nan
                     out_cost[h] = np.nan
+                    out_km[h] = np.nan
                     out_gen[h] = np.nan
                     continue
                 out_gen[h] = skim[alt]
                 out_mode[h] = _record(h, alt, dist, acc, hh_node, hh_access_s, hh_walk_s,
-                                      hh_fare_factor, params, out_time, out_cost)  # fmt: skip
+                                      hh_fare_factor, params, out_time, out_cost, out_km)  # fmt: skip
                 q = params[P_HHFLOW]
                 if alt == ALT_CAR:
                     demand[hh_node[1, h]] += q
@@ -320,8 +314,10 @@ def _car_skims(h, r, dist, acc, access_s, vot, params, skim):
 
 
 @njit(cache=True, nogil=True)
-def _record(h, alt, dist, acc, node, access_s, walk_s, fare_factor, params, out_time, out_cost):
-    """Door-to-door seconds and money of the chosen trip; returns the reported mode."""
+def _record(h, alt, dist, acc, node, access_s, walk_s, fare_factor, params, out_time, out_cost,
+            out_km):  # fmt: skip
+    """Door-to-door seconds, money and km driven of the chosen trip; returns the reported mode."""
+    out_km[h] = 0.0
     if alt == ALT_WALK:
         out_time[h] = walk_s[h]
         out_cost[h] = 0.0
@@ -335,6 +331,7 @@ def _record(h, alt, dist, acc, node, access_s, walk_s, fare_factor, params, out_
         return METRO if acc[v, 5] > 0.0 else BUS
     r = node[1, h]
     km = acc[r, 0] / 1000.0
+    out_km[h] = km
     if alt == ALT_CAR:
         out_time[h] = dist[r] + access_s[h]
         out_cost[h] = km * params[P_CARKM] + params[P_CARPARK]
