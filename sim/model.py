@@ -231,10 +231,16 @@ class CommuteModel(mesa.Model):
         counts = np.bincount(hh.work_zone, minlength=self.dest.n)
         self.hh_ptr = np.zeros(self.dest.n + 1, np.int64)
         np.cumsum(counts, out=self.hh_ptr[1:])
-        subsidy = np.zeros(8)  # classes are 1..5 (quintiles) or 1..6 (estratos)
+        classes = np.unique(hh.income_class)
+        subsidy = np.zeros(int(classes.max(initial=0)) + 1)
         for key, share in self.params.fare_subsidy.items():
-            if int(key) < subsidy.shape[0]:
+            if hh.n and int(key) not in classes:
+                allowed = ", ".join(f'"{c}"' for c in classes)
+                raise ScenarioError(f"`fare_subsidy.{key}`: no such income class in this city; "
+                                    f"allowed: {allowed}")  # fmt: skip
+            if hh.n:
                 subsidy[int(key)] = share
+        # the share of the fare the city pays: a household pays the rest
         self.fare_factor = 1.0 - subsidy[hh.income_class]
         self.own = np.column_stack([hh.car, hh.moto]).astype(np.uint8)
         self.hh_node = self._block_nodes(hh.home_node, hh.drive_node)

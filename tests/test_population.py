@@ -181,3 +181,16 @@ def test_scenarios_share_one_population_drawn_on_the_reference_network(mini_city
     # drawn on the faster network instead, some households would work elsewhere
     assert (own.households.work_zone != base.households.work_zone).any()
     assert np.array_equal(own.households.home_node, base.households.home_node)
+
+
+def test_fare_subsidy_names_an_income_class_of_the_city(mini_city, mini_network):
+    from sim.model import ChoiceParams
+
+    params = ChoiceParams(fare_subsidy={"7": 0.5})  # estratos: classes 1..6
+    with pytest.raises(ScenarioError, match=r'`fare_subsidy.7`.*allowed: "1", "2", .*"6"$'):
+        CommuteModel(mini_city, households=500, seed=1, network=mini_network, params=params,
+                     agents=False)  # fmt: skip
+    ok = CommuteModel(mini_city, households=500, seed=1, network=mini_network, agents=False,
+                      params=ChoiceParams(fare_subsidy={"1": 0.5}))  # fmt: skip
+    poorest = ok.households.income_class == 1
+    assert np.all(ok.fare_factor[poorest] == 0.5) and np.all(ok.fare_factor[~poorest] == 1.0)
