@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -171,3 +173,17 @@ def test_bad_intervention_against_network(mini_network, item, message):
     with pytest.raises(ScenarioError, match=message) as err:
         apply(mini_network, (item,))
     assert "\n" not in str(err.value)
+
+
+# -- networks are not shared through meta --------------------------------------------------------
+
+
+def test_applying_a_cable_leaves_the_input_meta_alone(mini_network):
+    before = copy.deepcopy(mini_network.meta)
+    new = apply(mini_network, (cable(),)).network
+    assert mini_network.meta == before
+    assert "cable c" in new.meta["fare_systems"]
+    assert "cable c" not in mini_network.meta["fare_systems"]
+    # so a second scenario on the same base cannot integrate with the first one's cable
+    with pytest.raises(ScenarioError, match="fare systems here"):
+        apply(mini_network, (cable(name="d", integrated_with="cable c"),))

@@ -3,6 +3,8 @@ consistent, the cache hits, misses and invalidates as it should."""
 
 from __future__ import annotations
 
+import copy
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -14,6 +16,7 @@ from sim.network.arrays import Layer, NodeKind
 from sim.network.build import MAX_WAIT_S, add_lines, build_network
 from sim.network.load import street_graphs
 from sim.network.transit import cable_line, read_gtfs
+from tests.toy import two_line_network
 
 
 def layer_matrix(net, layer):
@@ -171,3 +174,15 @@ def test_gtfs_lines_clip_to_the_extract(mini_city, mini_network):
     report = mini_network.meta["transit_report"]
     assert report["lines_in"] == len(lines)
     assert report["lines_kept"] == mini_network.lines.n
+
+
+def test_add_lines_leaves_the_input_meta_alone():
+    net = two_line_network()
+    before = copy.deepcopy(net.meta)
+    up, down = cable_line("C", [0.0, 0.02], [0.0, 0.0], stop_names=("W0", "W2"), fare=1.0,
+                          fare_system="own")  # fmt: skip
+    new, _ = add_lines(net, [up, down], max_snap_m=1.0)
+    assert net.meta == before == {"fare_systems": {"s": 0}}
+    assert new.meta["fare_systems"] == {"s": 0, "own": 1}
+    assert new.meta is not net.meta
+    assert list(new.lines.fare_system) == [0, 0, 0, 0, 1, 1]

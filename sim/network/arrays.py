@@ -162,7 +162,8 @@ class MultimodalNetwork:
         return np.flatnonzero(np.isin(self.layer, [int(layer) for layer in layers]))
 
     def with_edges(self, **changes: Any) -> MultimodalNetwork:
-        """A copy with some edge arrays replaced (same topology)."""
+        """A copy with some edge arrays replaced (same topology) and its own ``meta`` dict."""
+        changes.setdefault("meta", dict(self.meta))
         return replace(self, **changes)
 
     def summary(self) -> dict[str, object]:
@@ -339,6 +340,7 @@ def extend(
         for f in fields(net)
         if f.name not in _EDGE_FIELDS | _NODE_FIELDS | {"indptr", "tail"}
     }
+    keep["meta"] = dict(net.meta)  # never shared: the new network's meta is its own
     keep.update(changes)
     new_net, order = assemble(node_cols, all_tail, all_head, all_edges, **keep)
     new_id = np.empty_like(order)

@@ -98,8 +98,7 @@ def build_network(
     """
     net = streets_network(walk, drive, meta=meta)
     net, report = add_lines(net, lines, max_snap_m=max_snap_m, clip=clip_lines)
-    net.meta["transit_report"] = report
-    return net
+    return replace(net, meta={**net.meta, "transit_report": report})
 
 
 def streets_network(
@@ -141,7 +140,8 @@ def add_lines(
 
     Stops snap to the nearest walk node; a bus line's hops are mapped onto the fastest
     free-flow road path between its stops. Returns the new network and a report (lines kept,
-    stops dropped, largest snap distance).
+    stops dropped, largest snap distance). ``net`` is not modified (its ``meta`` included: new
+    fare systems go to the new network's).
     """
     project = projector(net)
     walk_nodes = net.nodes_of(NodeKind.WALK)
@@ -191,6 +191,7 @@ def add_lines(
         stop_name=np.concatenate([net.stop_name, np.array(stop_name, dtype=np.str_)]),
         stop_walk=all_stop_walk,
         stop_node=all_stop_node,
+        meta={**net.meta, "fare_systems": systems},
     )
     bus_new = np.flatnonzero(
         (new_net.layer == Layer.BUS) & ~np.isin(np.arange(new_net.n_edges), new_id[net.bus_edges])
@@ -315,10 +316,10 @@ def _add_line_edges(
 
 
 def _fare_system_ids(net: MultimodalNetwork, new: list[TransitLine]) -> dict[str, int]:
+    """Fare system name -> id, the network's own plus those of ``new`` (a new dict)."""
     systems = dict(net.meta.get("fare_systems", {}))
     for line in new:
         systems.setdefault(line.fare_system, len(systems))
-    net.meta["fare_systems"] = systems
     return systems
 
 
