@@ -23,8 +23,9 @@ from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, TransitMode, 
 from sim.network.build import add_lines, haversine_m, projector
 from sim.network.transit import TransitLine, cable_line
 
-#: Vehicles per lane per hour given to new roads by default (urban arterial).
-NEW_ROAD_LANE_CAPACITY = 1200.0
+#: OSM class given to new roads: their lanes carry what the loader gives this class
+#: (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+NEW_ROAD_HIGHWAY = "primary"
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,11 @@ class RoadUpgrade:
 
 @dataclass(frozen=True)
 class NewRoad:
-    """A new road link between two points (snapped to the nearest drive nodes)."""
+    """A new road link between two points (snapped to the nearest drive nodes).
+
+    It is a ``primary`` road: each lane carries what the loader gives existing primaries
+    (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+    """
 
     type: Literal["new_road"]
     name: str
@@ -395,6 +400,8 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
     a, b = drive[idx]
     if a == b:
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
+    from sim.network.load import LANE_CAPACITY_VPH  # imports osmnx: only when needed
+
     length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
     edges: dict[str, Any] = {
@@ -402,8 +409,8 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
         "time_s": length / (r.speed_kph / 3.6),
         "length_m": length,
         "lanes": r.lanes,
-        "capacity": r.lanes * NEW_ROAD_LANE_CAPACITY,
-        "highway": "primary",
+        "capacity": r.lanes * LANE_CAPACITY_VPH[NEW_ROAD_HIGHWAY],
+        "highway": NEW_ROAD_HIGHWAY,
         "name": r.name,
     }
     new, _ = extend(net, tail=np.array(tails), head=np.array(heads), edges=edges)

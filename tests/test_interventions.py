@@ -21,6 +21,7 @@ from sim.interventions import (
     select_roads,
 )
 from sim.network.arrays import Layer
+from sim.network.load import LANE_CAPACITY_VPH
 
 TOP, MID, BOTTOM = (-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)
 
@@ -187,3 +188,27 @@ def test_applying_a_cable_leaves_the_input_meta_alone(mini_network):
     # so a second scenario on the same base cannot integrate with the first one's cable
     with pytest.raises(ScenarioError, match="fare systems here"):
         apply(mini_network, (cable(name="d", integrated_with="cable c"),))
+
+
+# -- new roads -----------------------------------------------------------------------------------
+
+
+def test_new_road_lanes_carry_what_existing_primaries_do(mini_network):
+    net = mini_network
+    road = NewRoad(type="new_road", name="n", start=TOP, end=BOTTOM, lanes=2)
+    new = apply(net, (road,)).network
+    added = np.flatnonzero(new.name == "n")
+    assert (new.highway[added] == "primary").all()
+    # the per-lane capacity the loader gave this city's primaries (most of them: simplified
+    # edges spanning a weaker class keep its bottleneck)
+    old = (net.layer == Layer.DRIVE) & (net.highway == "primary")
+    per_lane, counts = np.unique(net.capacity[old] / net.lanes[old], return_counts=True)
+    assert np.allclose(new.capacity[added] / 2, per_lane[np.argmax(counts)])
+    assert np.allclose(new.capacity[added] / 2, LANE_CAPACITY_VPH["primary"])
+
+
+def test_new_road_keeps_a_long_name(mini_network):
+    longest = max(len(n) for n in mini_network.name)
+    name = "Nova Avenida " + "x" * longest
+    new = apply(mini_network, (NewRoad(type="new_road", name=name, start=TOP, end=BOTTOM),))
+    assert (new.network.name == name).sum() == 2

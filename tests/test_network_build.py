@@ -12,7 +12,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.network import cache as cache_mod
-from sim.network.arrays import Layer, NodeKind
+from sim.network.arrays import Layer, NodeKind, extend
 from sim.network.build import MAX_WAIT_S, add_lines, build_network
 from sim.network.load import street_graphs
 from sim.network.transit import cable_line, read_gtfs
@@ -186,3 +186,14 @@ def test_add_lines_leaves_the_input_meta_alone():
     assert new.meta["fare_systems"] == {"s": 0, "own": 1}
     assert new.meta is not net.meta
     assert list(new.lines.fare_system) == [0, 0, 0, 0, 1, 1]
+
+
+def test_extend_keeps_long_text_whole():
+    net = two_line_network()
+    name = "Avenida " + "muito " * 20 + "comprida"
+    assert len(name) > net.name.dtype.itemsize // 4  # longer than any name so far
+    new, new_id = extend(net, tail=np.array([0]), head=np.array([2]),
+                         edges={"layer": int(Layer.DRIVE), "time_s": 1.0, "name": name,
+                                "highway": "primary"})  # fmt: skip
+    assert new.name[new_id[-1]] == name and new.highway[new_id[-1]] == "primary"
+    assert new.meta == net.meta and new.meta is not net.meta

@@ -332,7 +332,9 @@ def extend(
             new = np.full(tail.shape[0], EDGE_DEFAULTS[key])
         else:
             raise ValueError(f"edge column `{key}` is required for appended edges")
-        all_edges[key] = np.concatenate([old, new.astype(old.dtype)])
+        # text columns widen to the longest value: casting to the old width would cut names
+        new = new.astype(str) if old.dtype.kind == "U" else new.astype(old.dtype)
+        all_edges[key] = np.concatenate([old, new])
     all_tail = np.concatenate([net.tail.astype(np.int64), tail])
     all_head = np.concatenate([net.indices.astype(np.int64), head])
     keep = {
