@@ -212,3 +212,9 @@ def test_new_road_keeps_a_long_name(mini_network):
     name = "Nova Avenida " + "x" * longest
     new = apply(mini_network, (NewRoad(type="new_road", name=name, start=TOP, end=BOTTOM),))
     assert (new.network.name == name).sum() == 2
+
+
+def test_cable_defaults_to_a_cabin_every_12_s():
+    c = cable()
+    assert c.cabin_interval_s == 12.0
+    assert c.capacity_per_hour == pytest.approx(3000.0)  # 300 cabins x 10 people

@@ -113,7 +113,7 @@ def test_cable_line_added_with_transfers_and_capacity(mini_network):
     new, report = add_lines(net, [up, down], max_snap_m=300, clip=False)
     cable = np.flatnonzero(new.layer == Layer.CABLE)
     assert cable.size == 2
-    assert new.capacity[cable] == pytest.approx(3600 / 10 * 10)
+    assert new.capacity[cable] == pytest.approx(3600 / 12 * 10)  # default: a cabin every 12 s
     assert report["max_snap_m"] <= 300
     # the old network is untouched and its edges survive with the same attributes
     assert net.n_edges + 2 + 2 + 2 <= new.n_edges
