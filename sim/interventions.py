@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
 from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, TransitMode, extend
-from sim.network.build import add_lines, haversine_m, projector
+from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
 from sim.network.transit import TransitLine, cable_line
 
 #: OSM class given to new roads: their lanes carry what the loader gives this class
@@ -463,7 +463,8 @@ def apply_fare_policy(net: MultimodalNetwork, f: FarePolicy) -> tuple[Multimodal
     edge_fare = net.fare.copy()
     edge_fare[board] = fares[net.edge_line[board]]
     new = replace(net.with_edges(fare=edge_fare), lines=replace(net.lines, fare=fares))
-    return new, {"fares": dict(f.fares), "subsidy": dict(f.subsidy)}
+    # transfer fares are differences of line fares: derive them from the new fares
+    return with_transfer_fares(new), {"fares": dict(f.fares), "subsidy": dict(f.subsidy)}
 
 
 def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[MultimodalNetwork, dict]:

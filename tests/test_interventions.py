@@ -22,6 +22,7 @@ from sim.interventions import (
 )
 from sim.network.arrays import Layer
 from sim.network.load import LANE_CAPACITY_VPH
+from tests.toy import cheapest_fare, two_line_network
 
 TOP, MID, BOTTOM = (-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)
 
@@ -218,3 +219,29 @@ def test_cable_defaults_to_a_cabin_every_12_s():
     c = cable()
     assert c.cabin_interval_s == 12.0
     assert c.capacity_per_hour == pytest.approx(3000.0)  # 300 cabins x 10 people
+
+
+# -- integrated fares ---------------------------------------------------------------------------
+
+
+def test_fare_policy_rederives_transfer_fares():
+    # toy: line A (cable, 1) and B (metro, 3) of one system; the policy makes the cable dearer
+    net = two_line_network(fare_a=1.0, fare_b=3.0)
+    policy = FarePolicy(type="fare_policy", name="f", fares={"cable": 5.0})
+    new = apply(net, (policy,)).network
+    assert new.lines.fare.tolist() == [5.0, 5.0, 3.0, 3.0]
+    # A then B: 5 + 0; B then A: 3 + (5 - 3); B alone still 3
+    assert cheapest_fare(new, 0, 2) == pytest.approx(5.0)
+    assert cheapest_fare(new, 2, 0) == pytest.approx(5.0)
+    assert cheapest_fare(new, 1, 2) == pytest.approx(3.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(3.0)  # input untouched
+
+
+def test_cheap_integrated_cable_is_no_free_way_onto_the_buses(mini_network):
+    # a cable of fare 0.45 integrated with the buses (4.70): cable then bus pays 4.70 in all
+    new = apply(mini_network, (cable(integrated_with="eptc", fare=0.45),)).network
+    transfer = np.flatnonzero(new.layer == Layer.TRANSFER)
+    onto_cable = new.lines.mode[new.edge_line[transfer]] == 4
+    assert onto_cable.any() and (~onto_cable).any()
+    assert np.allclose(new.fare[transfer[~onto_cable]], 4.70 - 0.45)
+    assert np.allclose(new.fare[transfer[onto_cable]], 0.0)

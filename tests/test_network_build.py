@@ -13,10 +13,10 @@ from scipy.sparse.csgraph import dijkstra
 
 from sim.network import cache as cache_mod
 from sim.network.arrays import Layer, NodeKind, extend
-from sim.network.build import MAX_WAIT_S, add_lines, build_network
+from sim.network.build import MAX_WAIT_S, add_lines, build_network, transfer_fares
 from sim.network.load import street_graphs
 from sim.network.transit import cable_line, read_gtfs
-from tests.toy import two_line_network
+from tests.toy import cheapest_fare, two_line_network
 
 
 def layer_matrix(net, layer):
@@ -197,3 +197,30 @@ def test_extend_keeps_long_text_whole():
                                 "highway": "primary"})  # fmt: skip
     assert new.name[new_id[-1]] == name and new.highway[new_id[-1]] == "primary"
     assert new.meta == net.meta and new.meta is not net.meta
+
+
+# -- integrated fares, fare systems, lines in service ------------------------------------------
+# On the toy of tests/toy.py: line A (fare 1) W0 <-> W1, line B (fare 3) W1 <-> W2, one fare
+# system. A trip pays its dearest leg: A then B pays 1 + (3 - 1) = 3, B then A 3 + 0 = 3, B
+# alone 3, A alone 1. Before integrated fares were derived, A then B cost 1 (B rode free).
+
+
+def test_integrated_transfer_pays_the_dearer_fare():
+    net = two_line_network(fare_a=1.0, fare_b=3.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(3.0)  # A then B
+    assert cheapest_fare(net, 2, 0) == pytest.approx(3.0)  # B then A
+    assert cheapest_fare(net, 1, 2) == pytest.approx(3.0)  # B alone
+    assert cheapest_fare(net, 0, 1) == pytest.approx(1.0)  # A alone
+    # edge by edge: 8 transfers at W1 (each direction of A to each of B, and back)
+    transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
+    to_b = np.isin(net.edge_line[transfer], [2, 3])
+    assert transfer.size == 8 and to_b.sum() == 4
+    assert np.allclose(net.fare[transfer[to_b]], 2.0)
+    assert np.allclose(net.fare[transfer[~to_b]], 0.0)
+    assert np.allclose(transfer_fares(net), net.fare)
+
+
+def test_equal_fares_transfer_free():
+    net = two_line_network(fare_a=2.0, fare_b=2.0)
+    assert np.allclose(net.fare[net.layer == Layer.TRANSFER], 0.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(2.0)

@@ -30,7 +30,7 @@ class Layer(IntEnum):
     CABLE = 4  # in-vehicle, aerial cable car
     BOARD = 5  # walk node -> line stop: wait (headway / 2) and fare
     ALIGHT = 6  # line stop -> walk node
-    TRANSFER = 7  # line stop -> line stop of the same fare system: wait, no new fare
+    TRANSFER = 7  # line stop -> line stop of one fare system: wait, fare max(0, fare_B - fare_A)
 
 
 class NodeKind(IntEnum):
@@ -68,7 +68,7 @@ class Lines:
     headway_s: NDArray[np.float64]
     vehicle_capacity: NDArray[np.float64]  # passengers per vehicle (cabin, train, bus)
     fare: NDArray[np.float64]  # paid on boarding from the street
-    fare_system: NDArray[np.int32]  # lines of one system transfer without a new fare
+    fare_system: NDArray[np.int32]  # lines of one system transfer paying only a dearer fare
     speed_factor: NDArray[np.float64]  # buses: in-vehicle time / congested car time
     route: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
 
