@@ -46,8 +46,12 @@ class Capex:
 class CableLine:
     """An aerial cable car (Medellín Metrocable style) through ordered stations.
 
-    The defaults give 3,000 passengers per hour and direction (a 10-person cabin every 12 s,
-    the rating of Medellín's Line K).
+    ``fare`` is paid on boarding from the street and is required, unless ``integrated_with``
+    names a fare system of the network: the cable then joins that system and its fare defaults
+    to the system's (the fare most of its lines charge, the highest if tied). Inside a system
+    a transfer from line A to line B costs ``max(0, fare_B - fare_A)``: a trip pays its
+    dearest leg. The defaults give 3,000 passengers per hour and direction (a 10-person cabin
+    every 12 s, the rating of Medellín's Line K).
     """
 
     type: Literal["cable_line"]
@@ -58,8 +62,8 @@ class CableLine:
     cabin_interval_s: float = 12.0
     cabin_capacity: float = 10.0
     dwell_s: float = 20.0
-    fare: float = 0.0
-    integrated_with: str | None = None  # fare system whose lines it transfers to for free
+    fare: float | None = None  # required unless integrated_with is given
+    integrated_with: str | None = None  # fare system it joins (integrated transfers)
     max_snap_m: float = 300.0
     capex: Capex = field(default_factory=Capex)
 
@@ -73,8 +77,9 @@ class CableLine:
         for key in ("speed_mps", "cabin_interval_s", "cabin_capacity", "max_snap_m"):
             if getattr(self, key) <= 0:
                 raise ScenarioError(f"cable_line `{self.name}`: `{key}` must be > 0")
-        if self.fare < 0 or self.dwell_s < 0:
-            raise ScenarioError(f"cable_line `{self.name}`: `fare` and `dwell_s` must be >= 0")
+        _check_fare("cable_line", self.name, self.fare, self.integrated_with)
+        if self.dwell_s < 0:
+            raise ScenarioError(f"cable_line `{self.name}`: `dwell_s` must be >= 0")
 
     @property
     def capacity_per_hour(self) -> float:
@@ -146,7 +151,14 @@ class NewRoad:
 
 @dataclass(frozen=True)
 class BusRoute:
-    """A new bus route through ordered stops, running on (congested) roads."""
+    """A new bus route through ordered stops, running on (congested) roads.
+
+    ``fare`` is required, unless ``integrated_with`` names a fare system of the network: the
+    route then joins that system and its fare defaults to the system's (the fare most of its
+    lines charge, the highest if tied). Otherwise it forms the fare system ``fare_system``
+    (default ``"new bus"``). Bus-to-bus transfers are never integrated (paid through the
+    street); transfers to other lines of its system cost ``max(0, fare_B - fare_A)``.
+    """
 
     type: Literal["bus_route"]
     name: str
@@ -156,8 +168,9 @@ class BusRoute:
     speed_factor: float = 1.3  # in-vehicle time / free-flow car time on the same roads
     dwell_s: float = 20.0
     vehicle_capacity: float = 80.0
-    fare: float = 0.0
-    fare_system: str = "new bus"
+    fare: float | None = None  # required unless integrated_with is given
+    fare_system: str | None = None  # its own new fare system; default "new bus"
+    integrated_with: str | None = None  # an existing fare system it joins
     max_snap_m: float = 300.0
     capex: Capex = field(default_factory=Capex)
 
@@ -167,8 +180,24 @@ class BusRoute:
         for key in ("headway_s", "speed_factor", "vehicle_capacity", "max_snap_m"):
             if getattr(self, key) <= 0:
                 raise ScenarioError(f"bus_route `{self.name}`: `{key}` must be > 0")
-        if self.fare < 0:
-            raise ScenarioError(f"bus_route `{self.name}`: `fare` must be >= 0")
+        _check_fare("bus_route", self.name, self.fare, self.integrated_with)
+        if self.integrated_with and self.fare_system not in (None, self.integrated_with):
+            raise ScenarioError(f"bus_route `{self.name}`: give `integrated_with` (an existing "
+                                "fare system) or `fare_system` (a new one), not both")  # fmt: skip
+
+
+def _check_fare(kind: str, name: str, fare: float | None, integrated_with: str | None) -> None:
+    if fare is None and not integrated_with:
+        raise ScenarioError(f"{kind} `{name}`: `fare` is required (a number >= 0) unless "
+                            "`integrated_with` names a fare system, whose fare it then takes")  # fmt: skip
+    if fare is None:
+        return
+    try:
+        ok = bool(np.isfinite(float(fare)) and float(fare) >= 0)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise ScenarioError(f"{kind} `{name}`: `fare` must be a number >= 0, not {fare!r}")
 
 
 @dataclass(frozen=True)
@@ -273,15 +302,12 @@ def apply(net: MultimodalNetwork, interventions: tuple[Intervention, ...]) -> Ap
 def apply_cable_line(net: MultimodalNetwork, c: CableLine) -> tuple[MultimodalNetwork, dict]:
     lon, lat, names = _station_points(net, c)
     system = c.integrated_with or f"cable {c.name}"
-    if c.integrated_with and c.integrated_with not in net.meta.get("fare_systems", {}):
-        known = ", ".join(net.meta.get("fare_systems", {})) or "none"
-        raise ScenarioError(f"cable_line `{c.name}`: `integrated_with` is "
-                            f"{c.integrated_with!r}; fare systems here: {known}")  # fmt: skip
+    fare = _resolve_fare(net, "cable_line", c.name, c.fare, c.integrated_with)
     _check_in_bbox(net, lon, lat, f"cable_line `{c.name}`")
     lines = cable_line(
         c.name, lon, lat, stop_names=names, speed_mps=c.speed_mps,
         cabin_interval_s=c.cabin_interval_s, cabin_capacity=c.cabin_capacity, dwell_s=c.dwell_s,
-        fare=c.fare, fare_system=system,
+        fare=fare, fare_system=system,
     )  # fmt: skip
     try:
         new, report = add_lines(net, list(lines), max_snap_m=c.max_snap_m, clip=False)
@@ -297,8 +323,36 @@ def apply_cable_line(net: MultimodalNetwork, c: CableLine) -> tuple[MultimodalNe
         "length_m": float(lines[0].length_m),
         "ride_min": float(lines[0].travel_time_s / 60),
         "capacity_per_hour": c.capacity_per_hour,
+        "fare": fare,
         "station_elevation_m": elev,
     }
+
+
+def system_fare(net: MultimodalNetwork, system: str) -> float:
+    """The fare of fare system ``system``: the fare most of its lines charge (the highest of
+    equally common ones). ``KeyError`` if the network has no such system."""
+    sid = net.meta.get("fare_systems", {})[system]
+    fares = net.lines.fare[net.lines.fare_system == sid]
+    if fares.size == 0:
+        raise KeyError(system)
+    values, counts = np.unique(fares, return_counts=True)
+    return float(values[counts == counts.max()].max())
+
+
+def _resolve_fare(
+    net: MultimodalNetwork, kind: str, name: str, fare: float | None, system: str | None
+) -> float:
+    """The given fare, else the fare of the system it is integrated with (checked to exist)."""
+    if system is not None:
+        known = net.meta.get("fare_systems", {})
+        if system not in known:
+            raise ScenarioError(f"{kind} `{name}`: `integrated_with` is {system!r}; fare "
+                                f"systems here: {', '.join(known) or 'none'}")  # fmt: skip
+        if fare is None:
+            return system_fare(net, system)
+    if fare is None:  # __post_init__ rules this out
+        raise ScenarioError(f"{kind} `{name}`: `fare` is required")
+    return float(fare)
 
 
 def _station_points(net: MultimodalNetwork, c: CableLine) -> tuple[NDArray, NDArray, tuple]:
@@ -429,13 +483,15 @@ def apply_bus_route(net: MultimodalNetwork, b: BusRoute) -> tuple[MultimodalNetw
     names = b.stop_names or tuple(f"{b.name} {i + 1}" for i in range(len(pts)))
     if len(names) != len(pts):
         raise ScenarioError(f"bus_route `{b.name}`: {len(pts)} stops but {len(names)} names")
+    fare = _resolve_fare(net, "bus_route", b.name, b.fare, b.integrated_with)
+    system = b.integrated_with or b.fare_system or "new bus"
     lines = []
     for suffix, sl in ((" →", slice(None)), (" ←", slice(None, None, -1))):
         lines.append(TransitLine(
             name=b.name + suffix, route_id=b.name, mode=TransitMode.BUS,
             stop_ids=tuple(names[sl]), stop_names=tuple(names[sl]), lon=pts[sl, 0],
             lat=pts[sl, 1], run_time_s=np.ones(len(pts) - 1), headway_s=b.headway_s,
-            vehicle_capacity=b.vehicle_capacity, fare=b.fare, fare_system=b.fare_system,
+            vehicle_capacity=b.vehicle_capacity, fare=fare, fare_system=system,
         ))  # fmt: skip
     try:
         new, report = add_lines(net, lines, max_snap_m=b.max_snap_m, clip=False)
@@ -450,7 +506,7 @@ def apply_bus_route(net: MultimodalNetwork, b: BusRoute) -> tuple[MultimodalNetw
         free = new.time_s[roads].sum() if roads.size else new.length_m[e] / (25 / 3.6)
         time_s[e] = b.speed_factor * free + b.dwell_s
     new = new.with_edges(time_s=time_s)
-    return new, {"stops": len(pts), "snap_m": report["max_snap_m"],
+    return new, {"stops": len(pts), "snap_m": report["max_snap_m"], "fare": fare,
                  "geometry": _line(pts[:, 0], pts[:, 1])}  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from sim.interventions import (
     RoadUpgrade,
     apply,
     select_roads,
+    system_fare,
 )
 from sim.network.arrays import Layer
 from sim.network.load import LANE_CAPACITY_VPH
@@ -245,3 +246,43 @@ def test_cheap_integrated_cable_is_no_free_way_onto_the_buses(mini_network):
     assert onto_cable.any() and (~onto_cable).any()
     assert np.allclose(new.fare[transfer[~onto_cable]], 4.70 - 0.45)
     assert np.allclose(new.fare[transfer[onto_cable]], 0.0)
+
+
+def test_fare_required_unless_integrated(mini_network):
+    with pytest.raises(ScenarioError, match="`fare` is required") as err:
+        CableLine(type="cable_line", name="c", stations=(TOP, BOTTOM))
+    assert "\n" not in str(err.value) and "integrated_with" in str(err.value)
+    with pytest.raises(ScenarioError, match="`fare` is required"):
+        BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM))
+    # integrated: the fare of the system (every EPTC line of the mini city charges 4.70)
+    out = apply(mini_network, (cable(integrated_with="eptc", fare=None),))
+    n = out.network
+    board = (n.layer == Layer.BOARD) & (n.lines.mode[n.edge_line] == 4)
+    assert board.any() and np.allclose(n.fare[board], 4.70)
+    assert out.reports[0]["fare"] == pytest.approx(4.70)
+    bus = BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM), integrated_with="eptc")
+    new = apply(mini_network, (bus,)).network
+    assert np.allclose(new.lines.fare[-2:], 4.70)
+    assert new.lines.fare_system[-1] == new.meta["fare_systems"]["eptc"]
+    with pytest.raises(ScenarioError, match="fare systems here: eptc"):
+        apply(mini_network, (BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM),
+                                      integrated_with="nope"),))  # fmt: skip
+
+
+def test_scenario_without_a_cable_fare_names_file_and_field(tmp_path):
+    from sim.scenario import load_scenario
+
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
+                    "stations = [[-51.16, -30.07], [-51.17, -30.06]]\n")  # fmt: skip
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert str(path) in msg and "`fare` is required" in msg and "\n" not in msg
+
+
+def test_system_fare_is_the_most_common_fare():
+    net = two_line_network(fare_a=1.0, fare_b=3.0)  # two lines (rows) at 1, two at 3: a tie
+    assert system_fare(net, "s") == 3.0
+    new = apply(net, (FarePolicy(type="fare_policy", name="f", fares={"metro": 1.0}),)).network
+    assert system_fare(new, "s") == 1.0
