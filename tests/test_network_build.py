@@ -12,7 +12,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.network import cache as cache_mod
-from sim.network.arrays import Layer, NodeKind, extend
+from sim.network.arrays import Layer, NodeKind, extend, lines_in_service
 from sim.network.build import MAX_WAIT_S, add_lines, build_network, transfer_fares
 from sim.network.load import street_graphs
 from sim.network.transit import cable_line, read_gtfs
@@ -224,3 +224,17 @@ def test_equal_fares_transfer_free():
     net = two_line_network(fare_a=2.0, fare_b=2.0)
     assert np.allclose(net.fare[net.layer == Layer.TRANSFER], 0.0)
     assert cheapest_fare(net, 0, 2) == pytest.approx(2.0)
+
+
+def test_lines_in_service():
+    net = two_line_network()
+    assert lines_in_service(net).tolist() == [True, True, True, True]
+    time_s = net.time_s.copy()
+    board = net.layer == Layer.BOARD
+    time_s[board & (net.edge_line == 2)] = np.inf  # B → cannot be boarded
+    time_s[board & (net.edge_line == 3) & (net.tail == 2)] = np.inf  # nor B ← at W2
+    out = lines_in_service(net.with_edges(time_s=time_s))
+    assert out.dtype == np.bool_ and out.tolist() == [True, True, False, False]
+    # one finite boarding edge is enough
+    time_s[np.flatnonzero(board & (net.edge_line == 2))[0]] = 30.0
+    assert lines_in_service(net.with_edges(time_s=time_s)).tolist() == [True, True, True, False]

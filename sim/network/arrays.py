@@ -353,3 +353,18 @@ def extend(
         "bus_hop_roads": new_id[new_net.bus_hop_roads],
     }
     return replace(new_net, **remapped), new_id
+
+
+def lines_in_service(net: MultimodalNetwork) -> NDArray[np.bool_]:
+    """Whether each line (row of ``net.lines``) runs: it has at least one boarding edge with a
+    finite time.
+
+    ``remove_line`` takes a line out of service by making its boarding (and transfer-in) times
+    infinite while keeping its edges, so edge ids stay stable; such a line, or one without any
+    boarding edge, is ``False``. Use it to skip removed lines, e.g. the buses of a removed line
+    must not load the roads.
+    """
+    board = np.flatnonzero(net.layer == Layer.BOARD)
+    out = np.zeros(net.lines.n, dtype=np.bool_)
+    np.logical_or.at(out, net.edge_line[board], np.isfinite(net.time_s[board]))
+    return out
