@@ -226,7 +226,11 @@ class FarePolicy:
 
 @dataclass(frozen=True)
 class RemoveLine:
-    """Take existing transit lines out of service (e.g. a city before a line was built)."""
+    """Take existing transit lines out of service (e.g. a city before a line was built).
+
+    ``line_pattern`` is a regular expression searched in line names, ignoring case (as road
+    ``name_pattern``). A removed line keeps its edges but cannot be boarded.
+    """
 
     type: Literal["remove_line"]
     name: str
@@ -245,6 +249,7 @@ class BundledLine:
 
     The network is unchanged; the line must exist, and its stations, geometry and capital cost
     are reported (e.g. Medellín's Line K against a 2003 baseline that removes it).
+    ``line_pattern`` is a regular expression searched in line names, ignoring case.
     """
 
     type: Literal["bundled_line"]
@@ -523,9 +528,15 @@ def apply_fare_policy(net: MultimodalNetwork, f: FarePolicy) -> tuple[Multimodal
     return with_transfer_fares(new), {"fares": dict(f.fares), "subsidy": dict(f.subsidy)}
 
 
+def match_lines(net: MultimodalNetwork, pattern: str) -> NDArray[np.int64]:
+    """Lines (rows of ``net.lines``) whose name matches regular expression ``pattern``,
+    searched anywhere in the name and ignoring case (like road ``name_pattern``)."""
+    rx = re.compile(pattern, re.IGNORECASE)
+    return np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name]).astype(np.int64)
+
+
 def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[MultimodalNetwork, dict]:
-    rx = re.compile(r.line_pattern)
-    hit = np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name])
+    hit = match_lines(net, r.line_pattern)
     if hit.size == 0:
         raise ScenarioError(f"remove_line `{r.name}`: `line_pattern` {r.line_pattern!r} matches "
                             "no line")  # fmt: skip
@@ -537,8 +548,7 @@ def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[Multimodal
 
 
 def apply_bundled_line(net: MultimodalNetwork, b: BundledLine) -> tuple[MultimodalNetwork, dict]:
-    rx = re.compile(b.line_pattern)
-    hit = np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name])
+    hit = match_lines(net, b.line_pattern)
     if hit.size == 0:
         raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
                             "no line of the city")  # fmt: skip

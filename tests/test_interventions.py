@@ -21,7 +21,7 @@ from sim.interventions import (
     select_roads,
     system_fare,
 )
-from sim.network.arrays import Layer
+from sim.network.arrays import Layer, lines_in_service
 from sim.network.load import LANE_CAPACITY_VPH
 from tests.toy import cheapest_fare, two_line_network
 
@@ -286,3 +286,15 @@ def test_system_fare_is_the_most_common_fare():
     assert system_fare(net, "s") == 3.0
     new = apply(net, (FarePolicy(type="fare_policy", name="f", fares={"metro": 1.0}),)).network
     assert system_fare(new, "s") == 1.0
+
+
+# -- remove_line / bundled_line -------------------------------------------------------------------
+
+
+def test_line_patterns_ignore_case():
+    net = two_line_network()
+    out = apply(net, (RemoveLine(type="remove_line", name="x", line_pattern="^b "),))
+    assert out.reports[0]["lines"] == ["B →", "B ←"]
+    assert lines_in_service(out.network).tolist() == [True, True, False, False]
+    kept = apply(net, (BundledLine(type="bundled_line", name="k", line_pattern="^a "),))
+    assert kept.reports[0]["lines"] == ["A →", "A ←"]
