@@ -19,7 +19,14 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
-from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, TransitMode, extend
+from sim.network.arrays import (
+    Layer,
+    MultimodalNetwork,
+    NodeKind,
+    TransitMode,
+    extend,
+    lines_in_service,
+)
 from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
 from sim.network.transit import TransitLine, cable_line
 
@@ -247,9 +254,10 @@ class RemoveLine:
 class BundledLine:
     """A line the city bundle already has, counted as this scenario's investment.
 
-    The network is unchanged; the line must exist, and its stations, geometry and capital cost
-    are reported (e.g. Medellín's Line K against a 2003 baseline that removes it).
-    ``line_pattern`` is a regular expression searched in line names, ignoring case.
+    The network is unchanged; the line must exist and run (not taken out by an earlier
+    ``remove_line``), and its stations, geometry and capital cost are reported (e.g. Medellín's
+    Line K against a 2003 baseline that removes it). ``line_pattern`` is a regular expression
+    searched in line names, ignoring case.
     """
 
     type: Literal["bundled_line"]
@@ -552,6 +560,13 @@ def apply_bundled_line(net: MultimodalNetwork, b: BundledLine) -> tuple[Multimod
     if hit.size == 0:
         raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
                             "no line of the city")  # fmt: skip
+    running = lines_in_service(net)[hit]
+    if not running.any():
+        names = ", ".join(str(n) for n in net.lines.name[hit[:3]]) + (", ..." * (hit.size > 3))
+        raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
+                            f"only lines out of service ({names}): an earlier remove_line took "
+                            "them out")  # fmt: skip
+    hit = hit[running]
     walk = net.stop_walk[net.stop_line == hit[0]]
     return net, {
         "lines": [str(n) for n in net.lines.name[hit]],

@@ -298,3 +298,15 @@ def test_line_patterns_ignore_case():
     assert lines_in_service(out.network).tolist() == [True, True, False, False]
     kept = apply(net, (BundledLine(type="bundled_line", name="k", line_pattern="^a "),))
     assert kept.reports[0]["lines"] == ["A →", "A ←"]
+
+
+def test_bundled_line_must_run():
+    net = two_line_network()
+    items = (RemoveLine(type="remove_line", name="x", line_pattern="^B "),
+             BundledLine(type="bundled_line", name="k", line_pattern="^B "))  # fmt: skip
+    with pytest.raises(ScenarioError, match="out of service") as err:
+        apply(net, items)
+    assert "bundled_line `k`" in str(err.value) and "\n" not in str(err.value)
+    # a pattern that also matches a running line is fine, and reports the running ones
+    wide = BundledLine(type="bundled_line", name="k", line_pattern="→")
+    assert apply(net, (items[0], wide)).reports[1]["lines"] == ["A →"]
