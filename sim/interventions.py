@@ -8,6 +8,7 @@ cost, what was matched or snapped). Nothing of the input network is modified.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -54,8 +55,8 @@ class CableLine:
     """An aerial cable car (Medellín Metrocable style) through ordered stations.
 
     ``fare`` is paid on boarding from the street and is required, unless ``integrated_with``
-    names a fare system of the network: the cable then joins that system and its fare defaults
-    to the system's (the fare most of its lines charge, the highest if tied). Inside a system
+    names a fare system of the network: the cable then joins that system and its fare (left
+    out: NaN) defaults to the system's (the fare most of its lines charge, the highest if tied). Inside a system
     a transfer from line A to line B costs ``max(0, fare_B - fare_A)``: a trip pays its
     dearest leg. The defaults give 3,000 passengers per hour and direction (a 10-person cabin
     every 12 s, the rating of Medellín's Line K).
@@ -69,7 +70,7 @@ class CableLine:
     cabin_interval_s: float = 12.0
     cabin_capacity: float = 10.0
     dwell_s: float = 20.0
-    fare: float | None = None  # required unless integrated_with is given
+    fare: float = math.nan  # not given: required unless integrated_with is given
     integrated_with: str | None = None  # fare system it joins (integrated transfers)
     max_snap_m: float = 300.0
     capex: Capex = field(default_factory=Capex)
@@ -161,7 +162,7 @@ class BusRoute:
     """A new bus route through ordered stops, running on (congested) roads.
 
     ``fare`` is required, unless ``integrated_with`` names a fare system of the network: the
-    route then joins that system and its fare defaults to the system's (the fare most of its
+    route then joins that system and its fare (left out: NaN) defaults to the system's (the fare most of its
     lines charge, the highest if tied). Otherwise it forms the fare system ``fare_system``
     (default ``"new bus"``). Bus-to-bus transfers are never integrated (paid through the
     street); transfers to other lines of its system cost ``max(0, fare_B - fare_A)``.
@@ -175,7 +176,7 @@ class BusRoute:
     speed_factor: float = 1.3  # in-vehicle time / free-flow car time on the same roads
     dwell_s: float = 20.0
     vehicle_capacity: float = 80.0
-    fare: float | None = None  # required unless integrated_with is given
+    fare: float = math.nan  # not given: required unless integrated_with is given
     fare_system: str | None = None  # its own new fare system; default "new bus"
     integrated_with: str | None = None  # an existing fare system it joins
     max_snap_m: float = 300.0
@@ -193,17 +194,16 @@ class BusRoute:
                                 "fare system) or `fare_system` (a new one), not both")  # fmt: skip
 
 
-def _check_fare(kind: str, name: str, fare: float | None, integrated_with: str | None) -> None:
-    if fare is None and not integrated_with:
+def _check_fare(kind: str, name: str, fare: float, integrated_with: str | None) -> None:
+    """``fare`` NaN (the default) means not given: then ``integrated_with`` is required."""
+    try:
+        value = float(fare)
+    except (TypeError, ValueError):
+        value = -1.0
+    if math.isnan(value) and not integrated_with:
         raise ScenarioError(f"{kind} `{name}`: `fare` is required (a number >= 0) unless "
                             "`integrated_with` names a fare system, whose fare it then takes")  # fmt: skip
-    if fare is None:
-        return
-    try:
-        ok = bool(np.isfinite(float(fare)) and float(fare) >= 0)
-    except (TypeError, ValueError):
-        ok = False
-    if not ok:
+    if not math.isnan(value) and not (math.isfinite(value) and value >= 0):
         raise ScenarioError(f"{kind} `{name}`: `fare` must be a number >= 0, not {fare!r}")
 
 
@@ -353,7 +353,7 @@ def system_fare(net: MultimodalNetwork, system: str) -> float:
 
 
 def _resolve_fare(
-    net: MultimodalNetwork, kind: str, name: str, fare: float | None, system: str | None
+    net: MultimodalNetwork, kind: str, name: str, fare: float, system: str | None
 ) -> float:
     """The given fare, else the fare of the system it is integrated with (checked to exist)."""
     if system is not None:
@@ -361,9 +361,9 @@ def _resolve_fare(
         if system not in known:
             raise ScenarioError(f"{kind} `{name}`: `integrated_with` is {system!r}; fare "
                                 f"systems here: {', '.join(known) or 'none'}")  # fmt: skip
-        if fare is None:
+        if math.isnan(fare):
             return system_fare(net, system)
-    if fare is None:  # __post_init__ rules this out
+    if math.isnan(fare):  # __post_init__ rules this out
         raise ScenarioError(f"{kind} `{name}`: `fare` is required")
     return float(fare)
 

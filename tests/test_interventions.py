@@ -254,8 +254,12 @@ def test_fare_required_unless_integrated(mini_network):
     assert "\n" not in str(err.value) and "integrated_with" in str(err.value)
     with pytest.raises(ScenarioError, match="`fare` is required"):
         BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM))
+    with pytest.raises(ScenarioError, match="`fare` must be a number >= 0"):
+        cable(fare=-1.0, integrated_with="eptc")
     # integrated: the fare of the system (every EPTC line of the mini city charges 4.70)
-    out = apply(mini_network, (cable(integrated_with="eptc", fare=None),))
+    integrated = CableLine(type="cable_line", name="c", stations=(TOP, BOTTOM),
+                           integrated_with="eptc")  # fmt: skip
+    out = apply(mini_network, (integrated,))
     n = out.network
     board = (n.layer == Layer.BOARD) & (n.lines.mode[n.edge_line] == 4)
     assert board.any() and np.allclose(n.fare[board], 4.70)
