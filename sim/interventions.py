@@ -8,6 +8,7 @@ cost, what was matched or snapped). Nothing of the input network is modified.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -19,12 +20,20 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
-from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, TransitMode, extend
-from sim.network.build import add_lines, haversine_m, projector
+from sim.network.arrays import (
+    Layer,
+    MultimodalNetwork,
+    NodeKind,
+    TransitMode,
+    extend,
+    lines_in_service,
+)
+from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
 from sim.network.transit import TransitLine, cable_line
 
-#: Vehicles per lane per hour given to new roads by default (urban arterial).
-NEW_ROAD_LANE_CAPACITY = 1200.0
+#: OSM class given to new roads: their lanes carry what the loader gives this class
+#: (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+NEW_ROAD_HIGHWAY = "primary"
 
 
 @dataclass(frozen=True)
@@ -43,18 +52,26 @@ class Capex:
 
 @dataclass(frozen=True)
 class CableLine:
-    """An aerial cable car (Medellín Metrocable style) through ordered stations."""
+    """An aerial cable car (Medellín Metrocable style) through ordered stations.
+
+    ``fare`` is paid on boarding from the street and is required, unless ``integrated_with``
+    names a fare system of the network: the cable then joins that system and its fare (left
+    out: NaN) defaults to the system's (the fare most of its lines charge, the highest if tied). Inside a system
+    a transfer from line A to line B costs ``max(0, fare_B - fare_A)``: a trip pays its
+    dearest leg. The defaults give 3,000 passengers per hour and direction (a 10-person cabin
+    every 12 s, the rating of Medellín's Line K).
+    """
 
     type: Literal["cable_line"]
     name: str
     stations: tuple[tuple[float, float], ...] = ()  # (lon, lat), in order
     station_names: tuple[str, ...] = ()  # labels, or stops of the bundle when no coordinates
     speed_mps: float = 5.0
-    cabin_interval_s: float = 10.0
+    cabin_interval_s: float = 12.0
     cabin_capacity: float = 10.0
     dwell_s: float = 20.0
-    fare: float = 0.0
-    integrated_with: str | None = None  # fare system whose lines it transfers to for free
+    fare: float = math.nan  # not given: required unless integrated_with is given
+    integrated_with: str | None = None  # fare system it joins (integrated transfers)
     max_snap_m: float = 300.0
     capex: Capex = field(default_factory=Capex)
 
@@ -68,8 +85,9 @@ class CableLine:
         for key in ("speed_mps", "cabin_interval_s", "cabin_capacity", "max_snap_m"):
             if getattr(self, key) <= 0:
                 raise ScenarioError(f"cable_line `{self.name}`: `{key}` must be > 0")
-        if self.fare < 0 or self.dwell_s < 0:
-            raise ScenarioError(f"cable_line `{self.name}`: `fare` and `dwell_s` must be >= 0")
+        _check_fare("cable_line", self.name, self.fare, self.integrated_with)
+        if self.dwell_s < 0:
+            raise ScenarioError(f"cable_line `{self.name}`: `dwell_s` must be >= 0")
 
     @property
     def capacity_per_hour(self) -> float:
@@ -114,7 +132,11 @@ class RoadUpgrade:
 
 @dataclass(frozen=True)
 class NewRoad:
-    """A new road link between two points (snapped to the nearest drive nodes)."""
+    """A new road link between two points (snapped to the nearest drive nodes).
+
+    It is a ``primary`` road: each lane carries what the loader gives existing primaries
+    (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+    """
 
     type: Literal["new_road"]
     name: str
@@ -137,7 +159,14 @@ class NewRoad:
 
 @dataclass(frozen=True)
 class BusRoute:
-    """A new bus route through ordered stops, running on (congested) roads."""
+    """A new bus route through ordered stops, running on (congested) roads.
+
+    ``fare`` is required, unless ``integrated_with`` names a fare system of the network: the
+    route then joins that system and its fare (left out: NaN) defaults to the system's (the fare most of its
+    lines charge, the highest if tied). Otherwise it forms the fare system ``fare_system``
+    (default ``"new bus"``). Bus-to-bus transfers are never integrated (paid through the
+    street); transfers to other lines of its system cost ``max(0, fare_B - fare_A)``.
+    """
 
     type: Literal["bus_route"]
     name: str
@@ -147,8 +176,9 @@ class BusRoute:
     speed_factor: float = 1.3  # in-vehicle time / free-flow car time on the same roads
     dwell_s: float = 20.0
     vehicle_capacity: float = 80.0
-    fare: float = 0.0
-    fare_system: str = "new bus"
+    fare: float = math.nan  # not given: required unless integrated_with is given
+    fare_system: str | None = None  # its own new fare system; default "new bus"
+    integrated_with: str | None = None  # an existing fare system it joins
     max_snap_m: float = 300.0
     capex: Capex = field(default_factory=Capex)
 
@@ -158,8 +188,23 @@ class BusRoute:
         for key in ("headway_s", "speed_factor", "vehicle_capacity", "max_snap_m"):
             if getattr(self, key) <= 0:
                 raise ScenarioError(f"bus_route `{self.name}`: `{key}` must be > 0")
-        if self.fare < 0:
-            raise ScenarioError(f"bus_route `{self.name}`: `fare` must be >= 0")
+        _check_fare("bus_route", self.name, self.fare, self.integrated_with)
+        if self.integrated_with and self.fare_system not in (None, self.integrated_with):
+            raise ScenarioError(f"bus_route `{self.name}`: give `integrated_with` (an existing "
+                                "fare system) or `fare_system` (a new one), not both")  # fmt: skip
+
+
+def _check_fare(kind: str, name: str, fare: float, integrated_with: str | None) -> None:
+    """``fare`` NaN (the default) means not given: then ``integrated_with`` is required."""
+    try:
+        value = float(fare)
+    except (TypeError, ValueError):
+        value = -1.0
+    if math.isnan(value) and not integrated_with:
+        raise ScenarioError(f"{kind} `{name}`: `fare` is required (a number >= 0) unless "
+                            "`integrated_with` names a fare system, whose fare it then takes")  # fmt: skip
+    if not math.isnan(value) and not (math.isfinite(value) and value >= 0):
+        raise ScenarioError(f"{kind} `{name}`: `fare` must be a number >= 0, not {fare!r}")
 
 
 @dataclass(frozen=True)
@@ -188,7 +233,11 @@ class FarePolicy:
 
 @dataclass(frozen=True)
 class RemoveLine:
-    """Take existing transit lines out of service (e.g. a city before a line was built)."""
+    """Take existing transit lines out of service (e.g. a city before a line was built).
+
+    ``line_pattern`` is a regular expression searched in line names, ignoring case (as road
+    ``name_pattern``). A removed line keeps its edges but cannot be boarded.
+    """
 
     type: Literal["remove_line"]
     name: str
@@ -205,8 +254,10 @@ class RemoveLine:
 class BundledLine:
     """A line the city bundle already has, counted as this scenario's investment.
 
-    The network is unchanged; the line must exist, and its stations, geometry and capital cost
-    are reported (e.g. Medellín's Line K against a 2003 baseline that removes it).
+    The network is unchanged; the line must exist and run (not taken out by an earlier
+    ``remove_line``), and its stations, geometry and capital cost are reported (e.g. Medellín's
+    Line K against a 2003 baseline that removes it). ``line_pattern`` is a regular expression
+    searched in line names, ignoring case.
     """
 
     type: Literal["bundled_line"]
@@ -264,15 +315,12 @@ def apply(net: MultimodalNetwork, interventions: tuple[Intervention, ...]) -> Ap
 def apply_cable_line(net: MultimodalNetwork, c: CableLine) -> tuple[MultimodalNetwork, dict]:
     lon, lat, names = _station_points(net, c)
     system = c.integrated_with or f"cable {c.name}"
-    if c.integrated_with and c.integrated_with not in net.meta.get("fare_systems", {}):
-        known = ", ".join(net.meta.get("fare_systems", {})) or "none"
-        raise ScenarioError(f"cable_line `{c.name}`: `integrated_with` is "
-                            f"{c.integrated_with!r}; fare systems here: {known}")  # fmt: skip
+    fare = _resolve_fare(net, "cable_line", c.name, c.fare, c.integrated_with)
     _check_in_bbox(net, lon, lat, f"cable_line `{c.name}`")
     lines = cable_line(
         c.name, lon, lat, stop_names=names, speed_mps=c.speed_mps,
         cabin_interval_s=c.cabin_interval_s, cabin_capacity=c.cabin_capacity, dwell_s=c.dwell_s,
-        fare=c.fare, fare_system=system,
+        fare=fare, fare_system=system,
     )  # fmt: skip
     try:
         new, report = add_lines(net, list(lines), max_snap_m=c.max_snap_m, clip=False)
@@ -288,8 +336,36 @@ def apply_cable_line(net: MultimodalNetwork, c: CableLine) -> tuple[MultimodalNe
         "length_m": float(lines[0].length_m),
         "ride_min": float(lines[0].travel_time_s / 60),
         "capacity_per_hour": c.capacity_per_hour,
+        "fare": fare,
         "station_elevation_m": elev,
     }
+
+
+def system_fare(net: MultimodalNetwork, system: str) -> float:
+    """The fare of fare system ``system``: the fare most of its lines charge (the highest of
+    equally common ones). ``KeyError`` if the network has no such system."""
+    sid = net.meta.get("fare_systems", {})[system]
+    fares = net.lines.fare[net.lines.fare_system == sid]
+    if fares.size == 0:
+        raise KeyError(system)
+    values, counts = np.unique(fares, return_counts=True)
+    return float(values[counts == counts.max()].max())
+
+
+def _resolve_fare(
+    net: MultimodalNetwork, kind: str, name: str, fare: float, system: str | None
+) -> float:
+    """The given fare, else the fare of the system it is integrated with (checked to exist)."""
+    if system is not None:
+        known = net.meta.get("fare_systems", {})
+        if system not in known:
+            raise ScenarioError(f"{kind} `{name}`: `integrated_with` is {system!r}; fare "
+                                f"systems here: {', '.join(known) or 'none'}")  # fmt: skip
+        if math.isnan(fare):
+            return system_fare(net, system)
+    if math.isnan(fare):  # __post_init__ rules this out
+        raise ScenarioError(f"{kind} `{name}`: `fare` is required")
+    return float(fare)
 
 
 def _station_points(net: MultimodalNetwork, c: CableLine) -> tuple[NDArray, NDArray, tuple]:
@@ -395,6 +471,8 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
     a, b = drive[idx]
     if a == b:
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
+    from sim.network.load import LANE_CAPACITY_VPH  # imports osmnx: only when needed
+
     length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
     edges: dict[str, Any] = {
@@ -402,8 +480,8 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
         "time_s": length / (r.speed_kph / 3.6),
         "length_m": length,
         "lanes": r.lanes,
-        "capacity": r.lanes * NEW_ROAD_LANE_CAPACITY,
-        "highway": "primary",
+        "capacity": r.lanes * LANE_CAPACITY_VPH[NEW_ROAD_HIGHWAY],
+        "highway": NEW_ROAD_HIGHWAY,
         "name": r.name,
     }
     new, _ = extend(net, tail=np.array(tails), head=np.array(heads), edges=edges)
@@ -418,13 +496,15 @@ def apply_bus_route(net: MultimodalNetwork, b: BusRoute) -> tuple[MultimodalNetw
     names = b.stop_names or tuple(f"{b.name} {i + 1}" for i in range(len(pts)))
     if len(names) != len(pts):
         raise ScenarioError(f"bus_route `{b.name}`: {len(pts)} stops but {len(names)} names")
+    fare = _resolve_fare(net, "bus_route", b.name, b.fare, b.integrated_with)
+    system = b.integrated_with or b.fare_system or "new bus"
     lines = []
     for suffix, sl in ((" →", slice(None)), (" ←", slice(None, None, -1))):
         lines.append(TransitLine(
             name=b.name + suffix, route_id=b.name, mode=TransitMode.BUS,
             stop_ids=tuple(names[sl]), stop_names=tuple(names[sl]), lon=pts[sl, 0],
             lat=pts[sl, 1], run_time_s=np.ones(len(pts) - 1), headway_s=b.headway_s,
-            vehicle_capacity=b.vehicle_capacity, fare=b.fare, fare_system=b.fare_system,
+            vehicle_capacity=b.vehicle_capacity, fare=fare, fare_system=system,
         ))  # fmt: skip
     try:
         new, report = add_lines(net, lines, max_snap_m=b.max_snap_m, clip=False)
@@ -439,7 +519,7 @@ def apply_bus_route(net: MultimodalNetwork, b: BusRoute) -> tuple[MultimodalNetw
         free = new.time_s[roads].sum() if roads.size else new.length_m[e] / (25 / 3.6)
         time_s[e] = b.speed_factor * free + b.dwell_s
     new = new.with_edges(time_s=time_s)
-    return new, {"stops": len(pts), "snap_m": report["max_snap_m"],
+    return new, {"stops": len(pts), "snap_m": report["max_snap_m"], "fare": fare,
                  "geometry": _line(pts[:, 0], pts[:, 1])}  # fmt: skip
 
 
@@ -452,12 +532,19 @@ def apply_fare_policy(net: MultimodalNetwork, f: FarePolicy) -> tuple[Multimodal
     edge_fare = net.fare.copy()
     edge_fare[board] = fares[net.edge_line[board]]
     new = replace(net.with_edges(fare=edge_fare), lines=replace(net.lines, fare=fares))
-    return new, {"fares": dict(f.fares), "subsidy": dict(f.subsidy)}
+    # transfer fares are differences of line fares: derive them from the new fares
+    return with_transfer_fares(new), {"fares": dict(f.fares), "subsidy": dict(f.subsidy)}
+
+
+def match_lines(net: MultimodalNetwork, pattern: str) -> NDArray[np.int64]:
+    """Lines (rows of ``net.lines``) whose name matches regular expression ``pattern``,
+    searched anywhere in the name and ignoring case (like road ``name_pattern``)."""
+    rx = re.compile(pattern, re.IGNORECASE)
+    return np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name]).astype(np.int64)
 
 
 def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[MultimodalNetwork, dict]:
-    rx = re.compile(r.line_pattern)
-    hit = np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name])
+    hit = match_lines(net, r.line_pattern)
     if hit.size == 0:
         raise ScenarioError(f"remove_line `{r.name}`: `line_pattern` {r.line_pattern!r} matches "
                             "no line")  # fmt: skip
@@ -469,11 +556,17 @@ def apply_remove_line(net: MultimodalNetwork, r: RemoveLine) -> tuple[Multimodal
 
 
 def apply_bundled_line(net: MultimodalNetwork, b: BundledLine) -> tuple[MultimodalNetwork, dict]:
-    rx = re.compile(b.line_pattern)
-    hit = np.flatnonzero([bool(rx.search(str(n))) for n in net.lines.name])
+    hit = match_lines(net, b.line_pattern)
     if hit.size == 0:
         raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
                             "no line of the city")  # fmt: skip
+    running = lines_in_service(net)[hit]
+    if not running.any():
+        names = ", ".join(str(n) for n in net.lines.name[hit[:3]]) + (", ..." * (hit.size > 3))
+        raise ScenarioError(f"bundled_line `{b.name}`: `line_pattern` {b.line_pattern!r} matches "
+                            f"only lines out of service ({names}): an earlier remove_line took "
+                            "them out")  # fmt: skip
+    hit = hit[running]
     walk = net.stop_walk[net.stop_line == hit[0]]
     return net, {
         "lines": [str(n) for n in net.lines.name[hit]],

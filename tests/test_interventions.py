@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 
@@ -17,8 +19,11 @@ from sim.interventions import (
     RoadUpgrade,
     apply,
     select_roads,
+    system_fare,
 )
-from sim.network.arrays import Layer
+from sim.network.arrays import Layer, lines_in_service
+from sim.network.load import LANE_CAPACITY_VPH
+from tests.toy import cheapest_fare, two_line_network
 
 TOP, MID, BOTTOM = (-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)
 
@@ -171,3 +176,141 @@ def test_bad_intervention_against_network(mini_network, item, message):
     with pytest.raises(ScenarioError, match=message) as err:
         apply(mini_network, (item,))
     assert "\n" not in str(err.value)
+
+
+# -- networks are not shared through meta --------------------------------------------------------
+
+
+def test_applying_a_cable_leaves_the_input_meta_alone(mini_network):
+    before = copy.deepcopy(mini_network.meta)
+    new = apply(mini_network, (cable(),)).network
+    assert mini_network.meta == before
+    assert "cable c" in new.meta["fare_systems"]
+    assert "cable c" not in mini_network.meta["fare_systems"]
+    # so a second scenario on the same base cannot integrate with the first one's cable
+    with pytest.raises(ScenarioError, match="fare systems here"):
+        apply(mini_network, (cable(name="d", integrated_with="cable c"),))
+
+
+# -- new roads -----------------------------------------------------------------------------------
+
+
+def test_new_road_lanes_carry_what_existing_primaries_do(mini_network):
+    net = mini_network
+    road = NewRoad(type="new_road", name="n", start=TOP, end=BOTTOM, lanes=2)
+    new = apply(net, (road,)).network
+    added = np.flatnonzero(new.name == "n")
+    assert (new.highway[added] == "primary").all()
+    # the per-lane capacity the loader gave this city's primaries (most of them: simplified
+    # edges spanning a weaker class keep its bottleneck)
+    old = (net.layer == Layer.DRIVE) & (net.highway == "primary")
+    per_lane, counts = np.unique(net.capacity[old] / net.lanes[old], return_counts=True)
+    assert np.allclose(new.capacity[added] / 2, per_lane[np.argmax(counts)])
+    assert np.allclose(new.capacity[added] / 2, LANE_CAPACITY_VPH["primary"])
+
+
+def test_new_road_keeps_a_long_name(mini_network):
+    longest = max(len(n) for n in mini_network.name)
+    name = "Nova Avenida " + "x" * longest
+    new = apply(mini_network, (NewRoad(type="new_road", name=name, start=TOP, end=BOTTOM),))
+    assert (new.network.name == name).sum() == 2
+
+
+def test_cable_defaults_to_a_cabin_every_12_s():
+    c = cable()
+    assert c.cabin_interval_s == 12.0
+    assert c.capacity_per_hour == pytest.approx(3000.0)  # 300 cabins x 10 people
+
+
+# -- integrated fares ---------------------------------------------------------------------------
+
+
+def test_fare_policy_rederives_transfer_fares():
+    # toy: line A (cable, 1) and B (metro, 3) of one system; the policy makes the cable dearer
+    net = two_line_network(fare_a=1.0, fare_b=3.0)
+    policy = FarePolicy(type="fare_policy", name="f", fares={"cable": 5.0})
+    new = apply(net, (policy,)).network
+    assert new.lines.fare.tolist() == [5.0, 5.0, 3.0, 3.0]
+    # A then B: 5 + 0; B then A: 3 + (5 - 3); B alone still 3
+    assert cheapest_fare(new, 0, 2) == pytest.approx(5.0)
+    assert cheapest_fare(new, 2, 0) == pytest.approx(5.0)
+    assert cheapest_fare(new, 1, 2) == pytest.approx(3.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(3.0)  # input untouched
+
+
+def test_cheap_integrated_cable_is_no_free_way_onto_the_buses(mini_network):
+    # a cable of fare 0.45 integrated with the buses (4.70): cable then bus pays 4.70 in all
+    new = apply(mini_network, (cable(integrated_with="eptc", fare=0.45),)).network
+    transfer = np.flatnonzero(new.layer == Layer.TRANSFER)
+    onto_cable = new.lines.mode[new.edge_line[transfer]] == 4
+    assert onto_cable.any() and (~onto_cable).any()
+    assert np.allclose(new.fare[transfer[~onto_cable]], 4.70 - 0.45)
+    assert np.allclose(new.fare[transfer[onto_cable]], 0.0)
+
+
+def test_fare_required_unless_integrated(mini_network):
+    with pytest.raises(ScenarioError, match="`fare` is required") as err:
+        CableLine(type="cable_line", name="c", stations=(TOP, BOTTOM))
+    assert "\n" not in str(err.value) and "integrated_with" in str(err.value)
+    with pytest.raises(ScenarioError, match="`fare` is required"):
+        BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM))
+    with pytest.raises(ScenarioError, match="`fare` must be a number >= 0"):
+        cable(fare=-1.0, integrated_with="eptc")
+    # integrated: the fare of the system (every EPTC line of the mini city charges 4.70)
+    integrated = CableLine(type="cable_line", name="c", stations=(TOP, BOTTOM),
+                           integrated_with="eptc")  # fmt: skip
+    out = apply(mini_network, (integrated,))
+    n = out.network
+    board = (n.layer == Layer.BOARD) & (n.lines.mode[n.edge_line] == 4)
+    assert board.any() and np.allclose(n.fare[board], 4.70)
+    assert out.reports[0]["fare"] == pytest.approx(4.70)
+    bus = BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM), integrated_with="eptc")
+    new = apply(mini_network, (bus,)).network
+    assert np.allclose(new.lines.fare[-2:], 4.70)
+    assert new.lines.fare_system[-1] == new.meta["fare_systems"]["eptc"]
+    with pytest.raises(ScenarioError, match="fare systems here: eptc"):
+        apply(mini_network, (BusRoute(type="bus_route", name="b", stops=(TOP, BOTTOM),
+                                      integrated_with="nope"),))  # fmt: skip
+
+
+def test_scenario_without_a_cable_fare_names_file_and_field(tmp_path):
+    from sim.scenario import load_scenario
+
+    path = tmp_path / "s.toml"
+    path.write_text('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
+                    "stations = [[-51.16, -30.07], [-51.17, -30.06]]\n")  # fmt: skip
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(path)
+    msg = str(err.value)
+    assert str(path) in msg and "`fare` is required" in msg and "\n" not in msg
+
+
+def test_system_fare_is_the_most_common_fare():
+    net = two_line_network(fare_a=1.0, fare_b=3.0)  # two lines (rows) at 1, two at 3: a tie
+    assert system_fare(net, "s") == 3.0
+    new = apply(net, (FarePolicy(type="fare_policy", name="f", fares={"metro": 1.0}),)).network
+    assert system_fare(new, "s") == 1.0
+
+
+# -- remove_line / bundled_line -------------------------------------------------------------------
+
+
+def test_line_patterns_ignore_case():
+    net = two_line_network()
+    out = apply(net, (RemoveLine(type="remove_line", name="x", line_pattern="^b "),))
+    assert out.reports[0]["lines"] == ["B →", "B ←"]
+    assert lines_in_service(out.network).tolist() == [True, True, False, False]
+    kept = apply(net, (BundledLine(type="bundled_line", name="k", line_pattern="^a "),))
+    assert kept.reports[0]["lines"] == ["A →", "A ←"]
+
+
+def test_bundled_line_must_run():
+    net = two_line_network()
+    items = (RemoveLine(type="remove_line", name="x", line_pattern="^B "),
+             BundledLine(type="bundled_line", name="k", line_pattern="^B "))  # fmt: skip
+    with pytest.raises(ScenarioError, match="out of service") as err:
+        apply(net, items)
+    assert "bundled_line `k`" in str(err.value) and "\n" not in str(err.value)
+    # a pattern that also matches a running line is fine, and reports the running ones
+    wide = BundledLine(type="bundled_line", name="k", line_pattern="→")
+    assert apply(net, (items[0], wide)).reports[1]["lines"] == ["A →"]

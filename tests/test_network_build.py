@@ -3,6 +3,8 @@ consistent, the cache hits, misses and invalidates as it should."""
 
 from __future__ import annotations
 
+import copy
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -10,10 +12,11 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.network import cache as cache_mod
-from sim.network.arrays import Layer, NodeKind
-from sim.network.build import MAX_WAIT_S, add_lines, build_network
+from sim.network.arrays import Layer, NodeKind, extend, lines_in_service
+from sim.network.build import MAX_WAIT_S, add_lines, build_network, transfer_fares
 from sim.network.load import street_graphs
 from sim.network.transit import cable_line, read_gtfs
+from tests.toy import cheapest_fare, two_line_network
 
 
 def layer_matrix(net, layer):
@@ -110,7 +113,7 @@ def test_cable_line_added_with_transfers_and_capacity(mini_network):
     new, report = add_lines(net, [up, down], max_snap_m=300, clip=False)
     cable = np.flatnonzero(new.layer == Layer.CABLE)
     assert cable.size == 2
-    assert new.capacity[cable] == pytest.approx(3600 / 10 * 10)
+    assert new.capacity[cable] == pytest.approx(3600 / 12 * 10)  # default: a cabin every 12 s
     assert report["max_snap_m"] <= 300
     # the old network is untouched and its edges survive with the same attributes
     assert net.n_edges + 2 + 2 + 2 <= new.n_edges
@@ -171,3 +174,67 @@ def test_gtfs_lines_clip_to_the_extract(mini_city, mini_network):
     report = mini_network.meta["transit_report"]
     assert report["lines_in"] == len(lines)
     assert report["lines_kept"] == mini_network.lines.n
+
+
+def test_add_lines_leaves_the_input_meta_alone():
+    net = two_line_network()
+    before = copy.deepcopy(net.meta)
+    up, down = cable_line("C", [0.0, 0.02], [0.0, 0.0], stop_names=("W0", "W2"), fare=1.0,
+                          fare_system="own")  # fmt: skip
+    new, _ = add_lines(net, [up, down], max_snap_m=1.0)
+    assert net.meta == before == {"fare_systems": {"s": 0}}
+    assert new.meta["fare_systems"] == {"s": 0, "own": 1}
+    assert new.meta is not net.meta
+    assert list(new.lines.fare_system) == [0, 0, 0, 0, 1, 1]
+
+
+def test_extend_keeps_long_text_whole():
+    net = two_line_network()
+    name = "Avenida " + "muito " * 20 + "comprida"
+    assert len(name) > net.name.dtype.itemsize // 4  # longer than any name so far
+    new, new_id = extend(net, tail=np.array([0]), head=np.array([2]),
+                         edges={"layer": int(Layer.DRIVE), "time_s": 1.0, "name": name,
+                                "highway": "primary"})  # fmt: skip
+    assert new.name[new_id[-1]] == name and new.highway[new_id[-1]] == "primary"
+    assert new.meta == net.meta and new.meta is not net.meta
+
+
+# -- integrated fares, fare systems, lines in service ------------------------------------------
+# On the toy of tests/toy.py: line A (fare 1) W0 <-> W1, line B (fare 3) W1 <-> W2, one fare
+# system. A trip pays its dearest leg: A then B pays 1 + (3 - 1) = 3, B then A 3 + 0 = 3, B
+# alone 3, A alone 1. Before integrated fares were derived, A then B cost 1 (B rode free).
+
+
+def test_integrated_transfer_pays_the_dearer_fare():
+    net = two_line_network(fare_a=1.0, fare_b=3.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(3.0)  # A then B
+    assert cheapest_fare(net, 2, 0) == pytest.approx(3.0)  # B then A
+    assert cheapest_fare(net, 1, 2) == pytest.approx(3.0)  # B alone
+    assert cheapest_fare(net, 0, 1) == pytest.approx(1.0)  # A alone
+    # edge by edge: 8 transfers at W1 (each direction of A to each of B, and back)
+    transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
+    to_b = np.isin(net.edge_line[transfer], [2, 3])
+    assert transfer.size == 8 and to_b.sum() == 4
+    assert np.allclose(net.fare[transfer[to_b]], 2.0)
+    assert np.allclose(net.fare[transfer[~to_b]], 0.0)
+    assert np.allclose(transfer_fares(net), net.fare)
+
+
+def test_equal_fares_transfer_free():
+    net = two_line_network(fare_a=2.0, fare_b=2.0)
+    assert np.allclose(net.fare[net.layer == Layer.TRANSFER], 0.0)
+    assert cheapest_fare(net, 0, 2) == pytest.approx(2.0)
+
+
+def test_lines_in_service():
+    net = two_line_network()
+    assert lines_in_service(net).tolist() == [True, True, True, True]
+    time_s = net.time_s.copy()
+    board = net.layer == Layer.BOARD
+    time_s[board & (net.edge_line == 2)] = np.inf  # B → cannot be boarded
+    time_s[board & (net.edge_line == 3) & (net.tail == 2)] = np.inf  # nor B ← at W2
+    out = lines_in_service(net.with_edges(time_s=time_s))
+    assert out.dtype == np.bool_ and out.tolist() == [True, True, False, False]
+    # one finite boarding edge is enough
+    time_s[np.flatnonzero(board & (net.edge_line == 2))[0]] = 30.0
+    assert lines_in_service(net.with_edges(time_s=time_s)).tolist() == [True, True, True, False]

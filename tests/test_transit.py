@@ -443,7 +443,8 @@ def test_medellin_line_k_order_length_and_capacity(medellin) -> None:
     lat = [6.300272, 6.296272, 6.295123, 6.293159]
     chords = sum(haversine_m(lon[i], lat[i], lon[i + 1], lat[i + 1]) for i in range(3))
     assert up.length_m == pytest.approx(chords, rel=0.03)
-    assert up.capacity_per_hour == pytest.approx(3600.0)  # a 10-person cabin every 10 s
+    assert up.headway_s == 12.0  # Line K's rating: a 10-person cabin every 12 s
+    assert up.capacity_per_hour == pytest.approx(3000.0)
     # run time = hop / 5 m/s + 20 s at each intermediate station
     np.testing.assert_allclose(up.run_time_s, up.hop_length_m / 5.0 + [20.0, 20.0, 0.0])
     assert up.fare == 2550.0
@@ -554,8 +555,8 @@ def test_cable_line_run_times_and_capacity() -> None:
         "Media",
         "Base",
     )
-    assert up.mode is TransitMode.CABLE and up.headway_s == 10.0 and up.vehicle_capacity == 10
-    assert up.capacity_per_hour == pytest.approx(3600.0)
+    assert up.mode is TransitMode.CABLE and up.headway_s == 12.0 and up.vehicle_capacity == 10
+    assert up.capacity_per_hour == pytest.approx(3000.0)  # 3600 / 12 cabins x 10 people
     assert up.fare == 2550.0 and up.fare_system == "metro"
     assert up.name != down.name and up.route_id == down.route_id == "Cable Sur"
     assert len(set(up.stop_ids)) == 3

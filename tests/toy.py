@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
+
 import numpy as np
 
 from sim.city import City, CostsSpec, IncomeSpec, StreetsSpec, ZonesSpec
-from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, assemble
+from sim.network.arrays import Layer, MultimodalNetwork, NodeKind, TransitMode, assemble
 from sim.population import Households
 from sim.zones import Zones
 
@@ -84,3 +86,52 @@ def households(n: int, *, car: bool = True, moto: bool = False, weight: float = 
         vot=np.full(n, vot),
         weight=weight,
     )
+
+
+def two_line_network(*, fare_a: float = 1.0, fare_b: float = 3.0) -> MultimodalNetwork:
+    """Two lines of one fare system ``"s"`` meeting at W1, and no street edges.
+
+    Walk nodes W0, W1, W2 (ids 0, 1, 2) lie on the equator 0.01 degree (1.1 km) apart. Line A
+    (cable, route "A", fare ``fare_a``) runs W0 <-> W1 and line B (metro, route "B", fare
+    ``fare_b``) W1 <-> W2, 60 s a hop, a vehicle every 60 s. Line rows: 0 "A →" (W0 to W1),
+    1 "A ←", 2 "B →" (W1 to W2), 3 "B ←". With no street edges the only ways between W0 and
+    W2 ride both lines: through a transfer at W1, or alighting at W1 and boarding again.
+    """
+    from sim.network.build import add_lines
+    from sim.network.transit import TransitLine
+
+    nodes = {"x": [0.0, 0.01, 0.02], "y": [0.0, 0.0, 0.0], "node_kind": [NodeKind.WALK] * 3}
+    empty = {"layer": np.zeros(0, np.int8), "time_s": np.zeros(0)}
+    streets, _ = assemble(nodes, np.zeros(0, np.int64), np.zeros(0, np.int64), empty)
+    lines = []
+    for route, mode, fare, (w0, w1) in (("A", TransitMode.CABLE, fare_a, (0, 1)),
+                                        ("B", TransitMode.METRO, fare_b, (1, 2))):  # fmt: skip
+        for arrow, stops in (("→", (w0, w1)), ("←", (w1, w0))):
+            lines.append(TransitLine(
+                name=f"{route} {arrow}", route_id=route, mode=mode,
+                stop_ids=tuple(f"{route}{w}" for w in stops),
+                stop_names=tuple(f"W{w}" for w in stops),
+                lon=[nodes["x"][w] for w in stops], lat=[0.0, 0.0], run_time_s=[60.0],
+                headway_s=60.0, vehicle_capacity=100.0, fare=fare, fare_system="s",
+            ))  # fmt: skip
+    net, _ = add_lines(streets, lines, max_snap_m=1.0)
+    return net
+
+
+def cheapest_fare(net: MultimodalNetwork, source: int, target: int) -> float:
+    """Least total edge fare from node ``source`` to ``target`` (Dijkstra on the CSR arrays,
+    written out here independently of the project's kernels); ``inf`` if unreachable.
+    Edges with an infinite time (lines out of service) are skipped."""
+    best = np.full(net.n_nodes, np.inf)
+    best[source] = 0.0
+    heap = [(0.0, source)]
+    while heap:
+        cost, u = heapq.heappop(heap)
+        if cost > best[u]:
+            continue
+        for e in range(net.indptr[u], net.indptr[u + 1]):
+            v = int(net.indices[e])
+            if np.isfinite(net.time_s[e]) and cost + net.fare[e] < best[v]:
+                best[v] = cost + net.fare[e]
+                heapq.heappush(heap, (float(best[v]), v))
+    return float(best[target])

@@ -30,7 +30,7 @@ class Layer(IntEnum):
     CABLE = 4  # in-vehicle, aerial cable car
     BOARD = 5  # walk node -> line stop: wait (headway / 2) and fare
     ALIGHT = 6  # line stop -> walk node
-    TRANSFER = 7  # line stop -> line stop of the same fare system: wait, no new fare
+    TRANSFER = 7  # line stop -> line stop of one fare system: wait, fare max(0, fare_B - fare_A)
 
 
 class NodeKind(IntEnum):
@@ -68,7 +68,7 @@ class Lines:
     headway_s: NDArray[np.float64]
     vehicle_capacity: NDArray[np.float64]  # passengers per vehicle (cabin, train, bus)
     fare: NDArray[np.float64]  # paid on boarding from the street
-    fare_system: NDArray[np.int32]  # lines of one system transfer without a new fare
+    fare_system: NDArray[np.int32]  # lines of one system transfer paying only a dearer fare
     speed_factor: NDArray[np.float64]  # buses: in-vehicle time / congested car time
     route: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
 
@@ -162,7 +162,8 @@ class MultimodalNetwork:
         return np.flatnonzero(np.isin(self.layer, [int(layer) for layer in layers]))
 
     def with_edges(self, **changes: Any) -> MultimodalNetwork:
-        """A copy with some edge arrays replaced (same topology)."""
+        """A copy with some edge arrays replaced (same topology) and its own ``meta`` dict."""
+        changes.setdefault("meta", dict(self.meta))
         return replace(self, **changes)
 
     def summary(self) -> dict[str, object]:
@@ -331,7 +332,9 @@ def extend(
             new = np.full(tail.shape[0], EDGE_DEFAULTS[key])
         else:
             raise ValueError(f"edge column `{key}` is required for appended edges")
-        all_edges[key] = np.concatenate([old, new.astype(old.dtype)])
+        # text columns widen to the longest value: casting to the old width would cut names
+        new = new.astype(str) if old.dtype.kind == "U" else new.astype(old.dtype)
+        all_edges[key] = np.concatenate([old, new])
     all_tail = np.concatenate([net.tail.astype(np.int64), tail])
     all_head = np.concatenate([net.indices.astype(np.int64), head])
     keep = {
@@ -339,6 +342,7 @@ def extend(
         for f in fields(net)
         if f.name not in _EDGE_FIELDS | _NODE_FIELDS | {"indptr", "tail"}
     }
+    keep["meta"] = dict(net.meta)  # never shared: the new network's meta is its own
     keep.update(changes)
     new_net, order = assemble(node_cols, all_tail, all_head, all_edges, **keep)
     new_id = np.empty_like(order)
@@ -349,3 +353,18 @@ def extend(
         "bus_hop_roads": new_id[new_net.bus_hop_roads],
     }
     return replace(new_net, **remapped), new_id
+
+
+def lines_in_service(net: MultimodalNetwork) -> NDArray[np.bool_]:
+    """Whether each line (row of ``net.lines``) runs: it has at least one boarding edge with a
+    finite time.
+
+    ``remove_line`` takes a line out of service by making its boarding (and transfer-in) times
+    infinite while keeping its edges, so edge ids stay stable; such a line, or one without any
+    boarding edge, is ``False``. Use it to skip removed lines, e.g. the buses of a removed line
+    must not load the roads.
+    """
+    board = np.flatnonzero(net.layer == Layer.BOARD)
+    out = np.zeros(net.lines.n, dtype=np.bool_)
+    np.logical_or.at(out, net.edge_line[board], np.isfinite(net.time_s[board]))
+    return out

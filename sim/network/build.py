@@ -98,8 +98,7 @@ def build_network(
     """
     net = streets_network(walk, drive, meta=meta)
     net, report = add_lines(net, lines, max_snap_m=max_snap_m, clip=clip_lines)
-    net.meta["transit_report"] = report
-    return net
+    return replace(net, meta={**net.meta, "transit_report": report})
 
 
 def streets_network(
@@ -140,8 +139,9 @@ def add_lines(
     """Add transit lines: stop nodes, in-vehicle, boarding, alighting and transfer edges.
 
     Stops snap to the nearest walk node; a bus line's hops are mapped onto the fastest
-    free-flow road path between its stops. Returns the new network and a report (lines kept,
-    stops dropped, largest snap distance).
+    free-flow road path between its stops. Transfer fares follow :func:`transfer_fares`.
+    Returns the new network and a report (lines kept, stops dropped, largest snap distance).
+    ``net`` is not modified (its ``meta`` included: new fare systems go to the new network's).
     """
     project = projector(net)
     walk_nodes = net.nodes_of(NodeKind.WALK)
@@ -191,12 +191,13 @@ def add_lines(
         stop_name=np.concatenate([net.stop_name, np.array(stop_name, dtype=np.str_)]),
         stop_walk=all_stop_walk,
         stop_node=all_stop_node,
+        meta={**net.meta, "fare_systems": systems},
     )
     bus_new = np.flatnonzero(
         (new_net.layer == Layer.BUS) & ~np.isin(np.arange(new_net.n_edges), new_id[net.bus_edges])
     )
     new_net = _map_bus_hops(new_net, bus_new)
-    return new_net, report
+    return with_transfer_fares(new_net), report
 
 
 def projector(net: MultimodalNetwork) -> Projector:
@@ -315,11 +316,43 @@ def _add_line_edges(
 
 
 def _fare_system_ids(net: MultimodalNetwork, new: list[TransitLine]) -> dict[str, int]:
+    """Fare system name -> id, the network's own plus those of ``new`` (a new dict)."""
     systems = dict(net.meta.get("fare_systems", {}))
     for line in new:
         systems.setdefault(line.fare_system, len(systems))
-    net.meta["fare_systems"] = systems
     return systems
+
+
+def transfer_fares(net: MultimodalNetwork) -> NDArray[np.float64]:
+    """Fare of every edge, with each transfer's fare derived from the lines it joins.
+
+    Inside one fare system a transfer from line A to line B costs ``max(0, fare_B - fare_A)``:
+    the usual integrated fare, where a trip pays its dearest leg (boarding A from the street
+    paid ``fare_A``). A transfer to a cheaper line is free. The rule is per transfer, so a
+    trip that rides a dear line, then a cheap one, then a dear one again pays the second rise
+    too. Boarding edges keep their fare (``lines.fare`` of their line); other edges are free.
+    """
+    fare = net.fare.copy()
+    transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
+    if transfer.size == 0:
+        return fare
+    line_of_node = np.full(net.n_nodes, -1, np.int64)
+    line_of_node[net.stop_node] = net.stop_line
+    from_line = line_of_node[net.tail[transfer]]
+    to_line = net.edge_line[transfer]
+    if (from_line < 0).any():
+        raise ValueError("a transfer edge starts at a node that is not a line stop")
+    fare[transfer] = np.maximum(0.0, net.lines.fare[to_line] - net.lines.fare[from_line])
+    return fare
+
+
+def with_transfer_fares(net: MultimodalNetwork) -> MultimodalNetwork:
+    """``net`` with transfer fares recomputed by :func:`transfer_fares` from the line fares.
+
+    Call it after any change of ``lines.fare`` (interventions do) so no transfer keeps a fare
+    derived from old ones.
+    """
+    return net.with_edges(fare=transfer_fares(net))
 
 
 def _concat_lines(old: Lines, rows: list[TransitLine], systems: dict[str, int]) -> Lines:
@@ -351,7 +384,8 @@ def _add_transfers(
     *,
     new_from: int,
 ) -> None:
-    """Transfers without a new fare between lines of one fare system at nearby stops.
+    """Transfers between lines of one fare system at nearby stops (their fares are set later,
+    by :func:`transfer_fares`, from the fares of both lines).
 
     Only pairs involving a stop numbered ``new_from`` or later (a stop being added) are
     created; bus-to-bus transfers are left to the street (pay again), as in most systems.

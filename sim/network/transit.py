@@ -938,14 +938,14 @@ class LineKind:
 #: Metro: ~11 m/s between stations and 30 s dwell give ~31 km/h commercial speed on Line A
 #: (25 km, 21 stations, ~48 min end to end); ~4 min peak headway; 6-car trains (two 3-car
 #: units) of ~1,200 passengers. Metrocable: detachable gondolas at 5 m/s, slowed to walking pace
-#: through stations (~20 s), a 10-passenger cabin every 10 s = 3,600 passengers/h/direction
-#: (the systems are rated ~3,000 at a ~12 s interval). Tranvía de Ayacucho: ~6 m/s with 20 s
+#: through stations (~20 s), a 10-passenger cabin every 12 s = 3,000 passengers/h/direction
+#: (the rating of the systems, e.g. Line K). Tranvía de Ayacucho: ~6 m/s with 20 s
 #: stops, ~6 min headway, ~300-passenger rubber-tyred trams. Metroplús: articulated buses of
 #: ~160 passengers, ~6 m/s between stops (partly in mixed traffic, hence BUS), 20 s stops,
 #: ~5 min headway. These are assumptions, not timetable values.
 LINE_KINDS: dict[str, LineKind] = {
     "metro": LineKind("Metro", TransitMode.METRO, 11.0, 30.0, 240.0, 1200.0),
-    "cable": LineKind("Metrocable", TransitMode.CABLE, 5.0, 20.0, 10.0, 10.0),
+    "cable": LineKind("Metrocable", TransitMode.CABLE, 5.0, 20.0, 12.0, 10.0),
     "tram": LineKind("Tranvía", TransitMode.METRO, 6.0, 20.0, 360.0, 300.0),
     "brt": LineKind("Metroplús", TransitMode.BUS, 6.0, 20.0, 300.0, 160.0),
 }
@@ -1285,7 +1285,7 @@ def cable_line(
     *,
     stop_names: Sequence[str],
     speed_mps: float = 5.0,
-    cabin_interval_s: float = 10.0,
+    cabin_interval_s: float = 12.0,
     cabin_capacity: float = 10,
     dwell_s: float = 20.0,
     fare: float,
@@ -1296,7 +1296,7 @@ def cable_line(
     Run time of a hop = great-circle distance / ``speed_mps`` + ``dwell_s`` at the station it
     arrives at (a detachable cabin slows to walking pace through a station). The headway is the
     cabin interval, so the capacity is ``3600 / cabin_interval_s * cabin_capacity`` passengers
-    an hour in each direction (3,600 with the defaults).
+    an hour in each direction (3,000 with the defaults: Line K's rating).
 
     Raises
     ------
