@@ -28,6 +28,7 @@ from sim.network.arrays import (
     WALK_MASK,
     Layer,
     MultimodalNetwork,
+    lines_in_service,
 )
 from sim.network.blocks import block_graph
 from sim.population import (
@@ -215,12 +216,16 @@ class CommuteModel(mesa.Model):
         self.bus_preload = self._bus_preload()
 
     def _bus_preload(self) -> NDArray[np.float64]:
-        """Buses on each road edge, in PCE per hour: vehicles an hour x ``bus_pce``."""
+        """Buses on each road edge, in PCE per hour: vehicles an hour x ``bus_pce``.
+
+        Lines taken out of service (``remove_line``) run no buses.
+        """
         net = self.network
         load = np.zeros(net.n_edges)
         if net.bus_edges.size == 0:
             return load
-        per_hour = 3600.0 / net.lines.headway_s[net.edge_line[net.bus_edges]]
+        line = net.edge_line[net.bus_edges]
+        per_hour = np.where(lines_in_service(net)[line], 3600.0 / net.lines.headway_s[line], 0.0)
         counts = np.diff(net.bus_hop_indptr)
         np.add.at(load, net.bus_hop_roads, np.repeat(per_hour, counts) * self.params.bus_pce)
         return load
@@ -317,6 +322,7 @@ class CommuteModel(mesa.Model):
         attr[K.A_WALK] = np.where(walk, t, 0.0)
         attr[K.A_WALK][self.transfer] = self.transfer_walk
         attr[K.A_FARE][self.board] = net.fare[self.board]
+        attr[K.A_FARE][self.transfer] = net.fare[self.transfer]  # a rise in fare, if any
         attr[K.A_BOARD][self.board] = 1.0
         attr[K.A_BOARD][self.transfer] = 1.0
         attr[K.A_RAIL] = np.where(np.isin(lay, [Layer.METRO, Layer.CABLE]), t, 0.0)

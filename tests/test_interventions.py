@@ -314,3 +314,14 @@ def test_bundled_line_must_run():
     # a pattern that also matches a running line is fine, and reports the running ones
     wide = BundledLine(type="bundled_line", name="k", line_pattern="→")
     assert apply(net, (items[0], wide)).reports[1]["lines"] == ["A →"]
+
+
+def test_removed_bus_lines_run_no_buses_on_the_roads(mini_city, mini_network):
+    from sim.model import CommuteModel
+
+    new = apply(mini_network, (RemoveLine(type="remove_line", name="all", line_pattern="."),))
+    kw = dict(households=200, seed=1, agents=False)
+    before = CommuteModel(mini_city, network=mini_network, **kw)
+    after = CommuteModel(mini_city, network=new.network, reference=mini_network, **kw)
+    assert before.bus_preload.sum() > 0
+    assert after.bus_preload.sum() == 0

@@ -153,3 +153,36 @@ def test_restarted_averaging_takes_the_next_days_flows_whole():
     np.testing.assert_allclose(model.car_flow, model.last_car_aon)
     model.step()  # then averaging goes on: day 2 after the restart weighs a half
     assert not np.allclose(model.car_flow, model.last_car_aon)
+
+
+def test_a_transfer_to_a_dearer_line_pays_the_difference():
+    """W0 -> W2 needs line A (fare 1) then line B (fare 3): through the integrated transfer the
+    trip pays its dearest leg, 3; alighting and boarding again would pay 4."""
+    from dataclasses import replace
+
+    from sim.network.arrays import Layer, NodeKind, extend
+    from sim.zones import Zones
+    from tests.toy import two_line_network
+
+    net = two_line_network(fare_a=1.0, fare_b=3.0)
+    # a footpath and a road too slow to matter (a day's walk or drive), so the city is whole
+    d0, d1 = net.n_nodes, net.n_nodes + 1
+    net, _ = extend(
+        net,
+        nodes={"x": [0.0, 0.02], "y": [0.0, 0.0], "node_kind": [NodeKind.DRIVE] * 2},
+        tail=[d0, d1, 0, 1, 1, 2], head=[d1, d0, 1, 0, 2, 1],
+        edges={"layer": [Layer.DRIVE] * 2 + [Layer.WALK] * 4, "time_s": 1e5,
+               "length_m": 1100.0, "capacity": 1e9},
+    )  # fmt: skip
+    zones = Zones(
+        id=np.array(["home", "work"]), name=np.array(["home", "work"]),
+        lon=np.array([0.0, 0.02]), lat=np.array([0.0, 0.0]),
+        population=np.array([10.0, 0.0]), jobs=np.array([0.0, 10.0]),
+        income=np.array([2000.0, 2000.0]), stratum=np.array([3.0, 3.0]),
+    )  # fmt: skip
+    people = replace(households(10, car=False), drive_node=np.full(10, d0, np.int64))
+    model = CommuteModel(toy_city(), seed=1, network=net, zones=zones, population=people,
+                         params=ChoiceParams(peak_hour_factor=1.0), agents=False)  # fmt: skip
+    model.step()
+    assert (model.mode == 3).all()  # transit, named by its main vehicle: the cable (line A)
+    np.testing.assert_allclose(model.money_cost, 3.0)
