@@ -65,10 +65,14 @@ class ZonesSpec:
 class IncomeSpec:
     """Where zone income comes from and how households are classed.
 
-    ``kind = "money"``: mean monthly household income in the city currency, joined to zones by
-    point in polygon (``polygons``/``polygon_key`` + ``table``/``table_key``/``column``); classes
-    are city-wide quintiles. ``kind = "estrato"``: the zone's mean estrato (a zone field);
-    classes are estratos 1-6, with ``estrato_income`` giving monthly income per estrato.
+    ``kind = "money"``: mean monthly income in the city currency, joined to zones by point in
+    polygon (``polygons``/``polygon_key`` + ``table``/``table_key``/``column``); classes are
+    city-wide quintiles. ``kind = "estrato"``: the zone's mean estrato (a zone field); classes
+    are estratos 1-6, with ``estrato_income`` giving monthly income per estrato.
+
+    ``per`` says whose income the figures are: a household's, or each person's (household
+    income per capita, as census tables often give it). Fare and cost burdens are shares of
+    it, and the value of time is it per working hour, so reports name it.
     """
 
     kind: Literal["money", "estrato"]
@@ -80,6 +84,7 @@ class IncomeSpec:
     estrato_income: tuple[float, ...] = ()
     dispersion: float = 0.6  # sd of log income within a zone
     price_factor: float = 1.0  # multiplies the table's incomes into the currency year's prices
+    per: Literal["household", "person"] = "household"
     note: str = ""
 
     def __post_init__(self) -> None:

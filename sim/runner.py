@@ -313,6 +313,7 @@ def summary_from_tables(
         out["relative_gap"] = _f(model.relative_gap)
         out["households_represented"] = model.households.weight * len(hh)
         out["currency"] = model.city.currency
+        out["income_per"] = model.city.income.per
         out["city_name"] = model.city.name
     return out
 
