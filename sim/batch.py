@@ -107,6 +107,7 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import LaderaError, ScenarioError
+from sim.outputs import check_name
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -227,6 +228,10 @@ def load_experiment(path: Path | str) -> Experiment:
     """
     path = Path(path)
     table = from_dict(_ExperimentTable, read_toml(path), source=path)
+    try:
+        check_name(table.name or path.stem, "`name` (default: the file name)")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
     scenarios, baseline = _load_scenarios(path, table)
     overrides = _flatten(table.overrides)
     _check_keys(path, "overrides", overrides)

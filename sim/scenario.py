@@ -29,6 +29,7 @@ from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import KINDS, Intervention
 from sim.model import ChoiceParams
+from sim.outputs import check_name
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,7 @@ class Scenario:
     source: str = ""
 
     def __post_init__(self) -> None:
+        check_name(self.name, "`name`", reserved=True)  # it names the run's folder
         if self.households <= 0:
             raise ScenarioError(f"`households` must be a positive integer, not {self.households}")
         if self.days <= 0:

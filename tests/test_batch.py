@@ -337,6 +337,7 @@ BAD = {
     "refused value": ("[grid]\nhouseholds = [100, -5]\n", "`households` must be a positive"),
     "unknown key": ({"sedes": "3"}, "unknown key `sedes`; did you mean `seeds`"),
     "fixed key": ("[grid]\nseed = [1, 2]\n", "`seed` cannot vary"),
+    "name that is a path": ({"name": '"../x"'}, r"`name` \(default: the file name\) is '../x'"),
 }
 
 

@@ -38,6 +38,10 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
         ('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
          'stations = [[-51.16, -30.07], [-51.17, -30.06]]\nfare = "free"\n', "(cable_line).fare` must be a number"),
         ("name = [\n", "not valid TOML"),
+        ('name = "../x"\n', "`name` is '../x'; allowed: letters, digits"),
+        ('name = "compare"\n', "`name` is 'compare', which names a folder Ladera writes"),
+        ('name = "Batch"\n', "which names a folder Ladera writes"),
+        ('name = ".hidden"\n', "`name` is '.hidden'"),
     ],
 )  # fmt: skip
 def test_bad_scenarios_are_one_line_errors(tmp_path, text, message):
@@ -125,3 +129,8 @@ def test_run_directory_holds_what_the_readme_promises(tmp_path):
     by_class = hh.groupby("income_class")["acc30"].mean()
     for c, v in by_class.items():
         assert r.summary["by_class"][str(c)]["acc30"] == pytest.approx(v)
+
+
+def test_names_that_are_safe_folder_names_are_accepted(tmp_path):
+    for name in ("baseline_2003", "línea-k.v2", "A1"):
+        assert load_scenario(write(tmp_path, f'name = "{name}"\n')).name == name
