@@ -50,7 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=int, help="override the scenario's days")
     run.add_argument("--households", type=int, help="override the scenario's households")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
-    run.add_argument("--run-id", help="name of the run directory (default: seed and time)")
+    run.add_argument("--run-id", help="name of the run directory, which must not exist yet "
+                     "(default: seed and time)")  # fmt: skip
 
     comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income")
     comp.add_argument(
@@ -117,9 +118,20 @@ def _scenario(path: Path, args: argparse.Namespace):
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim.runner import check_scenario, run_scenario
+    from sim.outputs import check_name
+    from sim.runner import check_scenario, run_dir, run_scenario
 
+    if args.run_id is not None:
+        check_name(args.run_id, "`--run-id`")
     scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
+    if args.run_id is not None:
+        names = [s.name for s in scenarios]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ScenarioError(f"two scenarios are named `{dup[0]}`: with `--run-id` they would "
+                                "write the same folder; run them one at a time")  # fmt: skip
+    for scenario in scenarios:  # every output folder free and writable before any simulation
+        run_dir(scenario, args.results, args.run_id)
     for scenario in scenarios:
         check_scenario(scenario)
     for scenario in scenarios:

@@ -134,3 +134,47 @@ def test_run_directory_holds_what_the_readme_promises(tmp_path):
 def test_names_that_are_safe_folder_names_are_accepted(tmp_path):
     for name in ("baseline_2003", "línea-k.v2", "A1"):
         assert load_scenario(write(tmp_path, f'name = "{name}"\n')).name == name
+
+
+def test_default_run_ids_never_replace_a_run(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setattr(time, "strftime", lambda *args: "20240101-000000")  # the same second
+    paths = [run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, progress=False,
+                          figures=False).path for _ in range(2)]  # fmt: skip
+    assert [p.name for p in paths] == ["seed7-20240101-000000", "seed7-20240101-000000-2"]
+    assert all((p / "summary.json").is_file() for p in paths)
+
+
+def test_an_explicit_run_id_that_is_taken_is_refused_before_simulating(tmp_path, monkeypatch):
+    import sim.runner as runner
+
+    taken = tmp_path / "mini_baseline" / "r"
+    taken.mkdir(parents=True)
+    (taken / "summary.json").write_text("{}")
+
+    def never(*args, **kwargs):
+        raise AssertionError("simulated before checking the run directory")
+
+    monkeypatch.setattr(runner, "build_model", never)
+    with pytest.raises(ScenarioError, match="already exists.*choose another `--run-id`"):
+        run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, run_id="r")
+    assert (taken / "summary.json").read_text() == "{}"
+
+
+def test_a_run_directory_that_appears_meanwhile_is_not_replaced(tmp_path, monkeypatch):
+    import sim.runner as runner
+
+    write_tables = runner.write_tables
+
+    def racing(model, folder):
+        write_tables(model, folder)
+        (tmp_path / "mini_baseline" / "r").mkdir()
+        (tmp_path / "mini_baseline" / "r" / "theirs.txt").write_text("theirs")
+
+    monkeypatch.setattr(runner, "write_tables", racing)
+    with pytest.raises(ScenarioError, match="already exists"):
+        run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, run_id="r",
+                     progress=False, figures=False)  # fmt: skip
+    assert [p.name for p in (tmp_path / "mini_baseline").iterdir()] == ["r"]
+    assert [p.name for p in (tmp_path / "mini_baseline" / "r").iterdir()] == ["theirs.txt"]
