@@ -62,7 +62,9 @@ Results
   (without per-run figures), written atomically by :func:`sim.runner.run_scenario`;
 - ``index.jsonl`` one line per finished (or failed) run, appended and flushed as runs finish:
   a batch killed at any moment loses at most the runs in flight, and ``resume=True`` skips
-  every run that has its line and its directory (and reruns failed ones);
+  every run that has its directory (and reruns failed ones). A finished run is never deleted
+  or rerun over: a fresh start in a folder that holds finished runs is an error, and so is a
+  resume whose plan gives a finished run other settings (start a new batch folder instead);
 - ``plan.json``, ``experiment.toml`` the design and the experiment file as run;
 - ``runs.parquet`` / ``runs.csv`` one row per run: parameters and headline metrics;
 - ``summary.parquet`` / ``summary.csv`` per scenario, point and metric: seeds, mean and 95%
@@ -648,20 +650,64 @@ class RunIndex:
 
 
 def finished_runs(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
-    """Index rows of runs that need not run again: done, same scenario, directory present."""
+    """Index rows of the runs that need not run again: those whose directory is there.
+
+    A run directory the index does not list as done (the batch was killed after the run was
+    renamed into place but before its line was written) is recorded now, from its files. A
+    finished run whose settings differ from the plan's is an error: it is never rerun over.
+    """
     rows = index.read()
     _remove_partial_runs(plan.folder)
     out = {}
-    for spec in plan.runs:
-        row = rows.get(spec.key)
-        if (
-            row is not None
-            and row.get("status") == "done"
-            and row.get("fingerprint") == spec.fingerprint
-            and (plan.folder / row["path"] / "summary.json").is_file()
-        ):
+    try:
+        for spec in plan.runs:
+            run = plan.folder / "runs" / spec.key
+            if not (run / "summary.json").is_file():
+                continue  # not finished, or removed by hand: it runs
+            row = rows.get(spec.key)
+            if row is not None and row.get("status") == "done":
+                if row.get("fingerprint") != spec.fingerprint:
+                    raise _changed(plan, spec)
+            else:
+                row = _recorded_row(plan, spec, run)
+                index.append(row)
             out[spec.key] = row
+    finally:
+        index.close()
     return out
+
+
+def _changed(plan: BatchPlan, spec: RunSpec) -> ScenarioError:
+    return ScenarioError(
+        f"{plan.folder}: run {spec.key} finished with other settings than the experiment gives "
+        "now (a scenario or experiment file, or Ladera, changed); its results are kept: start a "
+        "new batch folder (another `name` in the experiment, or another `--results`)"
+    )
+
+
+def _recorded_row(plan: BatchPlan, spec: RunSpec, run: Path) -> dict[str, Any]:
+    """The index row of a finished run directory the index lacks, if it ran ``spec``."""
+    from sim.runner import _jsonable
+
+    try:
+        manifest = json.loads((run / "manifest.json").read_text())
+        summary = json.loads((run / "summary.json").read_text())
+    except (OSError, ValueError):
+        raise _changed(plan, spec) from None
+    planned = json.loads(json.dumps(_jsonable(asdict(spec.scenario)), default=str))
+    recorded = manifest.get("scenario") if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict) or not isinstance(summary, dict):
+        raise _changed(plan, spec)
+    recorded.pop("source", None)
+    planned.pop("source", None)
+    if recorded != planned:
+        raise _changed(plan, spec)
+    row = _row_head(spec)
+    mtime = (run / "summary.json").stat().st_mtime
+    row.update(status="done", metrics=headline(summary), seconds=manifest.get("wall_seconds"),
+               finished=time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(mtime)),
+               worker="(recorded on resume)")  # fmt: skip
+    return row
 
 
 # ---------------------------------------------------------------------------- run a batch
@@ -774,16 +820,25 @@ def _batch_lock(folder: Path) -> Iterator[None]:
 
 
 def _check_fresh(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
-    """A fresh start must not throw finished runs away."""
+    """A fresh start must not throw finished runs away (listed in the index or only on disk)."""
     n = sum(1 for row in index.read().values() if row.get("status") == "done")
+    n = max(n, len(_runs_on_disk(plan.folder)))
     if n:
         raise ScenarioError(f"{plan.folder} already holds {n} finished runs: pass `--resume` to "
-                            "continue that batch, or remove the folder to start again")  # fmt: skip
+                            "continue that batch, or start a new batch folder (another `name` "
+                            "in the experiment, or another `--results`)")  # fmt: skip
     return {}
+
+
+def _runs_on_disk(folder: Path) -> list[Path]:
+    """Run directories that finished (renamed into place with their summary)."""
+    return sorted((folder / "runs").glob("*/*/summary.json"))
 
 
 def _clear(folder: Path) -> None:
     """A fresh start: no leftovers of an earlier attempt that finished nothing."""
+    if _runs_on_disk(folder):  # checked by _check_fresh; never delete a finished run
+        raise ScenarioError(f"{folder} holds finished runs; refusing to clear it")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
