@@ -8,7 +8,12 @@ Subprocesses, as a user runs them. A check that must come before the simulation 
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
+
+import pandas as pd
+import pytest
 
 from tests.test_cli import assert_one_line_error, ladera
 
@@ -19,6 +24,23 @@ CABLE = SCENARIOS / "mini_cable.toml"
 SMALL = ("--households", "300", "--days", "2")
 FOREVER = ("--households", "300", "--days", "100000")  # would run for more than an hour
 FAST = 120.0  # seconds: far less than FOREVER's simulation
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Small finished runs of the mini baseline and cable scenarios."""
+    from sim.runner import run_scenario
+    from sim.scenario import load_scenario, with_overrides
+
+    results = tmp_path_factory.mktemp("runs")
+    out = {}
+    for path in (BASE, CABLE):
+        scenario = with_overrides(load_scenario(path), {"households": 300, "days": 2})
+        result = run_scenario(scenario, results=results, run_id="r", progress=False,
+                              figures=False)  # fmt: skip
+        assert result.path is not None
+        out[scenario.name] = result.path
+    return out
 
 
 def _tree(folder: Path) -> dict[str, tuple[int, bytes]]:
@@ -39,3 +61,65 @@ def test_a_second_run_with_the_same_run_id_is_refused_and_the_first_kept(tmp_pat
     assert_one_line_error(again, str(run), "already exists", "choose another `--run-id`")
     assert _tree(run) == before
     assert sorted(p.name for p in (out / "mini_baseline").iterdir()) == ["test"]
+
+
+# ------------------------------------------------------------------------------ 2: compare ids
+def test_compare_ids_are_unique_and_an_explicit_id_is_never_replaced(runs, tmp_path: Path):
+    out = tmp_path / "results"
+    items = [str(runs["mini_baseline"]), str(runs["mini_cable"])]
+    for _ in range(2):
+        proc = ladera("compare", *items, "--results", str(out))
+        assert proc.returncode == 0, proc.stderr
+    reports = sorted((out / "compare").iterdir())
+    assert len(reports) == 2  # the second did not replace the first
+    assert all(r.name.startswith("mini_baseline-vs-mini_cable-") for r in reports)
+    assert all((r / "report.md").is_file() for r in reports)
+
+    proc = ladera("compare", *items, "--results", str(out), "--id", "mine")
+    assert proc.returncode == 0, proc.stderr
+    before = _tree(out / "compare" / "mine")
+    proc = ladera("compare", *items, "--results", str(out), "--id", "mine")
+    assert_one_line_error(proc, str(out / "compare" / "mine"), "already exists", "`--id`")
+    assert _tree(out / "compare" / "mine") == before
+
+
+# ------------------------------------------------------------------------------ 7, 8: compare
+def test_compare_measures_against_the_declared_baseline(runs, tmp_path: Path):
+    out = tmp_path / "results"
+    proc = ladera("compare", str(runs["mini_cable"]), str(runs["mini_baseline"]),
+                  "--results", str(out), "--id", "x")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "measured against" in proc.stderr and "the baseline the scenarios declare" in proc.stderr
+    summary = pd.read_csv(out / "compare" / "x" / "summary.csv")
+    assert set(summary.loc[summary["baseline"], "scenario"]) == {"mini_baseline"}
+    assert summary.loc[~summary["baseline"], "acc30_change"].notna().all()
+
+
+def test_compare_warns_when_the_declared_baseline_is_not_compared(runs, tmp_path: Path):
+    other = shutil.copytree(runs["mini_cable"], tmp_path / "cable2")
+    proc = ladera("compare", str(runs["mini_cable"]), str(other), "--results",
+                  str(tmp_path / "results"))  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    warning = [ln for ln in proc.stderr.splitlines() if ln.startswith("ladera: warning")]
+    assert len(warning) == 1 and "not compared" in warning[0] and "mini_baseline" in warning[0]
+
+
+def test_compare_checks_run_directories_before_simulating(runs, tmp_path: Path):
+    broken = shutil.copytree(runs["mini_baseline"], tmp_path / "broken")
+    (broken / "lines.parquet").unlink()
+    out = tmp_path / "results"
+    proc = ladera("compare", str(CABLE), str(broken), *FOREVER, "--results", str(out),
+                  timeout=FAST)  # fmt: skip
+    assert_one_line_error(proc, str(broken), "lines.parquet")
+    assert not out.exists()
+
+
+def test_compare_checks_the_city_of_run_directories_before_simulating(runs, tmp_path: Path):
+    other = shutil.copytree(runs["mini_baseline"], tmp_path / "elsewhere")
+    summary = json.loads((other / "summary.json").read_text())
+    (other / "summary.json").write_text(json.dumps({**summary, "city": "porto_alegre"}))
+    out = tmp_path / "results"
+    proc = ladera("compare", str(other), str(CABLE), *FOREVER, "--results", str(out),
+                  timeout=FAST)  # fmt: skip
+    assert_one_line_error(proc, "different cities", "porto_alegre", "mini_city")
+    assert not out.exists()
