@@ -109,7 +109,7 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import LaderaError, ScenarioError
-from sim.outputs import check_name
+from sim.outputs import check_name, check_writable
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -775,6 +775,7 @@ def run_batch(
     plan = plan_batch(experiment, results=results)
     if client is None and scheduler is None and workers < 0:
         raise ScenarioError(f"`workers` must be >= 0 (0 runs serially), not {workers}")
+    check_writable(plan.folder)
     index = RunIndex(plan.folder / "index.jsonl")
     timings: dict[str, float] = {}
     with _batch_lock(plan.folder):
@@ -1214,6 +1215,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                   resume=args.resume, results=args.results)  # fmt: skip
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        from sim.cli import os_error_line
+
+        print(f"ladera: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
     return 0
 

@@ -106,9 +106,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a folder or file the user named cannot be written or read
+        print(f"ladera: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("ladera: interrupted", file=sys.stderr)
         return 130
+
+
+def os_error_line(exc: OSError) -> str:
+    """``<filename>: <strerror>``, or the message when the error names no file."""
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _scenario(path: Path, args: argparse.Namespace):

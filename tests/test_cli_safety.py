@@ -9,7 +9,10 @@ Subprocesses, as a user runs them. A check that must come before the simulation 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +84,43 @@ def test_compare_ids_are_unique_and_an_explicit_id_is_never_replaced(runs, tmp_p
     proc = ladera("compare", *items, "--results", str(out), "--id", "mine")
     assert_one_line_error(proc, str(out / "compare" / "mine"), "already exists", "`--id`")
     assert _tree(out / "compare" / "mine") == before
+
+
+# ------------------------------------------------------------------------------ 3: output folders
+@pytest.mark.parametrize("command", ["run", "compare", "batch"])
+def test_results_that_is_a_file_fails_before_simulating(command: str, tmp_path: Path):
+    results = tmp_path / "not_a_folder"
+    results.write_text("a file where the results folder should be")
+    if command == "batch":
+        experiment = tmp_path / "e.toml"
+        experiment.write_text(f'scenarios = ["{BASE}"]\nseeds = 1\n'
+                              "[overrides]\nhouseholds = 300\ndays = 100000\n")  # fmt: skip
+        args = ["batch", str(experiment), "--workers", "0"]
+    else:
+        args = [command, *([str(BASE)] if command == "run" else [str(BASE), str(CABLE)]), *FOREVER]
+    proc = ladera(*args, "--results", str(results), timeout=FAST)
+    assert_one_line_error(proc, f"{results}: Not a directory")
+    assert results.read_text() == "a file where the results folder should be"
+
+
+def test_a_network_cache_that_cannot_be_written_fails_before_building(tmp_path: Path):
+    cache = tmp_path / "cache"
+    cache.write_text("not a folder")
+    env = {**os.environ, "LADERA_CACHE_DIR": str(cache)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "network", "info", "--city", str(DATA / "mini_city")
+         + "/city.toml"], capture_output=True, text=True, env=env, timeout=FAST,
+    )  # fmt: skip
+    assert_one_line_error(proc, f"{cache}: Not a directory", "LADERA_CACHE_DIR")
+    assert "building" not in proc.stderr  # refused before the build, not after it
+
+
+def test_os_errors_are_one_line():
+    from sim.cli import os_error_line
+
+    exc = PermissionError(13, "Permission denied", "/results/x")
+    assert os_error_line(exc) == "/results/x: Permission denied"
+    assert os_error_line(OSError("Timed out\n after 2 s")) == "Timed out after 2 s"
 
 
 # ------------------------------------------------------------------------------ 7, 8: compare

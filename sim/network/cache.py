@@ -20,6 +20,7 @@ import numpy as np
 from sim.city import City
 from sim.errors import DataError, NetworkNotAvailableError
 from sim.network.arrays import Lines, MultimodalNetwork
+from sim.outputs import check_writable
 
 #: Bump when the build changes what it produces from the same inputs.
 BUILD_VERSION = "2"
@@ -100,6 +101,12 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
             return net
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # an unreadable entry is rebuilt, not trusted
+    if use_cache:
+        try:
+            check_writable(path.parent)
+        except OSError as exc:
+            raise DataError(f"{exc.filename}: {exc.strerror}: the network cache cannot be "
+                            "written there; set LADERA_CACHE_DIR to a writable folder") from None  # fmt: skip
     start = time.perf_counter()
     net = build_city_network(city)
     net.meta["build_seconds"] = time.perf_counter() - start
