@@ -163,3 +163,17 @@ def test_compare_checks_the_city_of_run_directories_before_simulating(runs, tmp_
                   timeout=FAST)  # fmt: skip
     assert_one_line_error(proc, "different cities", "porto_alegre", "mini_city")
     assert not out.exists()
+
+
+# ------------------------------------------------------------------------------ 9: cache miss
+def test_a_cache_miss_says_it_builds_once(tmp_path: Path):
+    env = {**os.environ, "LADERA_CACHE_DIR": str(tmp_path / "cache")}
+    cmd = [sys.executable, "-m", "sim", "network", "info", "--city",
+           str(DATA / "mini_city" / "city.toml")]  # fmt: skip
+    first = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert first.returncode == 0, first.stderr
+    notes = [ln for ln in first.stderr.splitlines() if "building" in ln]
+    assert notes == ["ladera: note: building the mini_city network from OSM (about 30 s, once); "
+                     f"cached in {tmp_path / 'cache' / 'networks'}"]  # fmt: skip
+    second = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert second.returncode == 0 and "building" not in second.stderr
