@@ -136,6 +136,25 @@ def test_names_that_are_safe_folder_names_are_accepted(tmp_path):
         assert load_scenario(write(tmp_path, f'name = "{name}"\n')).name == name
 
 
+def test_an_error_in_an_extended_file_names_that_file(tmp_path):
+    base = write(tmp_path, 'name = "base"\nhousehlds = 10\n', "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\nname = "child"\n', "child.toml")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(err.value).startswith(f"{base.resolve()}: unknown key `househlds`")
+
+
+def test_an_intervention_error_names_the_file_and_index_that_declare_it(tmp_path):
+    road = '[[interventions]]\ntype = "road_upgrade"\nname = "r"\nname_pattern = "a"\n'
+    bad = '[[interventions]]\ntype = "cable_line"\nname = "c"\nstations = [[1.0, 2.0]]\n'
+    write(tmp_path, 'name = "base"\n' + road + road.replace('"r"', '"r2"'), "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\nname = "child"\n' + bad, "child.toml")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child)
+    assert str(err.value).startswith(f"{child}: [interventions[0] (cable_line)]")
+    assert "needs at least 2 stations" in str(err.value)
+
+
 def test_default_run_ids_never_replace_a_run(tmp_path, monkeypatch):
     import time
 
