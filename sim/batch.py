@@ -854,9 +854,8 @@ def _remove_partial_runs(folder: Path) -> None:
 def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
     """Load (building if needed) each city network once in the client, check each scenario's
     interventions apply on it, and return scenario name -> the cache file workers read."""
-    from sim.interventions import apply
     from sim.network.cache import entry_path, load_network, read_npz
-    from sim.runner import city_of
+    from sim.runner import apply_interventions, city_of
 
     out: dict[str, str] = {}
     for spec in todo:
@@ -870,10 +869,7 @@ def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
             net = load_network(city)
             # what the workers read: a network fresh from a build might differ from its file
             _NETWORKS[out[name]] = read_npz(path) if path.is_file() else net
-        try:
-            apply(_NETWORKS[out[name]], spec.scenario.interventions)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{spec.scenario.source}: {exc}") from None
+        apply_interventions(_NETWORKS[out[name]], spec.scenario)  # errors name file and entry
     return out
 
 

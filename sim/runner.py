@@ -30,11 +30,11 @@ from sim import metrics
 from sim.agents import MODE_NAMES
 from sim.city import City, load_city
 from sim.errors import ScenarioError
-from sim.interventions import CableLine, apply
+from sim.interventions import Applied, CableLine, apply
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork, TransitMode
 from sim.outputs import check_name, check_writable, free_folder, timestamp
-from sim.scenario import Scenario
+from sim.scenario import Scenario, intervention_origin
 from sim.zones import load_zones
 
 THRESHOLDS = (30, 45, 60)
@@ -59,7 +59,7 @@ def build_model(
         from sim.network.cache import load_network
 
         base_network = load_network(city)
-    applied = apply(base_network, scenario.interventions)
+    applied = apply_interventions(base_network, scenario)
     params = scenario.choice
     if applied.fare_subsidy:
         params = replace(params, fare_subsidy={**params.fare_subsidy, **applied.fare_subsidy})
@@ -78,7 +78,24 @@ def check_scenario(scenario: Scenario) -> None:
     """
     from sim.network.cache import load_network
 
-    apply(load_network(city_of(scenario)), scenario.interventions)
+    apply_interventions(load_network(city_of(scenario)), scenario)
+
+
+def apply_interventions(net: MultimodalNetwork, scenario: Scenario) -> Applied:
+    """:func:`sim.interventions.apply`, one intervention at a time, so that an error names the
+    scenario file and the ``[interventions[i]]`` entry it comes from (the file that declares
+    it, when the scenario ``extends`` another)."""
+    out = Applied(network=net)
+    for i, item in enumerate(scenario.interventions):
+        try:
+            step = apply(out.network, (item,))
+        except ScenarioError as exc:
+            source, j = intervention_origin(scenario, i)
+            raise ScenarioError(f"{source}: [interventions[{j}]] {exc}") from None
+        out.network = step.network
+        out.reports += step.reports
+        out.fare_subsidy.update(step.fare_subsidy)
+    return out
 
 
 def run_dir(scenario: Scenario, results: Path | str, run_id: str | None = None) -> Path:

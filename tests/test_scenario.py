@@ -38,6 +38,14 @@ def write(tmp_path: Path, text: str, name: str = "s.toml") -> Path:
         ('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
          'stations = [[-51.16, -30.07], [-51.17, -30.06]]\nfare = "free"\n', "(cable_line).fare` must be a number"),
         ("name = [\n", "not valid TOML"),
+        ('name = "x"\n[[interventions]]\ntype = "cable_line"\nname = "c"\n'
+         "stations = [[-51.16, -30.07, 5.0], [-51.17, -30.06]]\n",
+         "(cable_line).stations[0]` must be an array of 2 numbers, not 3"),
+        ('name = "x"\n[[interventions]]\ntype = "new_road"\nname = "n"\n'
+         "start = [-51.16]\nend = [-51.17, -30.06]\n",
+         "(new_road).start` must be an array of 2 numbers, not 1"),
+        ('name = "x"\n[[interventions]]\ntype = "bus_route"\nname = "b"\n'
+         "stops = [[-51.16, -30.07], [-51.17]]\n", "(bus_route).stops[1]` must be an array of 2"),
         ('name = "../x"\n', "`name` is '../x'; allowed: letters, digits"),
         ('name = "compare"\n', "`name` is 'compare', which names a folder Ladera writes"),
         ('name = "Batch"\n', "which names a folder Ladera writes"),
@@ -153,6 +161,34 @@ def test_an_intervention_error_names_the_file_and_index_that_declare_it(tmp_path
         load_scenario(child)
     assert str(err.value).startswith(f"{child}: [interventions[0] (cable_line)]")
     assert "needs at least 2 stations" in str(err.value)
+
+
+MINI_CITY = Path(__file__).parent / "data" / "mini_city" / "city.toml"
+NO_ROAD = ('[[interventions]]\ntype = "road_upgrade"\nname = "Nowhere"\n'
+           'name_pattern = "^No Such Street$"\nadd_lanes = 1.0\n')  # fmt: skip
+
+
+def test_an_intervention_that_does_not_fit_the_city_names_file_and_index(tmp_path, mini_network):
+    from sim.runner import check_scenario
+
+    text = (DATA / "mini_cable.toml").read_text().replace("../mini_city/city.toml", str(MINI_CITY))
+    path = write(tmp_path, text.replace('name = "mini_cable"', 'name = "x"') + NO_ROAD)
+    with pytest.raises(ScenarioError) as err:
+        check_scenario(load_scenario(path))
+    assert str(err.value) == (f"{path}: [interventions[1]] road_upgrade `Nowhere`: the selector "
+                              "matches no road")  # fmt: skip
+
+
+def test_an_extended_intervention_that_does_not_fit_names_its_own_file(tmp_path, mini_network):
+    from sim.runner import build_model
+
+    text = (DATA / "mini_cable.toml").read_text().replace("../mini_city/city.toml", str(MINI_CITY))
+    write(tmp_path, text, "base.toml")
+    child = write(tmp_path, 'extends = "base.toml"\nname = "child"\n' + NO_ROAD, "child.toml")
+    scenario = with_overrides(load_scenario(child), {"households": 50})
+    with pytest.raises(ScenarioError) as err:
+        build_model(scenario, base_network=mini_network)
+    assert str(err.value).startswith(f"{child}: [interventions[0]] road_upgrade `Nowhere`")
 
 
 def test_default_run_ids_never_replace_a_run(tmp_path, monkeypatch):
