@@ -455,7 +455,13 @@ def check_same_city(runs: list[dict[str, Any]], names: list[str]) -> None:
 
 
 def city_of(scenario: Scenario) -> City:
-    """The scenario's city: a bundled name, or a city.toml path relative to the scenario file."""
-    if scenario.city.endswith(".toml") and scenario.source:
-        return load_city(Path(scenario.source).parent / scenario.city)
-    return load_city(scenario.city)
+    """The scenario's city: a bundled name, or a city.toml path relative to the scenario file.
+
+    An error names the scenario file and its `city` field: ``<file>: `city`: <problem>``.
+    """
+    try:
+        if scenario.city.endswith(".toml") and scenario.source:
+            return load_city(Path(scenario.source).parent / scenario.city)
+        return load_city(scenario.city)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{scenario.source or scenario.name}: `city`: {exc}") from None

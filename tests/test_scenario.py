@@ -163,6 +163,16 @@ def test_an_intervention_error_names_the_file_and_index_that_declare_it(tmp_path
     assert "needs at least 2 stations" in str(err.value)
 
 
+def test_a_scenario_of_an_unknown_city_names_the_file_and_field(tmp_path):
+    from sim.runner import city_of
+
+    path = write(tmp_path, 'name = "x"\ncity = "porto_alegr"\n')
+    with pytest.raises(ScenarioError) as err:
+        city_of(load_scenario(path))
+    assert str(err.value).startswith(f"{path}: `city`: unknown city `porto_alegr`")
+    assert "did you mean `porto_alegre`" in str(err.value)
+
+
 MINI_CITY = Path(__file__).parent / "data" / "mini_city" / "city.toml"
 NO_ROAD = ('[[interventions]]\ntype = "road_upgrade"\nname = "Nowhere"\n'
            'name_pattern = "^No Such Street$"\nadd_lanes = 1.0\n')  # fmt: skip
