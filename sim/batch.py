@@ -108,7 +108,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import from_dict, read_toml
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import LaderaError, MissingExtraError, ScenarioError
 from sim.outputs import check_name, check_writable
 from sim.scenario import Scenario, load_scenario, with_overrides
 
@@ -767,7 +767,12 @@ def run_batch(
     Raises
     ------
     ScenarioError
-        A bad experiment file, before any run starts.
+        A bad experiment file, a scheduler that cannot be reached, or finished runs the batch
+        would have to replace, before any run starts.
+    MissingExtraError
+        Dask is not installed and the batch needs it (``workers > 0`` or ``scheduler``).
+    OSError
+        The batch folder cannot be written, before any run starts.
     BatchRunsFailed
         After the summary is written, if some runs failed (``resume=True`` retries them).
     """
@@ -775,10 +780,15 @@ def run_batch(
     plan = plan_batch(experiment, results=results)
     if client is None and scheduler is None and workers < 0:
         raise ScenarioError(f"`workers` must be >= 0 (0 runs serially), not {workers}")
+    if client is None and (scheduler is not None or workers > 0):
+        _require_dask()
     check_writable(plan.folder)
     index = RunIndex(plan.folder / "index.jsonl")
     timings: dict[str, float] = {}
-    with _batch_lock(plan.folder):
+    with contextlib.ExitStack() as stack:
+        if client is None and scheduler is not None:  # fail now if it cannot be reached
+            client = stack.enter_context(_remote_client(scheduler))
+        stack.enter_context(_batch_lock(plan.folder))
         done = finished_runs(plan, index) if resume else _check_fresh(plan, index)
         todo = [spec for spec in plan.runs if spec.key not in done]
         cache_files = _prepare_networks(plan, todo)
@@ -843,6 +853,29 @@ def _clear(folder: Path) -> None:
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+
+
+def _require_dask() -> None:
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise MissingExtraError("ladera batch", "dask", exc.name) from None
+
+
+@contextlib.contextmanager
+def _remote_client(address: str) -> Iterator[Any]:
+    """A client of the scheduler at ``address``; one that cannot be reached is a one-line error."""
+    from distributed import Client
+
+    try:
+        remote = Client(address)
+    except (OSError, ValueError, TypeError) as exc:  # TimeoutError is an OSError
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ScenarioError(f"`--scheduler` {address}: cannot reach a Dask scheduler there "
+                            f"({reason})") from None  # fmt: skip
+    with remote:
+        yield remote
 
 
 def _remove_partial_runs(folder: Path) -> None:
@@ -970,9 +1003,7 @@ def _dask_client(workers: int, scheduler: str | None, client: Any) -> Iterator[A
     if client is not None:
         yield client
     elif scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as remote:
+        with _remote_client(scheduler) as remote:
             yield remote
     else:
         with local_client(workers) as local:

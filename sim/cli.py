@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import LaderaError, MissingExtraError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -310,8 +310,12 @@ def _batch(args: argparse.Namespace) -> int:
 
 @command("viz")
 def _viz(args: argparse.Namespace) -> int:
-    from sim.viz.app import serve
-
+    try:
+        from sim.viz.app import serve
+    except ModuleNotFoundError as exc:  # solara, altair...: the `viz` extra is not installed
+        if (exc.name or "").split(".")[0] == "sim":
+            raise
+        raise MissingExtraError("ladera viz", "viz", exc.name) from None
     serve(args.city, port=args.port, host=args.host)
     return 0
 

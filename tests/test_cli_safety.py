@@ -177,3 +177,30 @@ def test_a_cache_miss_says_it_builds_once(tmp_path: Path):
                      f"cached in {tmp_path / 'cache' / 'networks'}"]  # fmt: skip
     second = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
     assert second.returncode == 0 and "building" not in second.stderr
+
+
+# ------------------------------------------------------------------------------ 10: extras
+@pytest.mark.parametrize(
+    ("module", "args", "extra"),
+    [("distributed", ["batch", str(DATA / "batch" / "mini.toml")], "dask"),
+     ("solara", ["viz"], "viz")],
+)  # fmt: skip
+def test_a_missing_extra_is_one_line_naming_it(module, args, extra, tmp_path: Path):
+    argv = [*args, "--results", str(tmp_path)] if args[0] == "batch" else args
+    code = (f"import sys; sys.modules[{module!r}] = None  # as if it were not installed\n"
+            f"from sim.cli import main; sys.exit(main({argv!r}))")  # fmt: skip
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=FAST, cwd=Path(__file__).resolve().parents[1])  # fmt: skip
+    assert_one_line_error(proc, f"the `{extra}` extra", f'python -m pip install -e ".[{extra}]"')
+
+
+def test_an_unreachable_scheduler_is_one_line_naming_it(tmp_path: Path):
+    env = {**os.environ, "DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT": "2s"}
+    address = "tcp://127.0.0.1:9"  # the discard port: nothing listens
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "batch", str(DATA / "batch" / "mini.toml"), "--scheduler",
+         address, "--results", str(tmp_path)], capture_output=True, text=True, env=env,
+        timeout=FAST,
+    )  # fmt: skip
+    assert_one_line_error(proc, f"`--scheduler` {address}", "cannot reach")
+    assert not (tmp_path / "batch" / "mini" / "runs").exists()
