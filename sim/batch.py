@@ -108,7 +108,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import from_dict, read_toml
-from sim.errors import LaderaError, MissingExtraError, ScenarioError
+from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 from sim.outputs import check_name, check_writable
 from sim.scenario import Scenario, load_scenario, with_overrides
 
@@ -140,10 +140,6 @@ _LEVELS = (
 _BY_CLASS = {"acc30": "acc30", "fare_burden": "fare_burden", "mean_time": "mean_time_min"}
 #: Columns of the runs table that change from one execution to the next.
 VOLATILE = ("seconds", "worker", "finished")
-
-
-class BatchRunsFailed(LaderaError):
-    """Some runs of a batch failed; the others are written and summarised."""
 
 
 # ---------------------------------------------------------------------------- experiment file
@@ -1205,7 +1201,8 @@ def _report(result: BatchResult, plan: BatchPlan) -> str:
     lines = [
         f"{plan.experiment.name}: {result.total} runs ({result.ran} run now, {result.skipped} "
         f"already done, {len(result.failed)} failed) in {_duration(result.seconds)}",
-        f"  runs:    {f / 'runs'}/<scenario>/<point>-s<seed>/",
+        f"  runs:    {f / 'runs'}/<scenario>/<point>-s<replication>/  (e.g. "
+        f"{f / 'runs' / plan.runs[0].key}/)",
         f"  index:   {f / 'index.jsonl'}  (table: runs.parquet, runs.csv)",
         f"  summary: {f / 'summary.parquet'}, {f / 'summary.csv'}",
     ]
@@ -1240,6 +1237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
                   resume=args.resume, results=args.results)  # fmt: skip
+    except BatchRunsFailed as exc:
+        print(f"ladera: error: {exc}", file=sys.stderr)
+        return 1
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 2
@@ -1248,6 +1248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         print(f"ladera: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"ladera: interrupted; finished runs are kept: continue with `python -m sim.batch "
+              f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
+        return 130
     return 0
 
 

@@ -1,7 +1,8 @@
 """The ``ladera`` command line (also ``python -m sim``).
 
-Every error a user can cause prints one line and exits with code 2; the sub-commands import
-their heavy modules lazily so ``ladera --help`` is instant.
+Every error a user can cause (bad input, an unwritable output folder, a missing extra) prints one
+line and exits with code 2; a batch in which some runs failed exits with code 1. The
+sub-commands import their heavy modules lazily so ``ladera --help`` is instant.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.errors import LaderaError, MissingExtraError, ScenarioError
+from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -103,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.command if args.command != "network" else f"network {args.network_command}"
     try:
         return _COMMANDS[key](args)
+    except BatchRunsFailed as exc:  # the batch ran; some of its runs did not
+        print(f"ladera: error: {exc}", file=sys.stderr)
+        return 1
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 2
@@ -303,8 +307,13 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from sim.batch import run_batch
 
-    run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
-              resume=args.resume, results=args.results)  # fmt: skip
+    try:
+        run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
+                  resume=args.resume, results=args.results)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"ladera: interrupted; finished runs are kept: continue with `ladera batch "
+              f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
+        return 130
     return 0
 
 

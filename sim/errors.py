@@ -1,7 +1,8 @@
 """Errors Ladera raises on purpose.
 
 Every error a user can cause by bad input is a :class:`LaderaError`; the CLI prints it as one
-line and exits with code 2. Anything else is a bug and keeps its traceback.
+line and exits with code 2 (code 1 for :class:`BatchRunsFailed`). Anything else is a bug and keeps
+its traceback.
 """
 
 from __future__ import annotations

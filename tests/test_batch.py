@@ -431,3 +431,34 @@ def test_resume_records_a_finished_run_the_index_lacks_instead_of_rerunning_it(s
     with pytest.raises(ScenarioError, match="finished with other settings"):
         run_batch(path, workers=0, results=result.folder.parents[1], resume=True, progress=False)
     assert _tree(result.folder / "runs") == before
+
+
+def test_failed_runs_exit_1_and_an_interrupted_batch_says_how_to_continue(
+    tmp_path: Path, monkeypatch, capsys
+):
+    import sim.runner
+    from sim.cli import main as ladera
+
+    path = write(tmp_path / "small.toml", experiment_text(SMALL, seeds="1", name='"small"'))
+    args = ["batch", str(path), "--workers", "0", "--results", str(tmp_path / "out")]
+    real = sim.runner.run_scenario
+
+    def cable_fails(scenario, **kwargs):
+        if scenario.name == "mini_cable":
+            raise RuntimeError("boom")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(sim.runner, "run_scenario", cable_fails)
+    assert ladera(args) == 1  # not 2: the input was fine, a run failed
+    out, err = capsys.readouterr()
+    assert "1 of 2 runs failed" in err.splitlines()[-1] and "--resume" in err.splitlines()[-1]
+    example = out.split("(e.g. ")[1].split(")")[0]  # the report shows a run directory on disk
+    assert Path(example).is_dir() and (Path(example) / "summary.json").is_file()
+
+    def interrupted(scenario, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.runner, "run_scenario", interrupted)
+    assert ladera([*args, "--resume"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ladera: interrupted") and f"{path} --resume" in err[-1]
