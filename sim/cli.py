@@ -125,12 +125,29 @@ def os_error_line(exc: OSError) -> str:
     return " ".join(str(exc).split()) or type(exc).__name__
 
 
+#: Command-line overrides of scenario values, with the least value each accepts.
+_FLAGS = {"days": 1, "households": 1, "seed": 0}
+
+
+def _check_flags(args: argparse.Namespace) -> dict[str, int]:
+    """The ``--days``/``--households``/``--seed`` given, each checked (an error names the flag)."""
+    out = {}
+    for name, least in _FLAGS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if value < least:
+            what = "a positive integer" if least == 1 else f"an integer >= {least}"
+            raise ScenarioError(f"`--{name}` must be {what}, not {value}")
+        out[name] = value
+    return out
+
+
 def _scenario(path: Path, args: argparse.Namespace):
     from sim.scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(path)
-    overrides = {k: getattr(args, k) for k in ("days", "households", "seed")}
-    return with_overrides(scenario, {k: v for k, v in overrides.items() if v is not None})
+    overrides = _check_flags(args)
+    return with_overrides(load_scenario(path), overrides)
 
 
 @command("run")
@@ -138,6 +155,7 @@ def _run(args: argparse.Namespace) -> int:
     from sim.outputs import check_name
     from sim.runner import check_scenario, run_dir, run_scenario
 
+    _check_flags(args)
     if args.run_id is not None:
         check_name(args.run_id, "`--run-id`")
     scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
@@ -183,6 +201,7 @@ def _compare(args: argparse.Namespace) -> int:
     items = list(args.items)
     if len(items) < 2:
         raise ScenarioError("compare needs a baseline and at least one other scenario or run")
+    _check_flags(args)
     if args.id is not None:
         check_name(args.id, "`--id`")
     # run directories first: a bad one fails in a second, before any simulation

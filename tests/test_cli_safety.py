@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -204,3 +205,14 @@ def test_an_unreachable_scheduler_is_one_line_naming_it(tmp_path: Path):
     )  # fmt: skip
     assert_one_line_error(proc, f"`--scheduler` {address}", "cannot reach")
     assert not (tmp_path / "batch" / "mini" / "runs").exists()
+
+
+# ------------------------------------------------------------------------------ 13: flags
+@pytest.mark.parametrize(("flag", "value"), [("--days", "-1"), ("--households", "0"),
+                                             ("--seed", "-2")])  # fmt: skip
+def test_a_bad_override_flag_is_named_not_the_scenario_file(flag: str, value: str):
+    start = time.monotonic()
+    proc = ladera("run", str(BASE), flag, value, timeout=FAST)
+    assert_one_line_error(proc, f"`{flag}` must be", value)
+    assert str(BASE) not in proc.stderr
+    assert time.monotonic() - start < FAST
