@@ -62,7 +62,9 @@ Results
   (without per-run figures), written atomically by :func:`sim.runner.run_scenario`;
 - ``index.jsonl`` one line per finished (or failed) run, appended and flushed as runs finish:
   a batch killed at any moment loses at most the runs in flight, and ``resume=True`` skips
-  every run that has its line and its directory (and reruns failed ones);
+  every run that has its directory (and reruns failed ones). A finished run is never deleted
+  or rerun over: a fresh start in a folder that holds finished runs is an error, and so is a
+  resume whose plan gives a finished run other settings (start a new batch folder instead);
 - ``plan.json``, ``experiment.toml`` the design and the experiment file as run;
 - ``runs.parquet`` / ``runs.csv`` one row per run: parameters and headline metrics;
 - ``summary.parquet`` / ``summary.csv`` per scenario, point and metric: seeds, mean and 95%
@@ -106,7 +108,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import from_dict, read_toml
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
+from sim.outputs import check_name, check_writable
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -137,10 +140,6 @@ _LEVELS = (
 _BY_CLASS = {"acc30": "acc30", "fare_burden": "fare_burden", "mean_time": "mean_time_min"}
 #: Columns of the runs table that change from one execution to the next.
 VOLATILE = ("seconds", "worker", "finished")
-
-
-class BatchRunsFailed(LaderaError):
-    """Some runs of a batch failed; the others are written and summarised."""
 
 
 # ---------------------------------------------------------------------------- experiment file
@@ -227,6 +226,10 @@ def load_experiment(path: Path | str) -> Experiment:
     """
     path = Path(path)
     table = from_dict(_ExperimentTable, read_toml(path), source=path)
+    try:
+        check_name(table.name or path.stem, "`name` (default: the file name)")
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: {exc}") from None
     scenarios, baseline = _load_scenarios(path, table)
     overrides = _flatten(table.overrides)
     _check_keys(path, "overrides", overrides)
@@ -643,20 +646,64 @@ class RunIndex:
 
 
 def finished_runs(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
-    """Index rows of runs that need not run again: done, same scenario, directory present."""
+    """Index rows of the runs that need not run again: those whose directory is there.
+
+    A run directory the index does not list as done (the batch was killed after the run was
+    renamed into place but before its line was written) is recorded now, from its files. A
+    finished run whose settings differ from the plan's is an error: it is never rerun over.
+    """
     rows = index.read()
     _remove_partial_runs(plan.folder)
     out = {}
-    for spec in plan.runs:
-        row = rows.get(spec.key)
-        if (
-            row is not None
-            and row.get("status") == "done"
-            and row.get("fingerprint") == spec.fingerprint
-            and (plan.folder / row["path"] / "summary.json").is_file()
-        ):
+    try:
+        for spec in plan.runs:
+            run = plan.folder / "runs" / spec.key
+            if not (run / "summary.json").is_file():
+                continue  # not finished, or removed by hand: it runs
+            row = rows.get(spec.key)
+            if row is not None and row.get("status") == "done":
+                if row.get("fingerprint") != spec.fingerprint:
+                    raise _changed(plan, spec)
+            else:
+                row = _recorded_row(plan, spec, run)
+                index.append(row)
             out[spec.key] = row
+    finally:
+        index.close()
     return out
+
+
+def _changed(plan: BatchPlan, spec: RunSpec) -> ScenarioError:
+    return ScenarioError(
+        f"{plan.folder}: run {spec.key} finished with other settings than the experiment gives "
+        "now (a scenario or experiment file, or Ladera, changed); its results are kept: start a "
+        "new batch folder (another `name` in the experiment, or another `--results`)"
+    )
+
+
+def _recorded_row(plan: BatchPlan, spec: RunSpec, run: Path) -> dict[str, Any]:
+    """The index row of a finished run directory the index lacks, if it ran ``spec``."""
+    from sim.runner import _jsonable
+
+    try:
+        manifest = json.loads((run / "manifest.json").read_text())
+        summary = json.loads((run / "summary.json").read_text())
+    except (OSError, ValueError):
+        raise _changed(plan, spec) from None
+    planned = json.loads(json.dumps(_jsonable(asdict(spec.scenario)), default=str))
+    recorded = manifest.get("scenario") if isinstance(manifest, dict) else None
+    if not isinstance(recorded, dict) or not isinstance(summary, dict):
+        raise _changed(plan, spec)
+    recorded.pop("source", None)
+    planned.pop("source", None)
+    if recorded != planned:
+        raise _changed(plan, spec)
+    row = _row_head(spec)
+    mtime = (run / "summary.json").stat().st_mtime
+    row.update(status="done", metrics=headline(summary), seconds=manifest.get("wall_seconds"),
+               finished=time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(mtime)),
+               worker="(recorded on resume)")  # fmt: skip
+    return row
 
 
 # ---------------------------------------------------------------------------- run a batch
@@ -716,7 +763,12 @@ def run_batch(
     Raises
     ------
     ScenarioError
-        A bad experiment file, before any run starts.
+        A bad experiment file, a scheduler that cannot be reached, or finished runs the batch
+        would have to replace, before any run starts.
+    MissingExtraError
+        Dask is not installed and the batch needs it (``workers > 0`` or ``scheduler``).
+    OSError
+        The batch folder cannot be written, before any run starts.
     BatchRunsFailed
         After the summary is written, if some runs failed (``resume=True`` retries them).
     """
@@ -724,9 +776,15 @@ def run_batch(
     plan = plan_batch(experiment, results=results)
     if client is None and scheduler is None and workers < 0:
         raise ScenarioError(f"`workers` must be >= 0 (0 runs serially), not {workers}")
+    if client is None and (scheduler is not None or workers > 0):
+        _require_dask()
+    check_writable(plan.folder)
     index = RunIndex(plan.folder / "index.jsonl")
     timings: dict[str, float] = {}
-    with _batch_lock(plan.folder):
+    with contextlib.ExitStack() as stack:
+        if client is None and scheduler is not None:  # fail now if it cannot be reached
+            client = stack.enter_context(_remote_client(scheduler))
+        stack.enter_context(_batch_lock(plan.folder))
         done = finished_runs(plan, index) if resume else _check_fresh(plan, index)
         todo = [spec for spec in plan.runs if spec.key not in done]
         cache_files = _prepare_networks(plan, todo)
@@ -769,19 +827,51 @@ def _batch_lock(folder: Path) -> Iterator[None]:
 
 
 def _check_fresh(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
-    """A fresh start must not throw finished runs away."""
+    """A fresh start must not throw finished runs away (listed in the index or only on disk)."""
     n = sum(1 for row in index.read().values() if row.get("status") == "done")
+    n = max(n, len(_runs_on_disk(plan.folder)))
     if n:
         raise ScenarioError(f"{plan.folder} already holds {n} finished runs: pass `--resume` to "
-                            "continue that batch, or remove the folder to start again")  # fmt: skip
+                            "continue that batch, or start a new batch folder (another `name` "
+                            "in the experiment, or another `--results`)")  # fmt: skip
     return {}
+
+
+def _runs_on_disk(folder: Path) -> list[Path]:
+    """Run directories that finished (renamed into place with their summary)."""
+    return sorted((folder / "runs").glob("*/*/summary.json"))
 
 
 def _clear(folder: Path) -> None:
     """A fresh start: no leftovers of an earlier attempt that finished nothing."""
+    if _runs_on_disk(folder):  # checked by _check_fresh; never delete a finished run
+        raise ScenarioError(f"{folder} holds finished runs; refusing to clear it")
     if folder.exists():
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
+
+
+def _require_dask() -> None:
+    try:
+        import dask  # noqa: F401
+        import distributed  # noqa: F401
+    except ModuleNotFoundError as exc:
+        raise MissingExtraError("ladera batch", "dask", exc.name) from None
+
+
+@contextlib.contextmanager
+def _remote_client(address: str) -> Iterator[Any]:
+    """A client of the scheduler at ``address``; one that cannot be reached is a one-line error."""
+    from distributed import Client
+
+    try:
+        remote = Client(address)
+    except (OSError, ValueError, TypeError) as exc:  # TimeoutError is an OSError
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise ScenarioError(f"`--scheduler` {address}: cannot reach a Dask scheduler there "
+                            f"({reason})") from None  # fmt: skip
+    with remote:
+        yield remote
 
 
 def _remove_partial_runs(folder: Path) -> None:
@@ -793,9 +883,8 @@ def _remove_partial_runs(folder: Path) -> None:
 def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
     """Load (building if needed) each city network once in the client, check each scenario's
     interventions apply on it, and return scenario name -> the cache file workers read."""
-    from sim.interventions import apply
     from sim.network.cache import entry_path, load_network, read_npz
-    from sim.runner import city_of
+    from sim.runner import apply_interventions, city_of
 
     out: dict[str, str] = {}
     for spec in todo:
@@ -809,10 +898,7 @@ def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
             net = load_network(city)
             # what the workers read: a network fresh from a build might differ from its file
             _NETWORKS[out[name]] = read_npz(path) if path.is_file() else net
-        try:
-            apply(_NETWORKS[out[name]], spec.scenario.interventions)
-        except ScenarioError as exc:
-            raise ScenarioError(f"{spec.scenario.source}: {exc}") from None
+        apply_interventions(_NETWORKS[out[name]], spec.scenario)  # errors name file and entry
     return out
 
 
@@ -913,9 +999,7 @@ def _dask_client(workers: int, scheduler: str | None, client: Any) -> Iterator[A
     if client is not None:
         yield client
     elif scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as remote:
+        with _remote_client(scheduler) as remote:
             yield remote
     else:
         with local_client(workers) as local:
@@ -1117,7 +1201,8 @@ def _report(result: BatchResult, plan: BatchPlan) -> str:
     lines = [
         f"{plan.experiment.name}: {result.total} runs ({result.ran} run now, {result.skipped} "
         f"already done, {len(result.failed)} failed) in {_duration(result.seconds)}",
-        f"  runs:    {f / 'runs'}/<scenario>/<point>-s<seed>/",
+        f"  runs:    {f / 'runs'}/<scenario>/<point>-s<replication>/  (e.g. "
+        f"{f / 'runs' / plan.runs[0].key}/)",
         f"  index:   {f / 'index.jsonl'}  (table: runs.parquet, runs.csv)",
         f"  summary: {f / 'summary.parquet'}, {f / 'summary.csv'}",
     ]
@@ -1152,9 +1237,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
                   resume=args.resume, results=args.results)  # fmt: skip
+    except BatchRunsFailed as exc:
+        print(f"ladera: error: {exc}", file=sys.stderr)
+        return 1
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        from sim.cli import os_error_line
+
+        print(f"ladera: error: {os_error_line(exc)}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ladera: interrupted; finished runs are kept: continue with `python -m sim.batch "
+              f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
+        return 130
     return 0
 
 

@@ -1,7 +1,8 @@
 """The ``ladera`` command line (also ``python -m sim``).
 
-Every error a user can cause prints one line and exits with code 2; the sub-commands import
-their heavy modules lazily so ``ladera --help`` is instant.
+Every error a user can cause (bad input, an unwritable output folder, a missing extra) prints one
+line and exits with code 2; a batch in which some runs failed exits with code 1. The
+sub-commands import their heavy modules lazily so ``ladera --help`` is instant.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -50,20 +51,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=int, help="override the scenario's days")
     run.add_argument("--households", type=int, help="override the scenario's households")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
-    run.add_argument("--run-id", help="name of the run directory (default: seed and time)")
+    run.add_argument("--run-id", help="name of the run directory, which must not exist yet "
+                     "(default: seed and time)")  # fmt: skip
 
     comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income")
     comp.add_argument(
         "items",
         nargs="+",
         type=Path,
-        help="scenario TOML files or run directories; the first is the baseline",
+        help="scenario TOML files or run directories; changes are measured against the baseline "
+        "the scenarios declare (`baseline = ...`) when it is one of the items, else against the "
+        "first item",
     )
     comp.add_argument("--results", type=Path, default=Path("results"), help="output root")
     comp.add_argument("--days", type=int, help="override the scenarios' days")
     comp.add_argument("--households", type=int, help="override the scenarios' households")
     comp.add_argument("--seed", type=int, help="override the scenarios' seed")
-    comp.add_argument("--id", help="name of results/compare/<id> (default: scenario names)")
+    comp.add_argument("--id", help="name of results/compare/<id>, which must not exist yet "
+                      "(default: the scenario names and the time)")  # fmt: skip
 
     cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares")
     cal.add_argument("scenario", type=Path, help="a baseline scenario TOML")
@@ -99,27 +104,69 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = args.command if args.command != "network" else f"network {args.network_command}"
     try:
         return _COMMANDS[key](args)
+    except BatchRunsFailed as exc:  # the batch ran; some of its runs did not
+        print(f"ladera: error: {exc}", file=sys.stderr)
+        return 1
     except LaderaError as exc:
         print(f"ladera: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a folder or file the user named cannot be written or read
+        print(f"ladera: error: {os_error_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("ladera: interrupted", file=sys.stderr)
         return 130
 
 
+def os_error_line(exc: OSError) -> str:
+    """``<filename>: <strerror>``, or the message when the error names no file."""
+    if exc.filename is not None and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+#: Command-line overrides of scenario values, with the least value each accepts.
+_FLAGS = {"days": 1, "households": 1, "seed": 0}
+
+
+def _check_flags(args: argparse.Namespace) -> dict[str, int]:
+    """The ``--days``/``--households``/``--seed`` given, each checked (an error names the flag)."""
+    out = {}
+    for name, least in _FLAGS.items():
+        value = getattr(args, name, None)
+        if value is None:
+            continue
+        if value < least:
+            what = "a positive integer" if least == 1 else f"an integer >= {least}"
+            raise ScenarioError(f"`--{name}` must be {what}, not {value}")
+        out[name] = value
+    return out
+
+
 def _scenario(path: Path, args: argparse.Namespace):
     from sim.scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(path)
-    overrides = {k: getattr(args, k) for k in ("days", "households", "seed")}
-    return with_overrides(scenario, {k: v for k, v in overrides.items() if v is not None})
+    overrides = _check_flags(args)
+    return with_overrides(load_scenario(path), overrides)
 
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim.runner import check_scenario, run_scenario
+    from sim.outputs import check_name
+    from sim.runner import check_scenario, run_dir, run_scenario
 
+    _check_flags(args)
+    if args.run_id is not None:
+        check_name(args.run_id, "`--run-id`")
     scenarios = [_scenario(p, args) for p in args.scenarios]  # validate all before running any
+    if args.run_id is not None:
+        names = [s.name for s in scenarios]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ScenarioError(f"two scenarios are named `{dup[0]}`: with `--run-id` they would "
+                                "write the same folder; run them one at a time")  # fmt: skip
+    for scenario in scenarios:  # every output folder free and writable before any simulation
+        run_dir(scenario, args.results, args.run_id)
     for scenario in scenarios:
         check_scenario(scenario)
     for scenario in scenarios:
@@ -149,19 +196,41 @@ def _daily_table(model) -> str:
 
 @command("compare")
 def _compare(args: argparse.Namespace) -> int:
-    from sim.runner import run_scenario
+    from sim.outputs import check_name, check_writable, free_folder, timestamp
 
     items = list(args.items)
     if len(items) < 2:
         raise ScenarioError("compare needs a baseline and at least one other scenario or run")
-    scenarios = {i: _scenario(p, args) for i, p in enumerate(items) if p.suffix == ".toml"}
-    for p in items:
-        if p.suffix != ".toml" and not (p / "summary.json").is_file():
+    _check_flags(args)
+    if args.id is not None:
+        check_name(args.id, "`--id`")
+    # run directories first: a bad one fails in a second, before any simulation
+    given = {i: p for i, p in enumerate(items) if p.suffix != ".toml"}
+    for p in given.values():
+        if not (p / "summary.json").is_file():
             raise ScenarioError(f"{p}: neither a scenario file nor a run directory")
-    _check_cities(scenarios)
-    from sim.report import compare, format_summary
-    from sim.runner import check_scenario
+    from sim.report import check_run_dirs, run_city
 
+    check_run_dirs(list(given.values()))
+    scenarios = {i: _scenario(p, args) for i, p in enumerate(items) if i not in given}
+    _check_cities(scenarios, {i: (p, run_city(p)) for i, p in given.items()})
+    baseline = _baseline_index(items, scenarios, given)
+
+    folder = args.results / "compare"
+    names = [scenarios[i].name if i in scenarios else p.resolve().parent.name
+             for i, p in enumerate(items)]  # fmt: skip
+    if args.id is not None:
+        out = folder / args.id
+        if out.exists():
+            raise ScenarioError(f"{out}: already exists (a comparison is never overwritten); "
+                                "choose another `--id`")  # fmt: skip
+    else:
+        out = free_folder(folder, f"{'-vs-'.join(names)}-{timestamp()}")
+    check_writable(folder)
+    from sim.runner import check_scenario, run_dir, run_scenario
+
+    for scenario in scenarios.values():
+        run_dir(scenario, args.results)  # writable, before any simulation
     for scenario in scenarios.values():
         check_scenario(scenario)
 
@@ -174,8 +243,9 @@ def _compare(args: argparse.Namespace) -> int:
             runs.append(result.path)
         else:
             runs.append(p)
-    name = args.id or "-vs-".join(Path(r).parent.name for r in runs)
-    out = compare(runs, args.results / "compare" / name)
+    from sim.report import compare, format_summary
+
+    out = compare(runs, out, baseline=baseline)
     import pandas as pd
 
     print(format_summary(pd.read_csv(out / "summary.csv")))
@@ -184,13 +254,51 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_cities(scenarios: dict) -> None:
+def _check_cities(scenarios: dict, runs: dict[int, tuple[Path, str]]) -> None:
+    """Every scenario and run directory is of one city (compared by city folder name)."""
     from sim.runner import city_of
 
-    cities = {city_of(s).folder for s in scenarios.values()}
-    if len(cities) > 1:
-        names = ", ".join(f"{s.name}: {city_of(s).name}" for s in scenarios.values())
+    cities = {i: (s.name, city_of(s).folder.name) for i, s in scenarios.items()}
+    cities.update({i: (str(path), city) for i, (path, city) in runs.items()})
+    if len({city for _, city in cities.values()}) > 1:
+        names = ", ".join(f"{name}: {city}" for _, (name, city) in sorted(cities.items()))
         raise ScenarioError(f"cannot compare scenarios of different cities ({names})")
+
+
+def _baseline_index(items: list[Path], scenarios: dict, runs: dict[int, Path]) -> int:
+    """The index of the baseline the items declare (``baseline = "file.toml"``), when it is one
+    of the items; else 0, with a warning if the declared baseline is not compared."""
+    files: dict[int, Path] = {}  # item -> its scenario file
+    declared: set[Path] = set()
+    for i, s in scenarios.items():
+        files[i] = Path(s.source).resolve()
+        if s.baseline:
+            declared.add((files[i].parent / s.baseline).resolve())
+    for i, p in runs.items():
+        from sim.report import run_scenario_file
+
+        source, base = run_scenario_file(p)
+        if source is not None:
+            files[i] = source
+            if base is not None:
+                declared.add(base)
+    if not declared:
+        return 0
+    if len(declared) > 1:
+        print(f"ladera: warning: the items declare different baselines "
+              f"({', '.join(sorted(str(d) for d in declared))}); changes are measured against "
+              f"the first, {items[0]}", file=sys.stderr)  # fmt: skip
+        return 0
+    base = declared.pop()
+    hits = [i for i, f in sorted(files.items()) if f == base]
+    if not hits:
+        print(f"ladera: warning: the scenarios declare the baseline {base}, which is not compared; "
+              f"changes are measured against the first item, {items[0]}", file=sys.stderr)  # fmt: skip
+        return 0
+    if hits[0] != 0:
+        print(f"ladera: note: changes are measured against {items[hits[0]]}, the baseline the "
+              "scenarios declare (not the first item)", file=sys.stderr)  # fmt: skip
+    return hits[0]
 
 
 @command("calibrate")
@@ -218,15 +326,24 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from sim.batch import run_batch
 
-    run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
-              resume=args.resume, results=args.results)  # fmt: skip
+    try:
+        run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
+                  resume=args.resume, results=args.results)  # fmt: skip
+    except KeyboardInterrupt:
+        print(f"ladera: interrupted; finished runs are kept: continue with `ladera batch "
+              f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
+        return 130
     return 0
 
 
 @command("viz")
 def _viz(args: argparse.Namespace) -> int:
-    from sim.viz.app import serve
-
+    try:
+        from sim.viz.app import serve
+    except ModuleNotFoundError as exc:  # solara, altair...: the `viz` extra is not installed
+        if (exc.name or "").split(".")[0] == "sim":
+            raise
+        raise MissingExtraError("ladera viz", "viz", exc.name) from None
     serve(args.city, port=args.port, host=args.host)
     return 0
 

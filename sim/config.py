@@ -18,6 +18,8 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 from sim.errors import ScenarioError
 
 T = TypeVar("T")
+#: How an error names the items of a fixed-length array, e.g. "an array of 2 numbers".
+_KIND: dict[Any, str] = {float: "numbers", int: "integers", str: "strings", bool: "booleans"}
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -97,6 +99,16 @@ def _convert(tp: Any, value: Any, *, source: Path | str, field: str) -> Any:
         if not isinstance(value, list | tuple):
             raise _type_error(source, field, value, "an array")
         args = get_args(tp)
+        if origin is tuple and args and args[-1] is not Ellipsis:  # fixed length: tuple[X, Y]
+            if len(value) != len(args):
+                kinds = {_KIND.get(a, "values") for a in args}
+                what = kinds.pop() if len(kinds) == 1 else "values"
+                raise ScenarioError(f"{source}: `{field}` must be an array of {len(args)} {what}, "
+                                    f"not {len(value)}: {value!r}")  # fmt: skip
+            return tuple(
+                _convert(a, v, source=source, field=f"{field}[{i}]")
+                for i, (a, v) in enumerate(zip(args, value, strict=True))
+            )
         item = args[0] if args else Any
         items = [
             _convert(item, v, source=source, field=f"{field}[{i}]") for i, v in enumerate(value)

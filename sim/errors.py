@@ -1,7 +1,8 @@
 """Errors Ladera raises on purpose.
 
 Every error a user can cause by bad input is a :class:`LaderaError`; the CLI prints it as one
-line and exits with code 2. Anything else is a bug and keeps its traceback.
+line and exits with code 2 (code 1 for :class:`BatchRunsFailed`). Anything else is a bug and keeps
+its traceback.
 """
 
 from __future__ import annotations
@@ -21,6 +22,19 @@ class DataError(ValueError, LaderaError):
 
 class NetworkNotAvailableError(LaderaError):
     """A city's street network is not on disk and must be fetched first."""
+
+
+class MissingExtraError(LaderaError):
+    """A command needs an optional dependency group (``pip install -e ".[dask]"``)."""
+
+    def __init__(self, command: str, extra: str, module: str | None = None) -> None:
+        missing = f" (no module `{module}`)" if module else ""
+        super().__init__(f"`{command}` needs the `{extra}` extra{missing}: install it with "
+                         f'`python -m pip install -e ".[{extra}]"`')  # fmt: skip
+
+
+class BatchRunsFailed(LaderaError):
+    """Some runs of a batch failed; the others are written and summarised (exit code 1)."""
 
 
 def where(path: object, field: str | None = None) -> str:

@@ -27,6 +27,7 @@ Conventions
 from __future__ import annotations
 
 import base64
+import errno
 import html
 import json
 import math
@@ -44,7 +45,7 @@ import pandas as pd
 from sim import metrics
 from sim.errors import ScenarioError
 
-__all__ = ["compare", "format_summary", "run_figures"]
+__all__ = ["check_run_dirs", "compare", "format_summary", "run_city", "run_figures"]
 
 #: Working hours a month in the value of time (same as ``sim.population.HOURS_PER_MONTH``,
 #: not imported because that module pulls in the network stack).
@@ -159,7 +160,13 @@ def _check_runs(runs: Sequence[Path], baseline: int) -> list[Path]:
         raise ScenarioError(f"compare needs at least 2 run directories, got {len(paths)}")
     if not (isinstance(baseline, int) and -len(paths) <= baseline < len(paths)):
         raise ScenarioError(f"`baseline` must index `runs` (0..{len(paths) - 1}), got {baseline}")
-    for path in paths:
+    check_run_dirs(paths)
+    return paths
+
+
+def check_run_dirs(runs: Sequence[Path]) -> None:
+    """Each path is a complete run directory (files and columns), reading only file headers."""
+    for path in map(Path, runs):
         if not path.is_dir():
             raise ScenarioError(f"{path}: no such run directory")
         missing = [f for f in RUN_FILES if not (path / f).is_file()]
@@ -168,7 +175,28 @@ def _check_runs(runs: Sequence[Path], baseline: int) -> list[Path]:
         _check_columns(path / "households.parquet", HH_COLUMNS)
         _check_columns(path / "zones.parquet", ZONE_COLUMNS)
         _check_columns(path / "lines.parquet", LINE_COLUMNS)
-    return paths
+
+
+def run_city(run: Path) -> str:
+    """The city of a run directory, as :func:`compare` matches cities (the city's folder name)."""
+    summary = _read_json(Path(run) / "summary.json")
+    if "city" not in summary:
+        raise ScenarioError(f"{Path(run) / 'summary.json'}: incomplete, lacks `city`")
+    return _city_name(str(summary["city"]))
+
+
+def run_scenario_file(run: Path) -> tuple[Path | None, Path | None]:
+    """The scenario file a run directory was made from and the baseline file it declares, from
+    its ``manifest.json`` (``None`` when unknown or no longer on disk)."""
+    scenario = _read_json(Path(run) / "manifest.json").get("scenario")
+    if not isinstance(scenario, dict) or not scenario.get("source"):
+        return None, None
+    source = Path(str(scenario["source"]))
+    if not source.is_file():
+        return None, None
+    base = scenario.get("baseline")
+    source = source.resolve()
+    return source, (source.parent / str(base)).resolve() if base else None
 
 
 def _check_columns(path: Path, required: Sequence[str]) -> None:
@@ -208,7 +236,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 
 def _city_key(run: _Run) -> str:
     """A city by bundled name, or by the folder of its ``city.toml`` (paths are relative)."""
-    city = str(run.summary["city"])
+    return _city_name(str(run.summary["city"]))
+
+
+def _city_name(city: str) -> str:
     return Path(city).parent.name if city.endswith(".toml") else city
 
 
@@ -958,8 +989,8 @@ def compare(runs: Sequence[Path], out_dir: Path, *, baseline: int = 0) -> Path:
         Two or more run directories written by :func:`sim.runner.run_scenario`, all of the
         same city.
     out_dir
-        Folder to write (replaced whole if it exists). It is built in a hidden sibling folder
-        and renamed into place, so a failure leaves nothing behind.
+        Folder to write; it must not exist (a comparison is never overwritten). It is built in a
+        hidden sibling folder and renamed into place, so a failure leaves nothing behind.
     baseline
         Index in ``runs`` of the baseline every change is measured against.
 
@@ -972,10 +1003,11 @@ def compare(runs: Sequence[Path], out_dir: Path, *, baseline: int = 0) -> Path:
     Raises
     ------
     ScenarioError
-        Fewer than two runs, a missing or incomplete run directory, a bad ``baseline`` or runs
-        of different cities; raised before anything is written.
+        Fewer than two runs, a missing or incomplete run directory, a bad ``baseline``, runs
+        of different cities or an ``out_dir`` that exists; raised before anything is written.
     """
     paths = _check_runs(runs, baseline)
+    _check_free(Path(out_dir))
     loaded = [_load(p) for p in paths]
     _label(loaded)
     _check_cities(loaded)
@@ -1025,21 +1057,21 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir``; an old ``out_dir`` is swapped out, not half-deleted."""
-    old = None
+def _check_free(out_dir: Path) -> None:
     if out_dir.exists():
-        old = out_dir.parent / f".old-{out_dir.name}-{os.getpid()}"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(out_dir, old)
+        raise ScenarioError(f"{out_dir}: already exists (a comparison is never overwritten); "
+                            "choose another `--id`")  # fmt: skip
+
+
+def _publish(tmp: Path, out_dir: Path) -> None:
+    """Rename ``tmp`` to ``out_dir``, which must not exist (nothing is ever replaced)."""
+    _check_free(out_dir)  # it may have appeared while the report was written
     try:
-        os.replace(tmp, out_dir)
-    except BaseException:
-        if old is not None:
-            os.replace(old, out_dir)
+        os.rename(tmp, out_dir)  # fails on a non-empty directory: nothing is replaced
+    except OSError as exc:
+        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
+            _check_free(out_dir)
         raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------ CLI table

@@ -4,12 +4,14 @@ A run directory holds ``households.parquet``, ``zones.parquet``, ``days.parquet`
 ``lines.parquet``, ``summary.json`` (the headline numbers), ``manifest.json`` (the scenario as
 resolved, seed, versions, git revision, input hashes, wall time) and figures. It is written in a
 hidden temporary directory and renamed into place at the end, so a failed or interrupted run
-leaves nothing behind and a finished run is never half-overwritten.
+leaves nothing behind. A run directory that exists is never replaced: an explicit run id that is
+taken is an error before the simulation starts, and a default id gets a ``-2``, ``-3``... suffix.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import errno
 import hashlib
 import json
 import os
@@ -28,10 +30,11 @@ from sim import metrics
 from sim.agents import MODE_NAMES
 from sim.city import City, load_city
 from sim.errors import ScenarioError
-from sim.interventions import CableLine, apply
+from sim.interventions import Applied, CableLine, apply
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork, TransitMode
-from sim.scenario import Scenario
+from sim.outputs import check_name, check_writable, free_folder, timestamp
+from sim.scenario import Scenario, intervention_origin
 from sim.zones import load_zones
 
 THRESHOLDS = (30, 45, 60)
@@ -60,7 +63,7 @@ def build_model(
         from sim.network.cache import load_network
 
         base_network = load_network(city)
-    applied = apply(base_network, scenario.interventions)
+    applied = apply_interventions(base_network, scenario)
     params = scenario.choice
     if applied.fare_subsidy:
         params = replace(params, fare_subsidy={**params.fare_subsidy, **applied.fare_subsidy})
@@ -79,7 +82,43 @@ def check_scenario(scenario: Scenario) -> None:
     """
     from sim.network.cache import load_network
 
-    apply(load_network(city_of(scenario)), scenario.interventions)
+    apply_interventions(load_network(city_of(scenario)), scenario)
+
+
+def apply_interventions(net: MultimodalNetwork, scenario: Scenario) -> Applied:
+    """:func:`sim.interventions.apply`, one intervention at a time, so that an error names the
+    scenario file and the ``[interventions[i]]`` entry it comes from (the file that declares
+    it, when the scenario ``extends`` another)."""
+    out = Applied(network=net)
+    for i, item in enumerate(scenario.interventions):
+        try:
+            step = apply(out.network, (item,))
+        except ScenarioError as exc:
+            source, j = intervention_origin(scenario, i)
+            raise ScenarioError(f"{source}: [interventions[{j}]] {exc}") from None
+        out.network = step.network
+        out.reports += step.reports
+        out.fare_subsidy.update(step.fare_subsidy)
+    return out
+
+
+def run_dir(scenario: Scenario, results: Path | str, run_id: str | None = None) -> Path:
+    """The directory a run of ``scenario`` will be written to, checked before it starts.
+
+    An explicit ``run_id`` that is taken is an error (results are never overwritten); the
+    default id, ``seed<seed>-<time>``, gets a ``-2``, ``-3``... suffix if it is taken. The folder
+    must be writable (``OSError`` otherwise).
+    """
+    parent = Path(results) / scenario.name
+    if run_id is None:
+        final = free_folder(parent, f"seed{scenario.seed}-{timestamp()}")
+    else:
+        final = parent / check_name(run_id, "`--run-id`")
+        if final.exists():
+            raise ScenarioError(f"{final}: already exists (a run is never overwritten); choose "
+                                "another `--run-id`")  # fmt: skip
+    check_writable(parent)
+    return final
 
 
 def run_scenario(
@@ -91,17 +130,20 @@ def run_scenario(
     progress: bool = True,
     figures: bool = True,
 ) -> RunResult:
-    """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None)."""
+    """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None).
+
+    The directory (:func:`run_dir`) is checked before the simulation starts and written under a
+    hidden name, then renamed into place; an existing run directory is never replaced.
+    """
     start = time.perf_counter()
+    final = run_dir(scenario, results, run_id) if results is not None else None
     model, reports = build_model(scenario, base_network=base_network)
     geometry = _feature_collection(reports)
     days = _simulate(model, scenario, progress)
     summary = summarise(model, scenario, reports, days)
-    if results is None:
+    if final is None:
         return RunResult(None, summary, model)
-    run_id = run_id or f"seed{scenario.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-    final = Path(results) / scenario.name / run_id
-    tmp = final.parent / f".tmp-{run_id}-{os.getpid()}"
+    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
     if tmp.exists():
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True)
@@ -115,13 +157,30 @@ def run_scenario(
             from sim.report import run_figures
 
             run_figures(tmp)
-        if final.exists():
-            shutil.rmtree(final)  # a rerun of the same id replaces the old one whole
-        os.replace(tmp, final)
+        final = _publish(tmp, final, default_id=run_id is None)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return RunResult(final, summary, model)
+
+
+def _publish(tmp: Path, final: Path, *, default_id: bool) -> Path:
+    """Rename ``tmp`` to ``final``, never over an existing run (one may have appeared while this
+    run simulated): a default id moves on to the next free suffix, an explicit one is an error.
+    """
+    stem = final.name
+    while True:
+        if not final.exists():
+            try:
+                os.rename(tmp, final)  # fails on a non-empty directory: nothing is replaced
+                return final
+            except OSError as exc:
+                if exc.errno not in (errno.EEXIST, errno.ENOTEMPTY):
+                    raise
+        if not default_id:
+            raise ScenarioError(f"{final}: already exists (a run is never overwritten); choose "
+                                "another `--run-id`")  # fmt: skip
+        final = free_folder(final.parent, stem)
 
 
 def _feature_collection(reports: list[dict[str, Any]]) -> dict[str, Any]:
@@ -410,7 +469,13 @@ def check_same_city(runs: list[dict[str, Any]], names: list[str]) -> None:
 
 
 def city_of(scenario: Scenario) -> City:
-    """The scenario's city: a bundled name, or a city.toml path relative to the scenario file."""
-    if scenario.city.endswith(".toml") and scenario.source:
-        return load_city(Path(scenario.source).parent / scenario.city)
-    return load_city(scenario.city)
+    """The scenario's city: a bundled name, or a city.toml path relative to the scenario file.
+
+    An error names the scenario file and its `city` field: ``<file>: `city`: <problem>``.
+    """
+    try:
+        if scenario.city.endswith(".toml") and scenario.source:
+            return load_city(Path(scenario.source).parent / scenario.city)
+        return load_city(scenario.city)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{scenario.source or scenario.name}: `city`: {exc}") from None

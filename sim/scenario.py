@@ -29,6 +29,10 @@ from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import KINDS, Intervention
 from sim.model import ChoiceParams
+from sim.outputs import check_name
+
+#: Where each intervention of a scenario is declared: (file, index in that file's list).
+Origins = list[tuple[Path, int]]
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class Scenario:
     source: str = ""
 
     def __post_init__(self) -> None:
+        check_name(self.name, "`name`", reserved=True)  # it names the run's folder
         if self.households <= 0:
             raise ScenarioError(f"`households` must be a positive integer, not {self.households}")
         if self.days <= 0:
@@ -75,45 +80,76 @@ def load_scenario(path: Path | str) -> Scenario:
 
     A scenario may start from another with ``extends = "baseline.toml"`` (relative to its own
     file): it takes every key of that file, its own keys win, tables such as ``[choice]`` merge
-    key by key, and its interventions come after the base's.
+    key by key, and its interventions come after the base's. The base file is validated on its
+    own first, so an error in it names it, and an intervention's error names the file that
+    declares it and its index there.
     """
     path = Path(path)
-    data = _read_with_base(path, seen=())
+    data, origins = _read_with_base(path, seen=())
     data.setdefault("name", path.stem)
-    data.pop("extends", None)
-    return scenario_from_dict(data, source=path)
+    return scenario_from_dict(data, source=path, origins=origins)
 
 
-def _read_with_base(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+def _read_with_base(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any], Origins]:
+    """The file's table merged over its base's, and where each intervention comes from."""
     data = read_toml(path)
-    base_name = data.get("extends")
+    own = data.get("interventions", [])
+    if not isinstance(own, list):
+        raise ScenarioError(f"{path}: `interventions` must be an array of tables")
+    origins: Origins = [(path, j) for j in range(len(own))]
+    base_name = data.pop("extends", None)
     if base_name is None:
-        return data
+        return data, origins
     if not isinstance(base_name, str):
         raise ScenarioError(f"{path}: `extends` must be a file name (string)")
     base_path = (path.parent / base_name).resolve()
     if base_path in seen or base_path == path.resolve():
         raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}")
-    base = _read_with_base(base_path, (*seen, path.resolve()))
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: `extends`: no file {base_path}")
+    base, base_origins = _read_with_base(base_path, (*seen, path.resolve()))
+    # the base must be a valid scenario on its own: its errors name it, not this file
+    scenario_from_dict({"name": base_path.stem, **base}, source=base_path, origins=base_origins)
     base.pop("name", None)
     base.pop("description", None)
     merged = {**base, **data}
     for key in ("choice",):
         if isinstance(base.get(key), dict) and isinstance(data.get(key), dict):
             merged[key] = {**base[key], **data[key]}
-    merged["interventions"] = [*base.get("interventions", []), *data.get("interventions", [])]
-    merged.pop("extends", None)
-    return merged
+    merged["interventions"] = [*base.get("interventions", []), *own]
+    return merged, [*base_origins, *origins]
 
 
-def scenario_from_dict(data: dict[str, Any], *, source: Path | str) -> Scenario:
+def intervention_origin(scenario: Scenario, i: int) -> tuple[str, int]:
+    """The file that declares ``scenario.interventions[i]`` and its index in that file.
+
+    Differs from ``(scenario.source, i)`` when the scenario ``extends`` another file.
+    """
+    source = scenario.source or scenario.name
+    if scenario.source and Path(scenario.source).is_file():
+        try:
+            _, origins = _read_with_base(Path(scenario.source), seen=())
+        except ScenarioError:
+            origins = []
+        if len(origins) == len(scenario.interventions):
+            return str(origins[i][0]), origins[i][1]
+    return source, i
+
+
+def scenario_from_dict(
+    data: dict[str, Any], *, source: Path | str, origins: Origins | None = None
+) -> Scenario:
     data = dict(data)
     if "source" in data:
         raise ScenarioError(f"{source}: key `source` is set by Ladera, remove it")
     items = data.pop("interventions", [])
     if not isinstance(items, list):
         raise ScenarioError(f"{source}: `interventions` must be an array of tables")
-    interventions = tuple(_intervention(item, i, source) for i, item in enumerate(items))
+    if origins is None or len(origins) != len(items):
+        origins = [(Path(source), i) for i in range(len(items))]
+    interventions = tuple(
+        _intervention(item, j, file) for item, (file, j) in zip(items, origins, strict=True)
+    )
     scenario = from_dict(Scenario, data, source=source)
     return replace(scenario, interventions=interventions, source=str(source))
 

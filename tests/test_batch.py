@@ -259,12 +259,16 @@ def test_sigkill_midway_then_resume_recomputes_nothing_and_equals_uninterrupted(
     _reap(workers)
     finished = _done_keys(folder / "index.jsonl")
     assert 2 <= len(finished) < N_RUNS, "the kill must land midway"
-    stamps = {k: (folder / "runs" / k / "summary.json").stat().st_mtime_ns for k in finished}
+    # a worker may finish a run after the kill, before its line reaches the index: it is kept
+    on_disk = {str(p.parent.relative_to(folder / "runs"))
+               for p in (folder / "runs").glob("*/*/summary.json")}  # fmt: skip
+    assert finished <= on_disk
+    stamps = {k: (folder / "runs" / k / "summary.json").stat().st_mtime_ns for k in on_disk}
 
     result = run_batch(EXPERIMENT, workers=0, results=tmp_path, resume=True, progress=False)
-    assert result.skipped == len(finished)
-    assert result.ran == N_RUNS - len(finished)
-    after = {k: (folder / "runs" / k / "summary.json").stat().st_mtime_ns for k in finished}
+    assert result.skipped == len(on_disk)
+    assert result.ran == N_RUNS - len(on_disk)
+    after = {k: (folder / "runs" / k / "summary.json").stat().st_mtime_ns for k in on_disk}
     assert after == stamps  # finished runs were not recomputed
     assert not list((folder / "runs").glob("*/.tmp-*"))  # runs killed in flight left nothing
     assert_same_batch(folder, serial.folder)
@@ -337,6 +341,7 @@ BAD = {
     "refused value": ("[grid]\nhouseholds = [100, -5]\n", "`households` must be a positive"),
     "unknown key": ({"sedes": "3"}, "unknown key `sedes`; did you mean `seeds`"),
     "fixed key": ("[grid]\nseed = [1, 2]\n", "`seed` cannot vary"),
+    "name that is a path": ({"name": '"../x"'}, r"`name` \(default: the file name\) is '../x'"),
 }
 
 
@@ -369,3 +374,91 @@ def test_cable_vs_roads_experiment_is_valid():
     road = [r for r in plan.runs if r.scenario.name == "road_upgrade"]
     assert all("interventions.Morro da Cruz cable.fare" not in r.params for r in road)
     assert all(r.baseline_key.startswith("baseline/") for r in road)
+
+
+# ------------------------------------------------------------------------------ finished runs
+SMALL = "[overrides]\nhouseholds = 200\ndays = 2\n"
+
+
+def _tree(folder: Path) -> dict[str, tuple[int, bytes]]:
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}  # fmt: skip
+
+
+@pytest.fixture()
+def small(tmp_path: Path) -> tuple[Path, BatchResult]:
+    """A finished 2-run batch (mini baseline and cable, one seed) and its experiment file."""
+    path = write(tmp_path / "small.toml", experiment_text(SMALL, seeds="1", name='"small"'))
+    result = run_batch(path, workers=0, results=tmp_path / "out", progress=False)
+    assert (result.ran, result.failed) == (2, [])
+    return path, result
+
+
+def test_a_fresh_start_never_deletes_finished_runs_even_without_the_index(small):
+    path, result = small
+    (result.folder / "index.jsonl").unlink()
+    before = _tree(result.folder / "runs")
+    with pytest.raises(ScenarioError, match="already holds 2 finished runs.*--resume"):
+        run_batch(path, workers=0, results=result.folder.parents[1], progress=False)
+    assert _tree(result.folder / "runs") == before
+
+
+def test_resume_refuses_to_rerun_over_a_run_whose_settings_changed(small):
+    path, result = small
+    before = _tree(result.folder / "runs")
+    write(path, experiment_text(SMALL.replace("200", "201"), seeds="1", name='"small"'))
+    with pytest.raises(ScenarioError, match="finished with other settings.*new batch folder"):
+        run_batch(path, workers=0, results=result.folder.parents[1], resume=True, progress=False)
+    assert _tree(result.folder / "runs") == before
+
+
+def test_resume_records_a_finished_run_the_index_lacks_instead_of_rerunning_it(small):
+    path, result = small
+    index = result.folder / "index.jsonl"
+    lines = index.read_text().splitlines()
+    index.write_text("\n".join(ln for ln in lines if "mini_cable/" not in ln) + "\n")
+    before = _tree(result.folder / "runs")
+    again = run_batch(path, workers=0, results=result.folder.parents[1], resume=True,
+                      progress=False)  # fmt: skip
+    assert (again.ran, again.skipped) == (0, 2)
+    assert _tree(result.folder / "runs") == before
+    assert "mini_cable/p000-s000" in _done_keys(index)
+    pd.testing.assert_frame_equal(comparable(again.folder), comparable(result.folder))
+    pd.testing.assert_frame_equal(again.summary, result.summary)
+    # ... but not if it ran other settings than the plan gives now
+    index.write_text("\n".join(ln for ln in lines if "mini_cable/" not in ln) + "\n")
+    write(path, experiment_text(SMALL.replace("200", "201"), seeds="1", name='"small"'))
+    with pytest.raises(ScenarioError, match="finished with other settings"):
+        run_batch(path, workers=0, results=result.folder.parents[1], resume=True, progress=False)
+    assert _tree(result.folder / "runs") == before
+
+
+def test_failed_runs_exit_1_and_an_interrupted_batch_says_how_to_continue(
+    tmp_path: Path, monkeypatch, capsys
+):
+    import sim.runner
+    from sim.cli import main as ladera
+
+    path = write(tmp_path / "small.toml", experiment_text(SMALL, seeds="1", name='"small"'))
+    args = ["batch", str(path), "--workers", "0", "--results", str(tmp_path / "out")]
+    real = sim.runner.run_scenario
+
+    def cable_fails(scenario, **kwargs):
+        if scenario.name == "mini_cable":
+            raise RuntimeError("boom")
+        return real(scenario, **kwargs)
+
+    monkeypatch.setattr(sim.runner, "run_scenario", cable_fails)
+    assert ladera(args) == 1  # not 2: the input was fine, a run failed
+    out, err = capsys.readouterr()
+    assert "1 of 2 runs failed" in err.splitlines()[-1] and "--resume" in err.splitlines()[-1]
+    example = out.split("(e.g. ")[1].split(")")[0]  # the report shows a run directory on disk
+    assert Path(example).is_dir() and (Path(example) / "summary.json").is_file()
+
+    def interrupted(scenario, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.runner, "run_scenario", interrupted)
+    assert ladera([*args, "--resume"]) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("ladera: interrupted") and f"{path} --resume" in err[-1]

@@ -30,7 +30,8 @@ def ladera(
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
     assert proc.returncode == 2, proc.stderr
-    err = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith("ladera: warning")]
+    notes = ("ladera: warning", "ladera: note")  # e.g. "building the network" on a cache miss
+    err = [ln for ln in proc.stderr.strip().splitlines() if not ln.startswith(notes)]
     assert len(err) == 1, proc.stderr
     assert err[0].startswith("ladera: error: ")
     assert "Traceback" not in proc.stderr

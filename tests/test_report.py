@@ -285,13 +285,32 @@ def test_no_cable_no_cable_figure(runs: list[Path], tmp_path: Path) -> None:
     assert "No cable line in these runs." in (out / "report.md").read_text()
 
 
-def test_existing_output_is_replaced_whole(runs: list[Path], tmp_path: Path) -> None:
+def test_existing_output_is_refused_and_kept(runs: list[Path], tmp_path: Path) -> None:
     out = tmp_path / "cmp"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
-    report.compare(runs, out)
-    assert not (out / "stale.txt").exists() and (out / "summary.csv").is_file()
+    (out / "old.txt").write_text("old")
+    with pytest.raises(ScenarioError, match="already exists.*choose another `--id`") as exc:
+        report.compare(runs, out)
+    assert str(out) in _one_line(exc)
+    assert [p.name for p in out.iterdir()] == ["old.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
+
+
+def test_output_that_appears_meanwhile_is_not_replaced(runs, tmp_path: Path, monkeypatch) -> None:
+    """Another comparison publishing the same folder while this one writes: this one fails."""
+    out = tmp_path / "cmp"
+    write_all = report._write_all
+
+    def racing(folder: Path, *args: object) -> None:
+        write_all(folder, *args)  # type: ignore[arg-type]
+        out.mkdir()
+        (out / "theirs.txt").write_text("theirs")
+
+    monkeypatch.setattr(report, "_write_all", racing)
+    with pytest.raises(ScenarioError, match="already exists"):
+        report.compare(runs, out)
+    assert [p.name for p in out.iterdir()] == ["theirs.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]  # no temporary folder left
 
 
 # ------------------------------------------------------------------------------ errors
@@ -353,14 +372,3 @@ def test_failure_inside_compare_leaves_nothing(runs, tmp_path: Path, monkeypatch
     with pytest.raises(RuntimeError, match="figure failed"):
         report.compare(runs, out)
     assert list(tmp_path.iterdir()) == []
-
-
-def test_failure_keeps_the_old_output(runs, tmp_path: Path, monkeypatch) -> None:
-    out = tmp_path / "cmp"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
-    monkeypatch.setattr(report, "_write_gpkg", lambda *a: (_ for _ in ()).throw(OSError("disk")))
-    with pytest.raises(OSError, match="disk"):
-        report.compare(runs, out)
-    assert (out / "old.txt").read_text() == "old"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import tempfile
 import time
 from dataclasses import fields
@@ -20,6 +21,7 @@ import numpy as np
 from sim.city import City
 from sim.errors import DataError, NetworkNotAvailableError
 from sim.network.arrays import Lines, MultimodalNetwork
+from sim.outputs import check_writable
 
 #: Bump when the build changes what it produces from the same inputs (3: a Metrocable cabin
 #: every 12 s; 4: transfer fares).
@@ -92,7 +94,11 @@ def cache_state(city: City) -> str:
 
 
 def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
-    """The city's network: from the cache when possible, else built and cached."""
+    """The city's network: from the cache when possible, else built and cached.
+
+    A build says so in one line on stderr (it takes about half a minute for a real city); the
+    cache folder is checked writable before it starts, so a bad ``LADERA_CACHE_DIR`` fails now.
+    """
     path = entry_path(city)
     if use_cache and path.is_file():
         try:
@@ -101,6 +107,17 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
             return net
         except (OSError, ValueError, KeyError):
             path.unlink(missing_ok=True)  # an unreadable entry is rebuilt, not trusted
+    if use_cache:
+        try:
+            check_writable(path.parent)
+        except OSError as exc:
+            raise DataError(f"{exc.filename}: {exc.strerror}: the network cache cannot be "
+                            "written there; set LADERA_CACHE_DIR to a writable folder") from None  # fmt: skip
+        note = f"(about 30 s, once); cached in {path.parent}"
+    else:
+        note = "(about 30 s; not cached)"
+    print(f"ladera: note: building the {city.name} network from OSM {note}", file=sys.stderr,
+          flush=True)  # fmt: skip
     start = time.perf_counter()
     net = build_city_network(city)
     net.meta["build_seconds"] = time.perf_counter() - start
