@@ -742,7 +742,7 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
         f"money is in {currency}. Tables: summary.csv; zones for QGIS: zones.gpkg.",
     )
     _section_scenarios(doc, runs, base, currency)
-    _section_headline(doc, table, currency)
+    _section_headline(doc, table, currency, str(base.summary.get("income_per", "household")))
     _section_winners(doc, runs, base, table, figures)
     _section_equity(doc, table, figures)
     _section_cable(doc, cable, figures)
@@ -779,7 +779,7 @@ def _all_rows(table: pd.DataFrame) -> pd.DataFrame:
     return table[table["income_class"] == ALL].set_index("scenario")
 
 
-def _section_headline(doc: _Report, table: pd.DataFrame, currency: str) -> None:
+def _section_headline(doc: _Report, table: pd.DataFrame, currency: str, income_per: str) -> None:
     doc.add("h2", "Headline")
     rows = _all_rows(table)
     doc.add("table", pd.DataFrame({
@@ -797,10 +797,11 @@ def _section_headline(doc: _Report, table: pd.DataFrame, currency: str) -> None:
         "car+moto VKT/h": rows["car_vkt_per_hour"].map(lambda v: _fmt(v, ",.0f")),
         "CO2 kg/h": rows["co2_kg_per_hour"].map(lambda v: _fmt(v, ",.0f")),
     }))  # fmt: skip
+    income = "income per person" if income_per == "person" else "household income"
     doc.add("p", "Shares and means are over the synthetic households. Fare burden: transit "
-                 "riders' monthly fares (44 trips) over their income, after subsidies; cost "
+                 f"riders' monthly fares (44 trips) over their {income}, after subsidies; cost "
                  "burden: everyone's monthly commuting money cost (fares, fuel, parking) over "
-                 "income. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
+                 f"{income}. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
                  "their tank-to-wheel CO2 (buses, metro and cable not included).")  # fmt: skip
 
 

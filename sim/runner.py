@@ -19,6 +19,7 @@ import platform
 import shutil
 import subprocess
 import time
+import warnings
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,7 @@ def build_model(
         from sim.network.cache import load_network
 
         base_network = load_network(city)
+    check_capex(scenario, city)
     applied = apply_interventions(base_network, scenario)
     params = scenario.choice
     if applied.fare_subsidy:
@@ -82,7 +84,30 @@ def check_scenario(scenario: Scenario) -> None:
     """
     from sim.network.cache import load_network
 
-    apply_interventions(load_network(city_of(scenario)), scenario)
+    city = city_of(scenario)
+    check_capex(scenario, city)
+    apply_interventions(load_network(city), scenario)
+
+
+def check_capex(scenario: Scenario, city: City) -> None:
+    """Capital costs must be in the city's currency: benefits (in it) are divided by them.
+
+    A cost in another price year is allowed but warned about: fares and incomes are in the
+    city's ``currency_year``, so the ratio is like for like only when the capex is too.
+    """
+    for i, item in enumerate(scenario.interventions):
+        capex = getattr(item, "capex", None)
+        if capex is None or capex.amount == 0:
+            continue
+        source, j = intervention_origin(scenario, i)
+        where = f"{source}: [interventions[{j}]] `capex"
+        if capex.currency and capex.currency != city.currency:
+            raise ScenarioError(f"{where}.currency` is {capex.currency!r}; state it in the "
+                                f"city's currency, {city.currency!r} (of {city.currency_year})")  # fmt: skip
+        if capex.year and capex.year != city.currency_year:
+            warnings.warn(f"{where}.year` is {capex.year} but fares and incomes are in "
+                          f"{city.currency_year} prices: restate it in {city.currency_year} "
+                          "prices for a like-for-like benefit ratio", stacklevel=2)  # fmt: skip
 
 
 def apply_interventions(net: MultimodalNetwork, scenario: Scenario) -> Applied:

@@ -243,3 +243,17 @@ def test_a_run_directory_that_appears_meanwhile_is_not_replaced(tmp_path, monkey
                      progress=False, figures=False)  # fmt: skip
     assert [p.name for p in (tmp_path / "mini_baseline").iterdir()] == ["r"]
     assert [p.name for p in (tmp_path / "mini_baseline" / "r").iterdir()] == ["theirs.txt"]
+
+
+def test_capex_must_be_in_the_citys_currency_and_is_warned_about_in_another_year(tmp_path):
+    from sim.runner import check_scenario
+
+    text = (DATA / "mini_cable.toml").read_text().replace("../mini_city/city.toml", str(MINI_CITY))
+    usd = write(tmp_path, text.replace('currency = "BRL"', 'currency = "USD"'))
+    with pytest.raises(ScenarioError) as err:
+        check_scenario(load_scenario(usd))
+    assert str(err.value) == (f"{usd}: [interventions[0]] `capex.currency` is 'USD'; state it "
+                              "in the city's currency, 'BRL' (of 2019)")  # fmt: skip
+    old = write(tmp_path, text.replace("year = 2019", "year = 2024"))
+    with pytest.warns(UserWarning, match=r"`capex.year` is 2024 but fares and incomes are in 2019"):
+        check_scenario(load_scenario(old))
