@@ -93,4 +93,4 @@ def test_line_k_against_2003_on_synthetic_streets(medellin_streets, tmp_path):
     assert k["cable_boardings_per_hour"] > 0
     assert set(base["by_class"]) <= {"1", "2", "3", "4", "5", "6"}  # estratos
     assert k["interventions"][-1]["stations"][:1] == ["Acevedo"]
-    assert k["capex"] == pytest.approx(26e6)
+    assert k["capex"] == pytest.approx(129e9)  # COP of 2020

@@ -67,7 +67,7 @@ def test_extends_merges_choice_and_appends_interventions():
     base = load_scenario(ROOT / "scenarios" / "porto_alegre" / "baseline.toml")
     assert combined.choice.asc == base.choice.asc
     assert [i.type for i in combined.interventions] == ["cable_line", "road_upgrade"]
-    assert combined.capex == pytest.approx(360e6)
+    assert combined.capex == pytest.approx(135e6 + 471e6)  # the cable and the road widening
 
 
 def test_every_shipped_scenario_loads():

@@ -199,7 +199,7 @@ def test_page_in_headless_chromium(poa_network, tmp_path):
     if not CHROMIUM.is_file():
         if os.environ.get("CI"):  # CI installs it (.ci/run): its absence there is a failure
             pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
-        pytest.skip("needs Debian's chromium: apt-get install chromium chromium-driver")
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
