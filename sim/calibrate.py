@@ -1,13 +1,15 @@
 """Calibrate alternative-specific constants to a city's observed mode shares.
 
 The classic iterative update ``asc_a += ln(target_a / simulated_a) / scale`` (e.g. Train,
-*Discrete Choice Methods*, ch. 2.8), run on a warm model: after each update the model simulates a
-few more days so congestion and perceptions follow the new constants.
+*Discrete Choice Methods*, ch. 2.8). Each iteration simulates a fresh run of the scenario's
+length with the current constants, so the constants found reproduce the targets in the runs
+they are meant for (a warm model measured a few days after each change is not at its
+equilibrium: congestion, perceptions and the flow averages still carry the old constants).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Callable
 
 import numpy as np
 
@@ -47,34 +49,61 @@ def alternative_shares(model: CommuteModel) -> dict[str, float]:
 
 
 def calibrate(
-    model: CommuteModel,
+    make_model: Callable[[dict[str, float]], CommuteModel],
     mode_shares: dict[str, float],
     *,
+    days: int,
+    asc: dict[str, float] | None = None,
     iterations: int = 12,
-    days_per_iteration: int = 3,
     tol: float = 0.005,
+    progress: bool = False,
 ) -> tuple[dict[str, float], list[dict[str, float]]]:
-    """Adjust ``model.params.asc`` until simulated shares match ``mode_shares``.
+    """Constants whose fresh ``days``-day runs give ``mode_shares``.
 
-    Returns the constants (walk fixed at 0) and the shares after each iteration. Stops early
-    when every share is within ``tol`` of its target.
+    Parameters
+    ----------
+    make_model
+        Builds a fresh model with the given constants (by alternative, minutes).
+    mode_shares
+        Target shares by reported mode (bus, metro and cable are summed into transit).
+    days
+        Days each trial run simulates (the scenario's).
+    asc
+        First guess (default all 0).
+    iterations
+        Most trial runs after the first.
+    tol
+        Stop when every alternative's share is within this of its target.
+    progress
+        Show a progress bar over trial runs.
+
+    Returns
+    -------
+    The constants (walk fixed at 0), and the shares of each trial run in order: the last entry
+    belongs to the constants returned.
     """
+    from tqdm.auto import tqdm
+
     targets = target_alternative_shares(mode_shares)
-    asc = {a: model.params.asc.get(a, 0.0) for a in ALTERNATIVES}
-    history = []
-    model.run(days_per_iteration)
-    for _ in range(iterations):
+    asc = {a: (asc or {}).get(a, 0.0) for a in ALTERNATIVES}
+    history: list[dict[str, float]] = []
+    bar = tqdm(total=iterations + 1, desc="calibrate", unit="run", disable=not progress)
+    for _ in range(iterations + 1):
+        model = make_model(asc)
+        model.run(days)
         shares = alternative_shares(model)
         history.append(shares)
-        if all(abs(shares[a] - targets[a]) < tol for a in ALTERNATIVES):
+        bar.update()
+        bar.set_postfix({a[:4]: f"{shares[a]:.3f}" for a in ALTERNATIVES})
+        if (
+            all(abs(shares[a] - targets[a]) < tol for a in ALTERNATIVES)
+            or len(history) > iterations
+        ):
             break
         for a in ALTERNATIVES:
             if targets[a] > 0 and shares[a] > 0:
                 asc[a] += np.log(targets[a] / shares[a]) / model.params.scale
         base = asc["walk"]
         asc = {a: round(v - base, 3) for a, v in asc.items()}
-        model.params = replace(model.params, asc=asc)
-        model.restart_averaging()  # congestion follows the new constants, not the old ones
-        model.run(days_per_iteration)
-    history.append(alternative_shares(model))
+    bar.close()
     return asc, history

@@ -14,8 +14,12 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
+
+if TYPE_CHECKING:
+    from sim.model import CommuteModel
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -313,11 +317,28 @@ def _calibrate(args: argparse.Namespace) -> int:
     city = city_of(scenario)
     if not city.mode_shares:
         raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to")
-    model, _ = build_model(scenario)
-    asc, history = calibrate(model, city.mode_shares, iterations=args.iterations)
+    from sim.calibrate import target_alternative_shares
+    from sim.network.cache import load_network
+
+    network = load_network(city)
+
+    def make_model(asc: dict[str, float]) -> CommuteModel:
+        trial = with_overrides(scenario, {"choice.asc": asc})
+        return build_model(trial, base_network=network)[0]
+
+    asc, history = calibrate(make_model, city.mode_shares, days=scenario.days,
+                             asc=scenario.choice.asc, iterations=args.iterations,
+                             progress=True)  # fmt: skip
     for i, shares in enumerate(history):
-        print(f"iteration {i}: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
-    print("\n# paste into the scenario's [choice] table:")
+        print(f"run {i}: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
+    targets = target_alternative_shares(city.mode_shares)
+    print("targets: " + ", ".join(f"{k} {v:.3f}" for k, v in targets.items()))
+    worst = max(abs(history[-1][a] - targets[a]) for a in targets)
+    if worst >= 0.005:
+        print(f"ladera: warning: not within 0.005 of the targets after {len(history)} runs "
+              f"(worst {worst:.3f}); rerun with more --iterations", file=sys.stderr)  # fmt: skip
+    print(f"\n# {scenario.days}-day runs of {scenario.households:,} households; paste into the "
+          "scenario's [choice] table:")  # fmt: skip
     print("asc = { " + ", ".join(f"{k} = {v:.3f}" for k, v in asc.items()) + " }")
     return 0
 

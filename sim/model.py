@@ -267,7 +267,6 @@ class CommuteModel(mesa.Model):
         self.relative_gap = np.nan
         self.switching = np.nan
         self._walk_done = False
-        self._averaging_from = 0  # the day before the method of successive averages (re)started
 
     # ---------------------------------------------------------------- network state
     def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -414,20 +413,11 @@ class CommuteModel(mesa.Model):
         self.switching = (
             float(np.mean(previous[chosen] != self.mode[chosen])) if chosen.any() else 0
         )
-        k = self.steps - self._averaging_from
+        k = self.steps
         self.car_flow += (y[0] - self.car_flow) / k
         self.transit_flow += (y[1] - self.transit_flow) / k
         self.last_car_aon = y[0]
         self.datacollector.collect(self)
-
-    def restart_averaging(self) -> None:
-        """Average flows afresh from the next day on, forgetting the days before.
-
-        The method of successive averages weighs every past day alike; after a change of
-        behaviour (new constants in calibration) the old days would hold congestion at what the
-        old behaviour made of it.
-        """
-        self._averaging_from = self.steps
 
     def _gap(self, t: NDArray[np.float64], aon: NDArray[np.float64]) -> float:
         """Relative gap of road assignment: (x.t - y.t) / x.t for current flows x, AON flows y."""

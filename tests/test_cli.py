@@ -152,3 +152,13 @@ def test_python_dash_m_sim_is_the_console_script():
         pytest.fail("the `ladera` console script is not installed (pip install -e .)")
     proc = subprocess.run(["ladera", "--help"], capture_output=True, text=True, check=False)
     assert proc.returncode == 0 and "network" in proc.stdout
+
+
+def test_calibrate_prints_constants_from_fresh_runs():
+    proc = ladera("calibrate", str(DATA / "scenarios" / "mini_baseline.toml"), "--iterations",
+                  "2", "--households", "600")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert [ln.split(":")[0] for ln in out if ln.startswith("run ")] == ["run 0", "run 1", "run 2"]
+    assert "targets: walk 0.300, transit 0.400, car 0.250, motorbike 0.050" in out
+    assert out[-1].startswith("asc = { walk = 0.000, transit = ")
