@@ -481,10 +481,10 @@ class CommuteModel(mesa.Model):
 
         ``-(1/scale) ln sum_a exp(scale (asc_a - cost_a))`` over the alternatives the household
         can use today, with ``cost_a`` today's generalised minutes: the expected best of its
-        options, constants and tastes included (Small and Rosen, 1981). Its change between two
-        scenarios is the household's change in welfare in minutes, negative for a gain, and it
-        does not depend on which alternative the household happened to choose. NaN with no
-        option.
+        options, mode constants included and tastes integrated out (Small and Rosen, 1981).
+        Its change between two scenarios is the household's change in welfare in minutes,
+        negative for a gain, and it does not depend on which alternative the household happened
+        to choose. NaN with no option.
         """
         p = self.params
         utility = p.scale * (p.asc_vector()[None, :] - self.skims)  # NaN where unavailable

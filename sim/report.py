@@ -402,8 +402,9 @@ def changes(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
 def winners(run: _Run, base: _Run) -> pd.DataFrame:
     """Shares better / worse off / unchanged by welfare and by acc30, matched rows.
 
-    Welfare is the household's expected generalised cost (the logsum, constants and tastes
-    included), so a household that switches to a mode it now prefers counts as better off.
+    Welfare is the household's expected generalised cost over the modes it can use (the
+    logsum: mode constants included, tastes integrated out), so a household that switches to a
+    mode it now prefers counts as better off.
     """
     parts = []
     for col, better, tol, tag in (
@@ -423,7 +424,13 @@ def winners(run: _Run, base: _Run) -> pd.DataFrame:
 
 
 def benefits(
-    run: _Run, base: _Run, table: pd.DataFrame, *, matched: bool, vot_factor: float
+    run: _Run,
+    base: _Run,
+    table: pd.DataFrame,
+    base_table: pd.DataFrame,
+    *,
+    matched: bool,
+    vot_factor: float,
 ) -> pd.DataFrame:
     """Annual user benefit by class over the annualised capital cost.
 
@@ -443,7 +450,6 @@ def benefits(
         money = (new["expected_cost_min"] - old["expected_cost_min"]) * old["vot_per_min"]
         delta = money.groupby(new["income_class"].map(_cls)).mean()
     else:
-        base_table = class_table(base)
         vot = vot_factor * base_table["mean_income"] / HOURS_PER_MONTH / 60.0
         delta = (table["mean_expected_cost_min"] - base_table["mean_expected_cost_min"]) * vot
     delta = delta.reindex(classes).dropna()
@@ -480,7 +486,9 @@ def summary_table(runs: list[_Run], base: _Run, vot_factor: float) -> pd.DataFra
             if matched:
                 frame = frame.join(winners(run, base))
             frame["matched_households"] = matched
-            frame = frame.join(benefits(run, base, table, matched=matched, vot_factor=vot_factor))
+            frame = frame.join(
+                benefits(run, base, table, base_table, matched=matched, vot_factor=vot_factor)
+            )
         for key, value in scenario_values(run, table).items():
             frame.loc[ALL, key] = value
         frame.insert(0, "income_class", frame.index)
@@ -799,7 +807,7 @@ def _section_headline(doc: _Report, table: pd.DataFrame, currency: str, income_p
     }))  # fmt: skip
     income = "income per person" if income_per == "person" else "household income"
     doc.add("p", "Shares and means are over the synthetic households. Fare burden: transit "
-                 f"riders' monthly fares (44 trips) over their {income}, after subsidies; cost "
+                 f"riders' monthly fares ({TRIPS_PER_MONTH:.0f} trips) over their {income}, after subsidies; cost "
                  "burden: everyone's monthly commuting money cost (fares, fuel, parking) over "
                  f"{income}. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
                  "their tank-to-wheel CO2 (buses, metro and cable not included).")  # fmt: skip

@@ -194,6 +194,12 @@ def test_hours_per_month_is_the_models() -> None:
     assert report.HOURS_PER_MONTH == HOURS_PER_MONTH
 
 
+def test_trips_per_month_is_the_models() -> None:
+    from sim.model import TRIPS_PER_MONTH
+
+    assert report.TRIPS_PER_MONTH == TRIPS_PER_MONTH
+
+
 def test_baseline_argument_picks_the_reference(runs: list[Path], summary, tmp_path) -> None:
     out = report.compare(runs[::-1], tmp_path / "rev", baseline=1)
     rev = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
