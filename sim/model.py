@@ -1,11 +1,17 @@
-"""CommuteModel: one Mesa step is one simulated morning commute.
+"""CommuteModel: households and their morning trips on a multimodal city network (Mesa).
 
-A day: (1) the network state (congested road times by BPR, bus times on congested roads,
-crowding waits at full lines) follows from yesterday's smoothed flows; (2) one numba pass grows
-reverse trees to every work zone, lets each household choose a mode by logit on its perceived
-generalised cost, and loads the trips; (3) flows are averaged by the method of successive
-averages (MSA) and households' perceptions move toward what the network offered today;
-(4) the DataCollector records shares, times, costs, ridership and the relative gap.
+Two ways to run it:
+
+- :meth:`CommuteModel.equilibrate` solves the combined mode and route choice equilibrium
+  (logit mode choice, Wardrop route choice, congested roads and crowded lines) to a stated
+  relative gap (:mod:`sim.equilibrium`). Appraisal, comparisons, batches and calibration use it.
+- :meth:`CommuteModel.step` is one simulated day of learning: households perceive yesterday's
+  network, each trip takes its best alternative given its persistent tastes, flows are averaged
+  by the method of successive averages, perceptions move toward experience. The browser app and
+  users who study dynamics use it.
+
+Both run one numba pass over destination zones per iteration or day (:mod:`sim.assign`,
+:mod:`sim.kernels.day`).
 """
 
 from __future__ import annotations
@@ -19,42 +25,35 @@ from numpy.typing import NDArray
 
 from sim import metrics
 from sim.agents import ALTERNATIVES, MODE_NAMES, Household
+from sim.assign import (
+    NetworkCosts,
+    PassResult,
+    block_nodes,
+    kernel_trips,
+    new_out,
+    routing_classes,
+    run_pass,
+)
 from sim.city import City, load_city
+from sim.demand import Trips, commute_trips
 from sim.errors import ScenarioError
 from sim.kernels import day as K
-from sim.network.arrays import (
-    DRIVE_MASK,
-    TRANSIT_MASK,
-    WALK_MASK,
-    Layer,
-    MultimodalNetwork,
-    lines_in_service,
-)
+from sim.network.arrays import DRIVE_MASK, TRANSIT_MASK, WALK_MASK, Layer, MultimodalNetwork
 from sim.network.blocks import block_graph
-from sim.population import (
-    Households,
-    destination_zones,
-    synthesise,
-    work_zones,
-    zone_nodes,
-)
+from sim.population import Households, destination_zones, synthesise, work_zones, zone_nodes
 from sim.zones import Zones, load_zones
 
-#: Chunks of destinations in the parallel day. Fixed, so sums (and results) do not depend on
-#: how many threads numba uses.
-N_CHUNKS = 32
-WALK_SPEED_MPS = 5.0 / 3.6
 #: Commute trips a month: two a working day, 22 working days.
 TRIPS_PER_MONTH = 44.0
 
 
 @dataclass(frozen=True)
 class ChoiceParams:
-    """Behaviour and loading parameters (minutes, per-hour flows, city currency).
+    """Behaviour, loading and solver parameters (minutes, per-hour flows, city currency).
 
-    Generalised cost in minutes: in-vehicle + ``wait_weight`` x wait + ``walk_weight`` x walk
-    + ``boarding_penalty_min`` x boardings + money / value of time. Utility is
-    ``scale * (asc - generalised cost)``.
+    Generalised cost in minutes: in-vehicle (+ crowding) + ``wait_weight`` x wait
+    + ``walk_weight`` x walk + ``boarding_penalty_min`` x boardings + money / value of time.
+    Utility is ``scale * (asc - generalised cost)``.
     """
 
     asc: dict[str, float] = field(default_factory=dict)  # by alternative, minutes
@@ -63,7 +62,7 @@ class ChoiceParams:
     walk_weight: float = 1.5
     boarding_penalty_min: float = 5.0
     max_walk_min: float = 90.0
-    learning_rate: float = 0.5  # exponential smoothing of perceived costs
+    learning_rate: float = 0.5  # exponential smoothing of perceived costs (day-to-day mode)
     vot_factor: float = 1.0  # value of time = factor x income per working hour
     moto_pce: float = 0.5
     moto_delay_share: float = 0.5  # share of car congestion delay a motorbike suffers
@@ -73,12 +72,17 @@ class ChoiceParams:
     bpr_beta: float = 4.0
     gravity_beta: float = 0.05  # 1/minutes, work-zone choice
     zone_size_m: float = 1000.0
-    cutoff_min: float = 180.0  # generalised minutes beyond which trees stop growing
+    # generalised minutes beyond which trees stop growing: none by default, so that which
+    # alternatives a trip has never depends on how congested the network is
+    cutoff_min: float = float("inf")
     egress_walk_max_min: float = 20.0  # longest walk from the last stop to work
     fare_subsidy: dict[str, float] = field(
         default_factory=dict
     )  # income class -> share paid by city
-    tolerance: float = 0.02  # relative gap and switching share below which runs stop early
+    tolerance: float = 0.02  # day-to-day mode: relative gap and switching share to stop early
+    routing_classes: int = 3  # transit paths are searched for this many value-of-time classes
+    gap_tolerance: float = 1e-4  # equilibrium: relative gap to reach
+    max_iterations: int = 400  # equilibrium: most iterations
 
     def __post_init__(self) -> None:
         for key in self.asc:
@@ -86,12 +90,16 @@ class ChoiceParams:
                 raise ScenarioError(f"`asc` has unknown alternative `{key}`; allowed: "
                                     f"{', '.join(ALTERNATIVES)}")  # fmt: skip
         positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor",
-                    "egress_walk_max_min")  # fmt: skip
+                    "egress_walk_max_min", "gap_tolerance")  # fmt: skip
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ScenarioError(f"`{name}` must be > 0")
         if not 0 < self.learning_rate <= 1:
             raise ScenarioError("`learning_rate` must be in (0, 1]")
+        if not 1 <= self.routing_classes <= 16:
+            raise ScenarioError("`routing_classes` must be an integer from 1 to 16")
+        if self.max_iterations < 1:
+            raise ScenarioError("`max_iterations` must be >= 1")
         for key, share in self.fare_subsidy.items():
             if not key.isdigit() or not 0 <= share <= 1:
                 raise ScenarioError(
@@ -110,11 +118,10 @@ class CommuteModel(mesa.Model):
     city
         A bundled city name, or a loaded :class:`~sim.city.City`.
     households
-        Number of synthetic households (each makes one commute a day).
+        Number of synthetic households.
     seed
         Seed of every random draw. The population (homes, incomes, vehicles, work zones) and the
-        households' tastes come from two independent streams of it, so scenarios with the same
-        seed share both.
+        tastes of day-to-day mode come from two independent streams of it.
     network
         A network to use instead of the city's cached one (e.g. after interventions).
     params
@@ -122,10 +129,10 @@ class CommuteModel(mesa.Model):
     population
         Households to simulate instead of drawing them.
     reference
-        The network the population is drawn on: homes, work-zone roots and the free-flow times
-        of the gravity model (default ``network``). Scenarios pass their city's unmodified
-        network, so an intervention changes how households travel, never who they are or where
-        they work: runs of one city, seed and size can be compared household by household.
+        The network the population is drawn on (default ``network``). Scenarios pass their
+        city's unmodified network, so an intervention changes how households travel, never who
+        they are or where they work: runs of one city, seed and size compare household by
+        household.
     agents
         Create one :class:`~sim.agents.Household` Mesa agent per household (thin views).
     """
@@ -157,13 +164,10 @@ class CommuteModel(mesa.Model):
             network = load_network(self.city)
         self.network = network
         reference = network if reference is None else reference
-        self._prepare_network()
+        self.blocks = block_graph(network, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
+        self.costs = NetworkCosts(network, self.blocks, self.params)
         self.dest = destination_zones(self.zones, reference, cell_m=self.params.zone_size_m)
-        bg = self.blocks
-        self.roots = np.vstack(
-            [bg.to_block(0, self.dest.walk_node), bg.to_block(1, self.dest.drive_node)]
-        )
-        self.zone_node = self._block_nodes(*zone_nodes(self.zones, reference))
+        self.graph = self._graph(reference)
         if population is None and reference is not network:
             population = CommuteModel(
                 self.city, households, self.seed, network=reference, params=self.params,
@@ -174,21 +178,21 @@ class CommuteModel(mesa.Model):
                 self.city, self.zones, network, households, population_rng,
                 vot_factor=self.params.vot_factor,
             )  # fmt: skip
-        # transit paths are searched with one value of time: the households' median
-        self.vot_ref = float(np.median(population.vot))
-        self.free_flow = self._skim_only()
         if np.any(population.work_zone < 0):
-            minutes = np.fmin(self.free_flow[2], np.fmin(self.free_flow[1], self.free_flow[0]))
+            free = self.free_flow_minutes()
+            minutes = np.fmin(free[1], np.fmin(free[2], free[0]))
             population = work_zones(
                 population, minutes, self.dest, population_rng, beta=self.params.gravity_beta
             )
         self.households = population
-        self._index_households()
-        self._reset_state()
-        # each household's idiosyncratic tastes (one Gumbel draw per alternative, in the logit's
-        # scale) are drawn once: it changes mode only when what it perceives changes, and then
-        # only toward the alternative that gained, so switching measures convergence
-        self.taste = taste_rng.gumbel(size=(self.households.n, K.N_ALT))
+        self.trips = commute_trips(population, peak_share=self.params.peak_hour_factor,
+                                   fare_factor=self._fare_factor(population))  # fmt: skip
+        self._prepare_trips()
+        # day-to-day mode: each trip's idiosyncratic tastes (one Gumbel draw per alternative, in
+        # the logit's scale), drawn once, so a trip changes mode only when what it perceives
+        # changes, and then only toward the alternative that gained
+        self.taste = taste_rng.gumbel(size=(self.trips.n, K.N_ALT))
+        self.reset()
         if agents:
             for row in range(self.households.n):
                 Household(self, row)
@@ -196,46 +200,24 @@ class CommuteModel(mesa.Model):
         self.running = True
 
     # ---------------------------------------------------------------- setup
-    def _prepare_network(self) -> None:
-        net = self.network
-        self.blocks = bg = block_graph(net, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
-        hop_layers = [Layer.BUS, Layer.METRO, Layer.CABLE]
-        self.is_hop = np.isin(net.layer[bg.slot_edge], hop_layers).astype(np.uint8)
-        self.is_hop[: bg.slot_off[2]] = 0
+    def _graph(self, reference: MultimodalNetwork) -> K.Graph:
+        bg, net = self.blocks, self.network
+        is_hop = np.isin(net.layer[bg.slot_edge], [Layer.BUS, Layer.METRO, Layer.CABLE])
+        is_hop = is_hop.astype(np.uint8)
+        is_hop[: bg.slot_off[2]] = 0
         stop_node, stop_walk = bg.to_block(2, net.stop_node), bg.to_block(0, net.stop_walk)
         keep = (stop_node >= 0) & (stop_walk >= 0)
-        self.stop_node, self.stop_walk = stop_node[keep], stop_walk[keep]
-        self.is_drive = net.layer == Layer.DRIVE
-        self.board = np.flatnonzero(net.layer == Layer.BOARD)
-        self.transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
-        self.in_vehicle = np.flatnonzero(np.isin(net.layer, [Layer.BUS, Layer.METRO, Layer.CABLE]))
-        self.transfer_walk = net.length_m[self.transfer] / WALK_SPEED_MPS
-        self.base_wait = net.time_s.copy()
-        self.base_wait[self.transfer] -= self.transfer_walk
-        self.hop_of_road = np.repeat(np.arange(net.bus_edges.size), np.diff(net.bus_hop_indptr))
-        self.bus_preload = self._bus_preload()
+        roots = np.vstack(
+            [bg.to_block(0, self.dest.walk_node), bg.to_block(1, self.dest.drive_node)]
+        )
+        zone_walk, zone_drive = zone_nodes(self.zones, reference)
+        no_end = np.zeros(self.dest.n)
+        return K.Graph(bg.rindptr, bg.rindices, bg.slot_head, bg.off, is_hop, stop_node[keep],
+                       stop_walk[keep], roots, no_end, no_end.copy(),
+                       block_nodes(bg, zone_walk, zone_drive))  # fmt: skip
 
-    def _bus_preload(self) -> NDArray[np.float64]:
-        """Buses on each road edge, in PCE per hour: vehicles an hour x ``bus_pce``.
-
-        Lines taken out of service (``remove_line``) run no buses.
-        """
-        net = self.network
-        load = np.zeros(net.n_edges)
-        if net.bus_edges.size == 0:
-            return load
-        line = net.edge_line[net.bus_edges]
-        per_hour = np.where(lines_in_service(net)[line], 3600.0 / net.lines.headway_s[line], 0.0)
-        counts = np.diff(net.bus_hop_indptr)
-        np.add.at(load, net.bus_hop_roads, np.repeat(per_hour, counts) * self.params.bus_pce)
-        return load
-
-    def _index_households(self) -> None:
-        hh = self.households
-        self.hh_order = np.argsort(hh.work_zone, kind="stable").astype(np.int64)
-        counts = np.bincount(hh.work_zone, minlength=self.dest.n)
-        self.hh_ptr = np.zeros(self.dest.n + 1, np.int64)
-        np.cumsum(counts, out=self.hh_ptr[1:])
+    def _fare_factor(self, hh: Households) -> NDArray[np.float64]:
+        """The share of fares each household pays (the city pays the ``fare_subsidy`` rest)."""
         classes = np.unique(hh.income_class)
         subsidy = np.zeros(int(classes.max(initial=0)) + 1)
         for key, share in self.params.fare_subsidy.items():
@@ -245,266 +227,263 @@ class CommuteModel(mesa.Model):
                                     f"allowed: {allowed}")  # fmt: skip
             if hh.n:
                 subsidy[int(key)] = share
-        # the share of the fare the city pays: a household pays the rest
-        self.fare_factor = 1.0 - subsidy[hh.income_class]
-        self.own = np.column_stack([hh.car, hh.moto]).astype(np.uint8)
-        self.hh_node = self._block_nodes(hh.home_node, hh.drive_node)
-        self.vot_s = hh.vot  # currency per minute
+        return 1.0 - subsidy[hh.income_class]
 
-    def _reset_state(self) -> None:
-        n, e = self.households.n, self.network.n_edges
-        self.car_flow = np.zeros(e)
-        self.transit_flow = np.zeros(e)
-        self.perceived = np.full((n, K.N_ALT), np.nan)
-        self.walk_s = np.full(n, np.inf)
-        self.mode = np.full(n, -1, np.int8)
-        self.travel_time_s = np.full(n, np.nan)
-        self.money_cost = np.full(n, np.nan)
-        self.road_km = np.full(n, np.nan)
-        self.gen_cost = np.full(n, np.nan)
-        self.skims = np.full((n, K.N_ALT), np.nan)
-        self.zone_skim = np.full((3, self.zones.n, self.dest.n), np.inf, np.float32)
-        self.relative_gap = np.nan
-        self.switching = np.nan
+    def _prepare_trips(self) -> None:
+        tr = self.trips
+        self.classes = routing_classes(tr, self.params.routing_classes)
+        self.ktrips = kernel_trips(tr, self.classes, self.blocks, self.dest.n)
+        self.walk_s = np.full(tr.n, np.inf)
+        self.km_ff = np.full(tr.n, np.nan)
         self._walk_done = False
 
-    # ---------------------------------------------------------------- network state
-    def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Congested travel times of every edge and the wait at each boarding/transfer edge."""
-        net, p = self.network, self.params
-        t = net.time_s.copy()
-        drive = self.is_drive
-        vc = (self.car_flow[drive] + self.bus_preload[drive]) / net.capacity[drive]
-        t[drive] = net.time_s[drive] * (1.0 + p.bpr_alpha * vc**p.bpr_beta)
-        if net.bus_edges.size:
-            # a bus hop takes its scheduled time scaled by the congestion on its roads
-            free = np.bincount(self.hop_of_road, weights=net.time_s[net.bus_hop_roads],
-                               minlength=net.bus_edges.size)  # fmt: skip
-            cong = np.bincount(self.hop_of_road, weights=t[net.bus_hop_roads],
-                               minlength=net.bus_edges.size)  # fmt: skip
-            ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
-            t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
-        wait = self.base_wait.copy()
-        extra = self.crowding_wait_s()
-        wait[self.board] += extra[net.edge_line[self.board]]
-        wait[self.transfer] += extra[net.edge_line[self.transfer]]
-        return t, wait
-
-    def line_loads(self) -> NDArray[np.float64]:
-        """Peak load (passengers per hour on the busiest segment) of each line."""
-        net = self.network
-        peak = np.zeros(net.lines.n)
-        np.maximum.at(peak, net.edge_line[self.in_vehicle], self.transit_flow[self.in_vehicle])
-        return peak
-
-    def crowding_wait_s(self) -> NDArray[np.float64]:
-        """Extra wait per line when demand exceeds capacity.
-
-        The riders above capacity in the hour, ``L - C``, queue and clear at ``C`` an hour: on
-        average a rider of that line waits ``0.5 (L - C) / C`` hours more.
-        """
-        cap = self.network.lines.capacity_per_hour
-        load = self.line_loads()
-        return 0.5 * 3600.0 * np.maximum(0.0, load - cap) / np.maximum(cap, 1e-9)
-
-    def _weights_and_attrs(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        net, p = self.network, self.params
-        t, wait = self.edge_times()
-        lay = net.layer
-        walk = lay == Layer.WALK
-        ivt_mask = np.isin(lay, [Layer.BUS, Layer.METRO, Layer.CABLE])
-        attr = np.zeros((K.N_ATTR, net.n_edges))
-        attr[K.A_LEN] = np.where(self.is_drive, net.length_m, 0.0)
-        attr[K.A_IVT] = np.where(ivt_mask, t, 0.0)
-        attr[K.A_WAIT][self.board] = wait[self.board]
-        attr[K.A_WAIT][self.transfer] = wait[self.transfer]
-        attr[K.A_WALK] = np.where(walk, t, 0.0)
-        attr[K.A_WALK][self.transfer] = self.transfer_walk
-        attr[K.A_FARE][self.board] = net.fare[self.board]
-        attr[K.A_FARE][self.transfer] = net.fare[self.transfer]  # a rise in fare, if any
-        attr[K.A_BOARD][self.board] = 1.0
-        attr[K.A_BOARD][self.transfer] = 1.0
-        attr[K.A_RAIL] = np.where(np.isin(lay, [Layer.METRO, Layer.CABLE]), t, 0.0)
-        attr[K.A_CABLE] = np.where(lay == Layer.CABLE, t, 0.0)
-        drive = self.is_drive
-        attr[K.A_MOTO][drive] = net.time_s[drive] + p.moto_delay_share * (
-            t[drive] - net.time_s[drive]
-        )
-        vot_ref_s = self.vot_ref / 60.0
-        gen = (
-            attr[K.A_IVT]
-            + p.wait_weight * attr[K.A_WAIT]
-            + p.walk_weight * attr[K.A_WALK]
-            + 60.0 * p.boarding_penalty_min * attr[K.A_BOARD]
-            + attr[K.A_FARE] / vot_ref_s
-        )
-        per_block = (np.where(walk, t, 0.0), np.where(self.is_drive, t, 0.0), gen)
-        bg = self.blocks
-        weight = np.empty(bg.n_slots)
-        for b, values in enumerate(per_block):
-            lo, hi = bg.slot_off[b], bg.slot_off[b + 1]
-            weight[lo:hi] = values[bg.slot_edge[lo:hi]]
-        return weight, np.ascontiguousarray(bg.gather(attr).T)
-
-    def _param_vector(self) -> NDArray[np.float64]:
+    def _params(self, *, dynamic: bool) -> K.Params:
         p, costs = self.params, self.city.costs
-        v = np.zeros(K.N_PARAM)
-        v[K.P_SCALE] = p.scale
-        v[K.P_WWAIT] = p.wait_weight
-        v[K.P_WWALK] = p.walk_weight
-        v[K.P_PEN] = 60.0 * p.boarding_penalty_min
-        v[K.P_CARKM] = costs.car_per_km
-        v[K.P_MOTOKM] = costs.motorbike_per_km
-        v[K.P_CARPARK] = costs.car_parking
-        v[K.P_MOTOPARK] = costs.motorbike_parking
-        v[K.P_MAXWALK] = 60.0 * p.max_walk_min
-        v[K.P_ALPHA] = p.learning_rate
-        v[K.P_MOTOPCE] = p.moto_pce
-        v[K.P_HHFLOW] = self.households.weight * p.peak_hour_factor
-        v[K.P_CUTOFF] = 60.0 * p.cutoff_min
-        v[K.P_EGRESS] = 60.0 * p.egress_walk_max_min
-        return v
+        s = np.zeros(K.N_SCALARS)
+        s[K.S_SCALE] = p.scale
+        s[K.S_WWAIT] = p.wait_weight
+        s[K.S_WWALK] = p.walk_weight
+        s[K.S_PEN] = 60.0 * p.boarding_penalty_min
+        s[K.S_CARKM] = costs.car_per_km
+        s[K.S_MOTOKM] = costs.motorbike_per_km
+        s[K.S_CARPARK] = costs.car_parking
+        s[K.S_MOTOPARK] = costs.motorbike_parking
+        s[K.S_MAXWALK] = 60.0 * p.max_walk_min
+        s[K.S_ALPHA] = p.learning_rate
+        s[K.S_MOTOPCE] = p.moto_pce
+        s[K.S_CUTOFF] = 60.0 * p.cutoff_min
+        s[K.S_EGRESS] = 60.0 * p.egress_walk_max_min
+        asc = np.tile(p.asc_vector(), (len(self.trips.segments), 1))
+        return K.Params(asc, s, self.classes.m1, self.classes.m2, dynamic, not self._walk_done)
 
-    # ---------------------------------------------------------------- the day
-    def _run_kernel(self, taste: NDArray[np.float64], *, walk: bool) -> NDArray[np.float64]:
-        """Run the numba day; returns (car PCE flow, transit passenger flow) per network edge."""
-        weight, attr = self._weights_and_attrs()
-        bg = self.blocks
-        flows = np.zeros((N_CHUNKS, bg.n_slots))
-        bounds = np.linspace(0, self.dest.n, N_CHUNKS + 1).astype(np.int64)
-        hh = self.households
-        K.simulate_day(
-            bg.rindptr, bg.rindices, bg.slot_head, weight, attr, bg.off, self.is_hop,
-            self.stop_node, self.stop_walk, self.roots, bounds, self.hh_ptr, self.hh_order,
-            self.hh_node, hh.access_s, self.walk_s, self.own, hh.vot, self.fare_factor, self.params.asc_vector(),
-            self._param_vector(), taste, self.perceived, walk, self.zone_node,
-            self.mode, self.travel_time_s, self.money_cost, self.road_km, self.gen_cost, self.skims,
-            self.zone_skim, flows,
-        )  # fmt: skip
-        slot_flow = flows.sum(axis=0)
-        car = np.zeros(bg.n_slots)
-        car[bg.slot_off[1] : bg.slot_off[2]] = slot_flow[bg.slot_off[1] : bg.slot_off[2]]
-        e = self.network.n_edges
-        return np.vstack([bg.scatter(car, e), bg.scatter(slot_flow - car, e)])
+    def reset(self) -> None:
+        """Empty roads and lines, no perceptions: the state before the first day or iteration."""
+        e, n = self.network.n_edges, self.trips.n
+        self.car_flow = np.zeros(e)
+        self.transit_flow = np.zeros(e)
+        self.m1_flow = np.zeros(e)
+        self.m2_flow = np.zeros(e)
+        self.egress = 0.0
+        self.prob = np.zeros((n, K.N_ALT))
+        self.perceived = np.full((n, K.N_ALT), np.nan)
+        self.last: PassResult | None = None
+        self.relative_gap = np.nan
+        self.switching = np.nan
+        self.prob_change = np.nan
+        self.mode = np.full(n, -1, np.int8)
+        self.iterations = 0
 
-    def _block_nodes(self, walk: NDArray[np.int64], drive: NDArray[np.int64]) -> NDArray:
-        """Where trips start: nodes in the walk, car and transit blocks."""
-        bg = self.blocks
-        return np.vstack([bg.to_block(0, walk), bg.to_block(1, drive), bg.to_block(2, walk)])
+    # ---------------------------------------------------------------- one pass
+    def run_pass(
+        self,
+        car_flow: NDArray[np.float64] | None = None,
+        transit_flow: NDArray[np.float64] | None = None,
+        *,
+        dynamic: bool = False,
+        taste: NDArray[np.float64] | None = None,
+    ) -> PassResult:
+        """Trees, skims and choices at the costs of the given flows (default: the current ones),
+        and the flows those choices load (all or nothing on today's best paths)."""
+        car = self.car_flow if car_flow is None else car_flow
+        transit = self.transit_flow if transit_flow is None else transit_flow
+        state = self.costs.state(car, transit)
+        kcosts = self.costs.kernel_costs(state, self.classes)
+        out = new_out(self.trips.n, self.zones.n, self.dest.n, self.classes.n, self.blocks.n_slots)
+        tastes = self.taste if taste is None else taste
+        kstate = K.State(self.walk_s, self.km_ff, self.perceived, tastes)
+        res = run_pass(self.graph, kcosts, self.ktrips, self._params(dynamic=dynamic), kstate,
+                       out, self.blocks, self.network.n_edges)  # fmt: skip
+        self._walk_done = True
+        return res
 
-    def _skim_only(self) -> NDArray[np.float32]:
-        """Free-flow zone-to-destination minutes (walk, transit, car), with no households."""
-        self.households = _no_households()
-        self._index_households()
-        self._reset_state()
-        self._run_kernel(np.zeros((0, K.N_ALT)), walk=True)
-        skim = self.zone_skim.copy()
-        del self.households
-        return skim
+    def free_flow_minutes(self) -> NDArray[np.float32]:
+        """Free-flow zone-to-destination minutes (walk, car, transit), with no trips."""
+        saved = self.trips if hasattr(self, "trips") else None
+        self.trips = _no_trips()
+        self.classes = routing_classes(self.trips, 1)
+        self.ktrips = kernel_trips(self.trips, self.classes, self.blocks, self.dest.n)
+        self.walk_s = np.zeros(0)
+        self.km_ff = np.zeros(0)
+        self._walk_done = False
+        self.perceived = np.zeros((0, K.N_ALT))
+        res = self.run_pass(np.zeros(self.network.n_edges), np.zeros(self.network.n_edges),
+                            taste=np.zeros((0, K.N_ALT)))  # fmt: skip
+        if saved is not None:
+            self.trips = saved
+            self._prepare_trips()
+        return res.out.zone_skim[:3].copy()
+
+    # ---------------------------------------------------------------- the two ways to run
+    def equilibrate(self, *, tol: float | None = None, max_iterations: int | None = None,
+                    start: str = "empty", progress: bool = False) -> Any:  # fmt: skip
+        """Solve the mode and route choice equilibrium (:func:`sim.equilibrium.solve`)."""
+        from sim.equilibrium import solve
+
+        return solve(self, tol=tol, max_iterations=max_iterations, start=start, progress=progress)
 
     def step(self) -> None:
-        """One simulated day."""
+        """One simulated day of learning (see the module docstring)."""
         previous = self.mode.copy()
-        t_now, _ = self.edge_times()
-        y = self._run_kernel(self.taste, walk=not self._walk_done)
-        self._walk_done = True
-        self.relative_gap = self._gap(t_now, y[0])
+        res = self.run_pass(dynamic=True)
+        k = self.steps
+        new_prob = res.out.prob
+        self.mode = self.reported_mode(res, new_prob)
         chosen = self.mode >= 0
         self.switching = (
             float(np.mean(previous[chosen] != self.mode[chosen])) if chosen.any() else 0
         )
-        k = self.steps
-        self.car_flow += (y[0] - self.car_flow) / k
-        self.transit_flow += (y[1] - self.transit_flow) / k
-        self.last_car_aon = y[0]
+        self.prob_change = float(np.abs(new_prob - self.prob).max()) if self.prob.size else 0.0
+        self.car_flow += (res.car_flow - self.car_flow) / k
+        self.transit_flow += (res.transit_flow - self.transit_flow) / k
+        self.m1_flow += (res.m1_flow - self.m1_flow) / k
+        self.m2_flow += (res.m2_flow - self.m2_flow) / k
+        self.egress += (res.egress - self.egress) / k
+        self.prob += (new_prob - self.prob) / k
+        self.last = res
+        from sim.equilibrium import relative_gap
+
+        self.relative_gap = relative_gap(self, res).relative
         self.datacollector.collect(self)
 
-    def _gap(self, t: NDArray[np.float64], aon: NDArray[np.float64]) -> float:
-        """Relative gap of road assignment: (x.t - y.t) / x.t for current flows x, AON flows y."""
-        drive = self.is_drive
-        xt = float(np.dot(self.car_flow[drive], t[drive]))
-        if xt <= 0:
-            return np.nan
-        return (xt - float(np.dot(aon[drive], t[drive]))) / xt
-
     def run(self, days: int, *, stop_at_gap: bool = False) -> int:
-        """Simulate up to ``days`` days; stop early when the relative gap and mode switching
-        are both below ``params.tolerance`` (if ``stop_at_gap``). Returns days run."""
+        """Simulate up to ``days`` days of learning; stop early when the relative gap and mode
+        switching are both below ``params.tolerance`` (if ``stop_at_gap``). Returns days run."""
         for day in range(days):
             self.step()
-            if stop_at_gap and day > 1 and abs(self.relative_gap) < self.params.tolerance \
+            if stop_at_gap and day > 1 and self.relative_gap < self.params.tolerance \
                     and self.switching < self.params.tolerance:  # fmt: skip
                 return day + 1
         return days
 
-    # ---------------------------------------------------------------- outputs
-    def _reporters(self) -> dict[str, Any]:
-        reps: dict[str, Any] = {
-            "relative_gap": lambda m: m.relative_gap,
-            "switching": lambda m: m.switching,
-            "mean_time_min": lambda m: float(np.nanmean(m.travel_time_s) / 60.0),
-            "car_vkt": lambda m: m.car_vkt(),
-            "co2_kg": lambda m: m.co2_kg(),
-            "transit_boardings": lambda m: float(m.boardings().sum()),
-            "ridership_by_line": lambda m: m.ridership_by_line(),
-        }
-        for i, name in enumerate(MODE_NAMES):
-            reps[f"share_{name}"] = lambda m, i=i: float(np.mean(m.mode == i))
-        for c in self.income_classes():
-            sel = self.households.income_class == c
-            for i, name in enumerate(MODE_NAMES):
-                reps[f"share_{name}_c{c}"] = lambda m, i=i, s=sel: float(np.mean(m.mode[s] == i))
-            reps[f"time_min_c{c}"] = lambda m, s=sel: float(np.nanmean(m.travel_time_s[s]) / 60)
-            reps[f"cost_c{c}"] = lambda m, s=sel: float(np.nanmean(m.money_cost[s]))
-            reps[f"fare_burden_c{c}"] = lambda m, s=sel: _mean(m.fare_burden()[s])
-            reps[f"cost_burden_c{c}"] = lambda m, s=sel: _mean(m.cost_burden()[s])
-        return reps
+    # ---------------------------------------------------------------- per-trip outputs
+    def reported_mode(self, res: PassResult | None = None,
+                      prob: NDArray[np.float64] | None = None) -> NDArray[np.int8]:  # fmt: skip
+        """Each trip's most probable mode (0 walk ... 5 motorbike), transit named by its main
+        vehicle; -1 for a trip with no possible alternative."""
+        res = res or self.last
+        prob = self.prob if prob is None else prob
+        if res is None:
+            return np.full(self.trips.n, -1, np.int8)
+        alt = np.argmax(prob, axis=1)
+        code = np.array([K.WALK, K.BUS, K.CAR, K.MOTO])[alt]
+        code = np.where(alt == K.ALT_TRANSIT, res.out.main, code)
+        return np.where(prob.sum(axis=1) > 0, code, -1).astype(np.int8)
 
-    def income_classes(self) -> list[int]:
-        return sorted(int(c) for c in np.unique(self.households.income_class))
+    def mode_probabilities(self) -> NDArray[np.float64]:
+        """Each trip's probability of each reported mode (trips x 6): transit on its path's
+        main vehicle."""
+        out = np.zeros((self.trips.n, K.N_MODES))
+        if self.last is None:
+            return out
+        out[:, K.WALK] = self.prob[:, K.ALT_WALK]
+        out[:, K.CAR] = self.prob[:, K.ALT_CAR]
+        out[:, K.MOTO] = self.prob[:, K.ALT_MOTO]
+        main = self.last.out.main
+        ok = main >= 0
+        out[np.flatnonzero(ok), main[ok]] += self.prob[ok, K.ALT_TRANSIT]
+        return out
 
-    def fare_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
-        """Monthly transit fares over monthly income for households that ride (NaN otherwise).
+    def _expected(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Probability-weighted mean over alternatives; NaN for a trip with no alternative."""
+        prob = self.prob
+        total = prob.sum(axis=1)
+        v = np.where(prob > 0, np.nan_to_num(values, nan=0.0, posinf=0.0), 0.0)
+        with np.errstate(invalid="ignore"):
+            return np.where(
+                total > 0, (prob * v).sum(axis=1) / np.where(total > 0, total, 1), np.nan
+            )
 
-        The fares are what the household pays, after any subsidy; ``trips_per_month`` is two
-        trips a working day.
-        """
-        rides = np.isin(self.mode, (K.BUS, K.METRO, K.CABLE))
-        return np.where(rides, self.money_cost * trips_per_month / self.households.income, np.nan)
+    @property
+    def travel_time_s(self) -> NDArray[np.float64]:
+        return self._expected(self.last.out.time_s) if self.last else np.full(self.trips.n, np.nan)
 
-    def cost_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
-        """Monthly commuting money cost by any mode (fares, fuel, parking) over monthly income."""
-        return self.money_cost * trips_per_month / self.households.income
+    @property
+    def money_cost(self) -> NDArray[np.float64]:
+        return self._expected(self.last.out.money) if self.last else np.full(self.trips.n, np.nan)
+
+    @property
+    def road_km(self) -> NDArray[np.float64]:
+        return self._expected(self.last.out.km) if self.last else np.full(self.trips.n, np.nan)
+
+    @property
+    def gen_cost(self) -> NDArray[np.float64]:
+        """Expected generalised minutes of the trip (constants excluded)."""
+        return self._expected(self.last.out.skim) if self.last else np.full(self.trips.n, np.nan)
+
+    @property
+    def skims(self) -> NDArray[np.float64]:
+        """Generalised minutes of each alternative (NaN where unavailable)."""
+        if self.last is None:
+            return np.full((self.trips.n, K.N_ALT), np.nan)
+        s = self.last.out.skim
+        return np.where(np.isfinite(s), s, np.nan)
+
+    @property
+    def zone_skim(self) -> NDArray[np.float32]:
+        """Minutes from zones to destinations: walk, transit (the middle routing class), car."""
+        if self.last is None:
+            return np.full((3, self.zones.n, self.dest.n), np.inf, np.float32)
+        z = self.last.out.zone_skim
+        return np.stack([z[0], z[2 + self.classes.n // 2], z[1]])
 
     def expected_cost_min(self) -> NDArray[np.float64]:
-        """Each household's expected generalised cost of commuting (the logsum), in minutes.
+        """Each trip's expected generalised cost (the logsum), in minutes.
 
-        ``-(1/scale) ln sum_a exp(scale (asc_a - cost_a))`` over the alternatives the household
-        can use today, with ``cost_a`` today's generalised minutes: the expected best of its
-        options, mode constants included and tastes integrated out (Small and Rosen, 1981).
-        Its change between two scenarios is the household's change in welfare in minutes,
-        negative for a gain, and it does not depend on which alternative the household happened
-        to choose. NaN with no option.
+        ``-(1/scale) ln sum_a exp(scale (asc_a - cost_a))`` over the alternatives the trip can
+        use: the expected best of its options, mode constants included, tastes integrated out
+        (Small and Rosen, 1981). Its change between two scenarios is the change in welfare in
+        minutes, negative for a gain. NaN with no option.
         """
         p = self.params
-        utility = p.scale * (p.asc_vector()[None, :] - self.skims)  # NaN where unavailable
+        utility = p.scale * (p.asc_vector()[None, :] - self.skims)
         top = np.nanmax(np.where(np.isnan(utility), -np.inf, utility), axis=1)
         with np.errstate(invalid="ignore"):
             total = np.nansum(np.exp(utility - top[:, None]), axis=1)
             cost = -(top + np.log(total)) / p.scale
         return np.where(np.isfinite(top), cost, np.nan)
 
-    def vehicle_km(self) -> dict[str, float]:
-        """Vehicle-km driven in the modelled hour by car and by motorbike (today's trips).
+    def trip_fares(self) -> NDArray[np.float64]:
+        """Expected fares of each trip (NaN where it cannot ride)."""
+        if self.last is None:
+            return np.full(self.trips.n, np.nan)
+        return self.prob[:, K.ALT_TRANSIT] * np.nan_to_num(self.last.out.money[:, K.ALT_TRANSIT])
 
-        Each vehicle counts once (motorbikes are not converted to car units here), and every
-        synthetic household stands for ``households.weight`` real ones.
-        """
-        scale = self.households.weight * self.params.peak_hour_factor
-        km = np.nan_to_num(self.road_km)
+    def fare_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
+        """Monthly transit fares over monthly income for trips that may ride (NaN otherwise)."""
+        rides = self.prob[:, K.ALT_TRANSIT] > 0
+        fares = self.last.out.money[:, K.ALT_TRANSIT] if self.last else np.nan
+        income = self.households.income[self.trips.household]
+        return np.where(rides, fares * trips_per_month / income, np.nan)
+
+    def cost_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
+        """Monthly commuting money cost by any mode (fares, fuel, parking) over monthly income."""
+        return self.money_cost * trips_per_month / self.households.income[self.trips.household]
+
+    # ---------------------------------------------------------------- network outputs
+    def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Congested travel times of every edge and the wait at each boarding/transfer edge."""
+        s = self.costs.state(self.car_flow, self.transit_flow)
+        return s.time_s, s.wait_s
+
+    @property
+    def bus_preload(self) -> NDArray[np.float64]:
+        return self.costs.bus_preload
+
+    def line_loads(self) -> NDArray[np.float64]:
+        """Peak load (passengers per hour on the busiest segment) of each line."""
+        net = self.network
+        iv = self.costs.in_vehicle
+        peak = np.zeros(net.lines.n)
+        np.maximum.at(peak, net.edge_line[iv], self.transit_flow[iv])
+        return peak
+
+    def vehicle_km(self) -> dict[str, float]:
+        """Vehicle-km driven in the modelled hour by car and by motorbike (each vehicle once)."""
+        km = np.nan_to_num(self.last.out.km[:, K.ALT_CAR]) if self.last else 0.0
+        w = self.trips.flow
         return {
-            "car": float(km[self.mode == K.CAR].sum() * scale),
-            "motorbike": float(km[self.mode == K.MOTO].sum() * scale),
+            "car": float(np.sum(w * self.prob[:, K.ALT_CAR] * km)),
+            "motorbike": float(np.sum(w * self.prob[:, K.ALT_MOTO] * km)),
         }
 
     def car_vkt(self) -> float:
@@ -519,9 +498,9 @@ class CommuteModel(mesa.Model):
         return float(car) + float(moto)
 
     def boardings(self) -> NDArray[np.float64]:
-        """Boardings per hour by line (smoothed), counting transfers as boardings."""
+        """Boardings per hour by line, counting transfers as boardings."""
         net = self.network
-        edges = np.concatenate([self.board, self.transfer])
+        edges = np.concatenate([self.costs.board, self.costs.transfer])
         out = np.zeros(net.lines.n)
         np.add.at(out, net.edge_line[edges], self.transit_flow[edges])
         return out
@@ -531,19 +510,63 @@ class CommuteModel(mesa.Model):
         names = self.network.lines.name
         return {str(names[i]): float(b[i]) for i in np.flatnonzero(b > 0)}
 
+    # ---------------------------------------------------------------- reporting
+    def _reporters(self) -> dict[str, Any]:
+        reps: dict[str, Any] = {
+            "relative_gap": lambda m: m.relative_gap,
+            "switching": lambda m: m.switching,
+            "prob_change": lambda m: m.prob_change,
+            "mean_time_min": lambda m: _mean(m.travel_time_s / 60.0, m.trips.flow),
+            "car_vkt": lambda m: m.car_vkt(),
+            "co2_kg": lambda m: m.co2_kg(),
+            "transit_boardings": lambda m: float(m.boardings().sum()),
+            "ridership_by_line": lambda m: m.ridership_by_line(),
+        }
+        for i, name in enumerate(MODE_NAMES):
+            reps[f"share_{name}"] = lambda m, i=i: m.mode_share(i)
+        klass = self.households.income_class[self.trips.household]
+        for c in self.income_classes():
+            sel = klass == c
+            for i, name in enumerate(MODE_NAMES):
+                reps[f"share_{name}_c{c}"] = lambda m, i=i, s=sel: m.mode_share(i, s)
+            reps[f"time_min_c{c}"] = lambda m, s=sel: _mean(
+                m.travel_time_s[s] / 60, m.trips.flow[s]
+            )
+            reps[f"cost_c{c}"] = lambda m, s=sel: _mean(m.money_cost[s], m.trips.flow[s])
+            reps[f"fare_burden_c{c}"] = lambda m, s=sel: _mean(m.fare_burden()[s], m.trips.flow[s])
+            reps[f"cost_burden_c{c}"] = lambda m, s=sel: _mean(m.cost_burden()[s], m.trips.flow[s])
+        return reps
+
+    def mode_share(self, mode: int, rows: NDArray[np.bool_] | None = None) -> float:
+        """Flow-weighted share of trips by reported mode (expected: probabilities summed)."""
+        probs = self.mode_probabilities()
+        w = self.trips.flow * self.trips.chooses
+        if rows is not None:
+            probs, w = probs[rows], w[rows]
+        total = float(w.sum())
+        return float(w @ probs[:, mode]) / total if total > 0 else float("nan")
+
+    def income_classes(self) -> list[int]:
+        return sorted(int(c) for c in np.unique(self.households.income_class))
+
     def describe(self) -> dict[str, Any]:
         return {
             "households": self.households.n,
+            "trips": self.trips.n,
             "weight": self.households.weight,
             "destinations": self.dest.n,
+            "routing_classes": {"m1": self.classes.m1.tolist(), "m2": self.classes.m2.tolist()},
             "params": asdict(self.params),
         }
 
 
-def _mean(values: NDArray[np.float64]) -> float:
-    """Mean over the finite values; NaN (without a warning) when there are none."""
-    finite = values[np.isfinite(values)]
-    return float(finite.mean()) if finite.size else float("nan")
+def _mean(values: NDArray[np.float64], weights: NDArray[np.float64] | None = None) -> float:
+    """(Weighted) mean over the finite values; NaN (without a warning) when there are none."""
+    ok = np.isfinite(values)
+    if weights is None:
+        return float(values[ok].mean()) if ok.any() else float("nan")
+    w = weights[ok]
+    return float(np.sum(values[ok] * w) / w.sum()) if ok.any() and w.sum() > 0 else float("nan")
 
 
 def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
@@ -552,10 +575,10 @@ def random_streams(seed: int) -> tuple[np.random.Generator, np.random.Generator]
     return np.random.default_rng(population), np.random.default_rng(taste)
 
 
-def _no_households() -> Households:
-    z32, z64 = np.zeros(0, np.int32), np.zeros(0, np.int64)
-    f, b = np.zeros(0), np.zeros(0, bool)
-    return Households(
-        home_zone=z32, work_zone=z32, home_node=z64, drive_node=z64, access_s=f, income=f,
-        income_class=np.ones(1, np.int8)[:0], car=b, moto=b, vot=np.ones(0), weight=0.0,
+def _no_trips() -> Trips:
+    z64, f, b = np.zeros(0, np.int64), np.zeros(0), np.zeros(0, bool)
+    return Trips(
+        household=z64, segment=np.zeros(0, np.int8), dest=np.zeros(0, np.int32), walk_node=z64,
+        drive_node=z64, access_s=f, car=b, moto=b, vot=np.ones(0), fare1=f, fare2=f, flow=f,
+        fixed=np.zeros(0, np.int8),
     )  # fmt: skip

@@ -220,6 +220,14 @@ def _feature_collection(reports: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
+    """Solve the equilibrium, or simulate the days of learning; returns iterations or days."""
+    if scenario.solver == "equilibrium":
+        conv = model.equilibrate(progress=progress)
+        if not conv.converged:
+            warnings.warn(f"{scenario.name}: relative gap {conv.relative_gap[-1]:.2e} after "
+                          f"{conv.iterations} iterations, above the tolerance {conv.tolerance:g} "
+                          "(raise `choice.max_iterations`)", stacklevel=2)  # fmt: skip
+        return conv.iterations
     from tqdm.auto import tqdm
 
     bar = tqdm(range(scenario.days), desc=scenario.name, unit="day", disable=not progress,
@@ -230,7 +238,7 @@ def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
         if (
             scenario.stop_early
             and day > 2
-            and abs(model.relative_gap) < model.params.tolerance
+            and model.relative_gap < model.params.tolerance
             and model.switching < model.params.tolerance
         ):
             return day + 1

@@ -23,7 +23,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
@@ -40,12 +40,15 @@ class Scenario:
     name: str
     city: str = "porto_alegre"
     households: int = 20_000
-    days: int = 30
+    days: int = 30  # learning: days simulated
     seed: int = 42
     description: str = ""
     baseline: str | None = None  # the scenario file this one is compared against
-    # stop before `days` once the relative gap and switching are below choice.tolerance; off by
-    # default so that compared scenarios run the same number of days
+    # "equilibrium": solve the mode and route choice equilibrium to `choice.gap_tolerance`
+    # (appraisal); "learning": simulate `days` days of day-to-day learning (dynamics)
+    solver: Literal["equilibrium", "learning"] = "equilibrium"
+    # learning: stop before `days` once the relative gap and switching are below
+    # choice.tolerance; off by default so that compared scenarios run the same number of days
     stop_early: bool = False
     choice: ChoiceParams = field(default_factory=ChoiceParams)
     interventions: tuple[Intervention, ...] = ()

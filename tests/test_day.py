@@ -43,16 +43,18 @@ def model(mini_city, mini_network):
     m = CommuteModel(mini_city, households=1500, seed=3, network=mini_network, zones=zones,
                      agents=False)  # fmt: skip
     # everybody values time like the path search does, so household skims equal tree costs
-    hh = replace(m.households, vot=np.full(m.households.n, m.vot_ref))
+    hh = replace(m.households, vot=np.full(m.households.n, float(np.median(m.households.vot))))
+    params = replace(m.params, routing_classes=1)
     return CommuteModel(mini_city, seed=3, network=mini_network, zones=zones, population=hh,
-                        agents=False)  # fmt: skip
+                        params=params, agents=False)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def day_one(model):
     """Edge times and slot weights of the network state the first day ran on."""
     times_before, _ = model.edge_times()
-    weights_before, _ = model._weights_and_attrs()
+    state = model.costs.state(model.car_flow, model.transit_flow)
+    weights_before = model.costs.kernel_costs(state, model.classes).transit[0]
     model.step()
     return times_before, weights_before
 
@@ -63,8 +65,8 @@ def test_car_and_walk_skims_equal_scipy(model, day_one):
     walk = np.flatnonzero(net.layer == Layer.WALK)
     car = to_csr(*matrix(net, drive, day_one[0][drive]))
     foot = to_csr(*matrix(net, walk, net.time_s[walk]))
-    zone_drive = model.blocks.nodes[model.zone_node[1]]
-    zone_walk = model.blocks.nodes[model.zone_node[0]]
+    zone_drive = model.blocks.nodes[model.graph.zone_node[1]]
+    zone_walk = model.blocks.nodes[model.graph.zone_node[0]]
     for d in range(model.dest.n):
         ref_car = dijkstra(car.T, indices=model.dest.drive_node[d])[zone_drive] / 60
         ref_walk = dijkstra(foot.T, indices=model.dest.walk_node[d])[zone_walk] / 60

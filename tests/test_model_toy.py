@@ -135,8 +135,8 @@ def test_vehicle_km_equal_the_road_load_times_length():
     model = three_mode_model(moto_pce=1.0)
     model.step()
     net = model.network
-    drive = model.is_drive
-    loaded = float(np.dot(model.last_car_aon[drive], net.length_m[drive]) / 1000)
+    drive = model.costs.is_drive
+    loaded = float(np.dot(model.last.car_flow[drive], net.length_m[drive]) / 1000)
     assert model.car_vkt() == pytest.approx(loaded)
     km = model.vehicle_km()
     assert km["car"] > 0 and km["motorbike"] > 0

@@ -177,7 +177,9 @@ def test_scenarios_share_one_population_drawn_on_the_reference_network(mini_city
         a, b = getattr(base.households, f.name), getattr(shared.households, f.name)
         assert np.array_equal(a, b), f.name
     assert np.array_equal(base.taste, shared.taste)
-    assert shared.vot_ref == base.vot_ref
+    # transit paths are searched for the same value-of-time classes
+    assert np.array_equal(shared.classes.m1, base.classes.m1)
+    assert np.array_equal(shared.classes.klass, base.classes.klass)
     # drawn on the faster network instead, some households would work elsewhere
     assert (own.households.work_zone != base.households.work_zone).any()
     assert np.array_equal(own.households.home_node, base.households.home_node)
@@ -193,4 +195,6 @@ def test_fare_subsidy_names_an_income_class_of_the_city(mini_city, mini_network)
     ok = CommuteModel(mini_city, households=500, seed=1, network=mini_network, agents=False,
                       params=ChoiceParams(fare_subsidy={"1": 0.5}))  # fmt: skip
     poorest = ok.households.income_class == 1
-    assert np.all(ok.fare_factor[poorest] == 0.5) and np.all(ok.fare_factor[~poorest] == 1.0)
+    share = ok.trips.fare1[ok.trips.household >= 0]
+    mine = poorest[ok.trips.household]
+    assert np.all(share[mine] == 0.5) and np.all(share[~mine] == 1.0)
