@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from sim import metrics
 from sim.agents import ALTERNATIVES, MODE_NAMES, Household
 from sim.city import City, load_city
+from sim.congestion import MOTORBIKE_PCE, RoadCosts, TransitCrowding
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.network.arrays import (
@@ -65,7 +66,7 @@ class ChoiceParams:
     max_walk_min: float = 90.0
     learning_rate: float = 0.5  # exponential smoothing of perceived costs
     vot_factor: float = 1.0  # value of time = factor x income per working hour
-    moto_pce: float = 0.5
+    moto_pce: float = MOTORBIKE_PCE  # sourced in sim.congestion
     moto_delay_share: float = 0.5  # share of car congestion delay a motorbike suffers
     bus_pce: float = 2.5
     peak_hour_factor: float = 0.35  # share of commute trips in the modelled hour
@@ -214,6 +215,13 @@ class CommuteModel(mesa.Model):
         self.base_wait[self.transfer] -= self.transfer_walk
         self.hop_of_road = np.repeat(np.arange(net.bus_edges.size), np.diff(net.bus_hop_indptr))
         self.bus_preload = self._bus_preload()
+        # supply-side cost functions (sim.congestion): roads with junctions, transit crowding
+        self.road = RoadCosts(net, alpha=self.params.bpr_alpha, beta=self.params.bpr_beta)
+        self.road_free = net.time_s.copy()  # zero-flow road times, junction delays included
+        self.road_free[self.road.edges] = self.road.free_times()
+        self.crowding = TransitCrowding(net)
+        self.base_edge = net.base_edge()
+        self.paid_walk = np.flatnonzero(net.layer == Layer.PAID_WALK)
 
     def _bus_preload(self) -> NDArray[np.float64]:
         """Buses on each road edge, in PCE per hour: vehicles an hour x ``bus_pce``.
@@ -271,41 +279,33 @@ class CommuteModel(mesa.Model):
     # ---------------------------------------------------------------- network state
     def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Congested travel times of every edge and the wait at each boarding/transfer edge."""
-        net, p = self.network, self.params
+        net = self.network
         t = net.time_s.copy()
-        drive = self.is_drive
-        vc = (self.car_flow[drive] + self.bus_preload[drive]) / net.capacity[drive]
-        t[drive] = net.time_s[drive] * (1.0 + p.bpr_alpha * vc**p.bpr_beta)
+        roads = self.road.edges
+        t[roads] = self.road.times(self.car_flow[roads] + self.bus_preload[roads])
         if net.bus_edges.size:
             # a bus hop takes its scheduled time scaled by the congestion on its roads
-            free = np.bincount(self.hop_of_road, weights=net.time_s[net.bus_hop_roads],
+            free = np.bincount(self.hop_of_road, weights=self.road_free[net.bus_hop_roads],
                                minlength=net.bus_edges.size)  # fmt: skip
             cong = np.bincount(self.hop_of_road, weights=t[net.bus_hop_roads],
                                minlength=net.bus_edges.size)  # fmt: skip
             ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
             t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
+        t = t[self.base_edge]  # fare-level copies ride their line's vehicles
+        # crowding, local to full segments: in-vehicle time valued more, failure to board
+        crowd = self.crowding
+        t[crowd.ivt] *= crowd.ivt_multiplier(self.transit_flow)[0]
         wait = self.base_wait.copy()
-        extra = self.crowding_wait_s()
-        wait[self.board] += extra[net.edge_line[self.board]]
-        wait[self.transfer] += extra[net.edge_line[self.transfer]]
+        wait[crowd.boarding] += crowd.boarding_wait(self.transit_flow)[0]
         return t, wait
 
     def line_loads(self) -> NDArray[np.float64]:
         """Peak load (passengers per hour on the busiest segment) of each line."""
         net = self.network
         peak = np.zeros(net.lines.n)
-        np.maximum.at(peak, net.edge_line[self.in_vehicle], self.transit_flow[self.in_vehicle])
+        load = self.crowding.segment_loads(self.transit_flow)
+        np.maximum.at(peak, net.edge_line[self.in_vehicle], load[self.in_vehicle])
         return peak
-
-    def crowding_wait_s(self) -> NDArray[np.float64]:
-        """Extra wait per line when demand exceeds capacity.
-
-        The riders above capacity in the hour, ``L - C``, queue and clear at ``C`` an hour: on
-        average a rider of that line waits ``0.5 (L - C) / C`` hours more.
-        """
-        cap = self.network.lines.capacity_per_hour
-        load = self.line_loads()
-        return 0.5 * 3600.0 * np.maximum(0.0, load - cap) / np.maximum(cap, 1e-9)
 
     def _weights_and_attrs(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         net, p = self.network, self.params
@@ -320,6 +320,7 @@ class CommuteModel(mesa.Model):
         attr[K.A_WAIT][self.transfer] = wait[self.transfer]
         attr[K.A_WALK] = np.where(walk, t, 0.0)
         attr[K.A_WALK][self.transfer] = self.transfer_walk
+        attr[K.A_WALK][self.paid_walk] = t[self.paid_walk]  # walking inside the paid area
         attr[K.A_FARE][self.board] = net.fare[self.board]
         attr[K.A_FARE][self.transfer] = net.fare[self.transfer]  # a rise in fare, if any
         attr[K.A_BOARD][self.board] = 1.0
@@ -327,8 +328,8 @@ class CommuteModel(mesa.Model):
         attr[K.A_RAIL] = np.where(np.isin(lay, [Layer.METRO, Layer.CABLE]), t, 0.0)
         attr[K.A_CABLE] = np.where(lay == Layer.CABLE, t, 0.0)
         drive = self.is_drive
-        attr[K.A_MOTO][drive] = net.time_s[drive] + p.moto_delay_share * (
-            t[drive] - net.time_s[drive]
+        attr[K.A_MOTO][drive] = self.road_free[drive] + p.moto_delay_share * (
+            t[drive] - self.road_free[drive]
         )
         vot_ref_s = self.vot_ref / 60.0
         gen = (
