@@ -25,11 +25,11 @@ from sim.network.arrays import (
     MultimodalNetwork,
     NodeKind,
     TransitMode,
-    extend,
     lines_in_service,
 )
 from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
 from sim.network.cable import cable_line
+from sim.network.edit import extend
 from sim.network.road_classes import LANE_CAPACITY_VPH, SATURATION_FLOW_PCU
 from sim.network.transit import TransitLine
 

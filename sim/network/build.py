@@ -24,8 +24,8 @@ from sim.network.arrays import (
     MultimodalNetwork,
     NodeKind,
     assemble,
-    extend,
 )
+from sim.network.edit import extend
 from sim.network.integration import with_integration, without_paid_layer
 from sim.network.transit import TransitLine
 

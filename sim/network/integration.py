@@ -40,10 +40,9 @@ from sim.network.arrays import (
     MultimodalNetwork,
     NodeKind,
     TransitMode,
-    extend,
     lines_in_service,
-    subset,
 )
+from sim.network.edit import extend, subset
 
 #: Walking speed of transfers, m/s (5 km/h, as :data:`sim.network.build.WALK_SPEED_MPS`).
 WALK_SPEED_MPS = 5.0 / 3.6
