@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.congestion import RoadCosts, TransitCrowding
 from sim.kernels import day as K
 from sim.network.arrays import Layer, MultimodalNetwork, lines_in_service
 from sim.network.blocks import BlockGraph
@@ -92,12 +93,15 @@ class NetworkCosts:
         self.board = np.flatnonzero(lay == Layer.BOARD)
         self.transfer = np.flatnonzero(lay == Layer.TRANSFER)
         self.in_vehicle = np.flatnonzero(np.isin(lay, IN_VEHICLE))
-        self.walk = np.flatnonzero(lay == Layer.WALK)
-        self.transfer_walk = net.length_m[self.transfer] / WALK_SPEED_MPS
-        self.base_wait = net.time_s.copy()
-        self.base_wait[self.transfer] -= self.transfer_walk
+        # walking inside the transit block: streets, and between stops inside a fare system
+        self.walk = np.flatnonzero((lay == Layer.WALK) | (lay == Layer.PAID_WALK))
+        self.base_edge = net.base_edge()  # fare-level copies ride their base edge's vehicle
         self.hop_of_road = np.repeat(np.arange(net.bus_edges.size), np.diff(net.bus_hop_indptr))
         self.bus_preload = self._bus_preload()
+        self.roads = RoadCosts(net, alpha=params.bpr_alpha, beta=params.bpr_beta)
+        self.free = net.time_s.copy()  # zero-flow times: junction delays of empty roads included
+        self.free[self.roads.edges] = self.roads.free_times()
+        self.crowding = TransitCrowding(net)
         self.fare_board = np.zeros(net.n_edges)
         self.fare_board[self.board] = net.fare[self.board]
         self.fare_transfer = np.zeros(net.n_edges)
@@ -116,18 +120,16 @@ class NetworkCosts:
         return load
 
     # ------------------------------------------------------------------ link costs
-    def road_times(self, car_flow: NDArray[np.float64]) -> NDArray[np.float64]:
-        """Congested seconds of the drive edges (BPR on vehicles plus buses, in PCE)."""
-        p, net, d = self.params, self.net, self.drive
-        vc = (car_flow[d] + self.bus_preload[d]) / net.capacity[d]
-        return net.time_s[d] * (1.0 + p.bpr_alpha * vc**p.bpr_beta)
-
     def road_slopes(self, car_flow: NDArray[np.float64]) -> NDArray[np.float64]:
         """d(seconds)/d(PCE per hour) of the drive edges at the given flows."""
-        p, net, d = self.params, self.net, self.drive
-        cap = net.capacity[d]
-        vc = (car_flow[d] + self.bus_preload[d]) / cap
-        return net.time_s[d] * p.bpr_alpha * p.bpr_beta * vc ** (p.bpr_beta - 1) / cap
+        d = self.drive
+        return self.roads.marginal(car_flow[d] + self.bus_preload[d])
+
+    def road_times(self, car_flow: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Congested seconds of the drive edges: running time, signals and priority junctions
+        (:class:`sim.congestion.RoadCosts`) under cars, motorbikes and buses, in PCE."""
+        d = self.drive
+        return self.roads.times(car_flow[d] + self.bus_preload[d])
 
     def state(self, car_flow: NDArray[np.float64], transit_flow: NDArray[np.float64]) -> EdgeState:
         net = self.net
@@ -137,14 +139,19 @@ class NetworkCosts:
             # a bus hop takes its scheduled time scaled by the congestion on its roads
             roads = net.bus_hop_roads
             m = net.bus_edges.size
-            free = np.bincount(self.hop_of_road, weights=net.time_s[roads], minlength=m)
+            free = np.bincount(self.hop_of_road, weights=self.free[roads], minlength=m)
             cong = np.bincount(self.hop_of_road, weights=t[roads], minlength=m)
             ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
             t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
+        t = t[self.base_edge]
+        crowd = self.crowding
+        extra = np.zeros(net.n_edges)
+        extra[crowd.ivt] = t[crowd.ivt] * (crowd.ivt_multiplier(transit_flow)[0] - 1.0)
         wait = np.zeros(net.n_edges)
-        wait[self.board] = self.base_wait[self.board]
-        wait[self.transfer] = self.base_wait[self.transfer]
-        return EdgeState(time_s=t, wait_s=wait, crowd_s=np.zeros(net.n_edges))
+        wait[self.board] = net.time_s[self.board]
+        wait[self.transfer] = net.time_s[self.transfer]
+        wait[crowd.boarding] += crowd.boarding_wait(transit_flow)[0]
+        return EdgeState(time_s=t, wait_s=wait, crowd_s=extra)
 
     def transit_time(self, s: EdgeState) -> NDArray[np.float64]:
         """Class-independent generalised seconds of every transit-block edge (fares excluded)."""
@@ -156,7 +163,7 @@ class NetworkCosts:
         pen = 60.0 * p.boarding_penalty_min
         tau[self.board] = p.wait_weight * s.wait_s[self.board] + pen
         tr = self.transfer
-        tau[tr] = p.wait_weight * s.wait_s[tr] + p.walk_weight * self.transfer_walk + pen
+        tau[tr] = p.wait_weight * s.wait_s[tr] + pen
         return tau
 
     # ------------------------------------------------------------------ kernel weights
@@ -169,7 +176,6 @@ class NetworkCosts:
         attr[K.A_WAIT][self.board] = s.wait_s[self.board]
         attr[K.A_WAIT][self.transfer] = s.wait_s[self.transfer]
         attr[K.A_WALK][self.walk] = s.time_s[self.walk]
-        attr[K.A_WALK][self.transfer] = self.transfer_walk
         attr[K.A_FARE] = self.fare_board
         attr[K.A_XFARE] = self.fare_transfer
         attr[K.A_BOARD][self.board] = 1.0
@@ -180,9 +186,9 @@ class NetworkCosts:
         attr[K.A_CABLE][cable] = s.time_s[cable]
         d = self.drive
         attr[K.A_LEN][d] = net.length_m[d]
-        attr[K.A_MOTO][d] = net.time_s[d] + p.moto_delay_share * (s.time_s[d] - net.time_s[d])
+        attr[K.A_MOTO][d] = self.free[d] + p.moto_delay_share * (s.time_s[d] - self.free[d])
         tau = self.transit_time(s)
-        street = np.where(self.is_drive | (lay == Layer.WALK), s.time_s, 0.0)
+        street = np.where(self.is_drive | (lay == Layer.WALK), s.time_s, 0.0)  # walk, car blocks
         lo0, hi0 = bg.slot_off[0], bg.slot_off[2]
         lo2, hi2 = bg.slot_off[2], bg.slot_off[3]
         street_slots = np.zeros(bg.n_slots)

@@ -103,10 +103,40 @@ class IncomeSpec:
 
 @dataclass(frozen=True)
 class GtfsSpec:
+    """A GTFS feed. ``peak_frequency_factor`` divides every headway read from it: the rule
+    turning an off-peak timetable into peak service (1 for a feed with real peak trips), with
+    ``peak_rule_source`` saying where it comes from."""
+
     file: str
     fare: float | None = None
     fare_system: str | None = None
     vehicle_capacity: float | None = None
+    vehicle_capacity_source: str = ""
+    peak_frequency_factor: float = 1.0
+    peak_rule_source: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.peak_frequency_factor > 0:
+            raise ScenarioError("`peak_frequency_factor` must be > 0")
+
+
+@dataclass(frozen=True)
+class FareSystemSpec:
+    """How a fare system integrates transfers (:class:`sim.network.integration.FareRules`)."""
+
+    name: str
+    integrated: bool = True
+    bus_to_bus: bool = False
+    transfer_walk_m: float = 150.0
+    window_min: float = 60.0
+    top_up_share: float = 0.0
+    source: str = ""
+
+    def __post_init__(self) -> None:
+        if not (self.transfer_walk_m >= 0 and self.window_min > 0):
+            raise ScenarioError("`transfer_walk_m` must be >= 0 and `window_min` > 0")
+        if not 0 <= self.top_up_share <= 1:
+            raise ScenarioError("`top_up_share` must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -122,6 +152,7 @@ class TransitSpec:
     gtfs: tuple[GtfsSpec, ...] = ()
     line_files: tuple[LineFileSpec, ...] = ()
     bus_routes: str | None = None
+    fare_systems: tuple[FareSystemSpec, ...] = ()
 
 
 @dataclass(frozen=True)

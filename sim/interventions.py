@@ -25,14 +25,16 @@ from sim.network.arrays import (
     MultimodalNetwork,
     NodeKind,
     TransitMode,
-    extend,
     lines_in_service,
 )
 from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
-from sim.network.transit import TransitLine, cable_line
+from sim.network.cable import cable_line
+from sim.network.edit import extend
+from sim.network.road_classes import LANE_CAPACITY_VPH, SATURATION_FLOW_PCU
+from sim.network.transit import TransitLine
 
 #: OSM class given to new roads: their lanes carry what the loader gives this class
-#: (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+#: (:data:`sim.network.road_classes.LANE_CAPACITY_VPH`).
 NEW_ROAD_HIGHWAY = "primary"
 
 
@@ -135,7 +137,7 @@ class NewRoad:
     """A new road link between two points (snapped to the nearest drive nodes).
 
     It is a ``primary`` road: each lane carries what the loader gives existing primaries
-    (:data:`sim.network.load.LANE_CAPACITY_VPH`).
+    (:data:`sim.network.road_classes.LANE_CAPACITY_VPH`).
     """
 
     type: Literal["new_road"]
@@ -399,7 +401,7 @@ def _fold(text: str) -> str:
 
 
 def _check_in_bbox(net: MultimodalNetwork, lon: NDArray, lat: NDArray, what: str) -> None:
-    street = net.node_kind != NodeKind.STOP
+    street = np.isin(net.node_kind, [NodeKind.WALK, NodeKind.DRIVE])
     x0, x1 = net.x[street].min(), net.x[street].max()
     y0, y1 = net.y[street].min(), net.y[street].max()
     bad = ~((lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1))
@@ -448,7 +450,11 @@ def apply_road_upgrade(net: MultimodalNetwork, u: RoadUpgrade) -> tuple[Multimod
     capacity[edges] = per_lane * lanes[edges] * u.capacity_factor
     if u.speed_kph is not None:
         time_s[edges] = net.length_m[edges] / (u.speed_kph / 3.6)
-    new = net.with_edges(lanes=lanes, capacity=capacity, time_s=time_s)
+    # a signal approach carries lanes x saturation flow x g/C (sim.congestion): added lanes
+    # raise it through `lanes`, and the capacity factor scales the saturation flow too
+    saturation = net.saturation_flow.copy()
+    saturation[edges] = saturation[edges] * u.capacity_factor
+    new = net.with_edges(lanes=lanes, capacity=capacity, time_s=time_s, saturation_flow=saturation)
     km = float(net.length_m[edges].sum() / 1000)
     gain = float((capacity[edges] - net.capacity[edges]).sum() / max(net.capacity[edges].sum(), 1))
     names = sorted({n for n in net.name[edges] if n})
@@ -471,8 +477,6 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
     a, b = drive[idx]
     if a == b:
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
-    from sim.network.load import LANE_CAPACITY_VPH  # imports osmnx: only when needed
-
     length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
     edges: dict[str, Any] = {
@@ -481,6 +485,7 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
         "length_m": length,
         "lanes": r.lanes,
         "capacity": r.lanes * LANE_CAPACITY_VPH[NEW_ROAD_HIGHWAY],
+        "saturation_flow": SATURATION_FLOW_PCU,  # no signals or priority delay: a free link
         "highway": NEW_ROAD_HIGHWAY,
         "name": r.name,
     }

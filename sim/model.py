@@ -35,6 +35,7 @@ from sim.assign import (
     run_pass,
 )
 from sim.city import City, load_city
+from sim.congestion import MOTORBIKE_PCE
 from sim.demand import Trips, commute_trips
 from sim.errors import ScenarioError
 from sim.kernels import day as K
@@ -64,7 +65,7 @@ class ChoiceParams:
     max_walk_min: float = 90.0
     learning_rate: float = 0.5  # exponential smoothing of perceived costs (day-to-day mode)
     vot_factor: float = 1.0  # value of time = factor x income per working hour
-    moto_pce: float = 0.5
+    moto_pce: float = MOTORBIKE_PCE  # sourced in sim.congestion
     moto_delay_share: float = 0.5  # share of car congestion delay a motorbike suffers
     bus_pce: float = 2.5
     peak_hour_factor: float = 0.35  # share of commute trips in the modelled hour
@@ -474,7 +475,8 @@ class CommuteModel(mesa.Model):
         net = self.network
         iv = self.costs.in_vehicle
         peak = np.zeros(net.lines.n)
-        np.maximum.at(peak, net.edge_line[iv], self.transit_flow[iv])
+        load = self.costs.crowding.segment_loads(self.transit_flow)
+        np.maximum.at(peak, net.edge_line[iv], load[iv])
         return peak
 
     def vehicle_km(self) -> dict[str, float]:

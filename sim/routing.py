@@ -21,7 +21,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim.kernels.dijkstra import multi_sssp, multi_sssp_targets, sssp
-from sim.network.arrays import MultimodalNetwork, reverse_csr
+from sim.network.arrays import Layer, MultimodalNetwork, reverse_csr
 
 __all__ = [
     "Tree",
@@ -234,8 +234,9 @@ def _network_csr(
 
 
 def _layer_allowed(network: MultimodalNetwork, mask: int) -> NDArray[np.uint8]:
-    if isinstance(mask, bool) or not isinstance(mask, int | np.integer) or not 0 <= mask < 256:
-        raise ValueError(f"`mask` must be a bit mask of layers in [0, 256), got {mask!r}")
+    top = 1 << len(Layer)
+    if isinstance(mask, bool) or not isinstance(mask, int | np.integer) or not 0 <= mask < top:
+        raise ValueError(f"`mask` must be a bit mask of layers in [0, {top}), got {mask!r}")
     layer = np.asarray(network.layer).astype(np.int64)
     return ((int(mask) >> layer) & 1).astype(np.uint8)
 

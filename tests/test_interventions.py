@@ -55,17 +55,33 @@ def test_cable_line_adds_two_directions_with_capacity_and_ride_time(mini_network
     assert net.n_edges < new.n_edges and not np.any(net.layer == Layer.CABLE)
 
 
-def test_cable_integrated_fare_system_gets_free_transfers(mini_network):
+def _paid_nodes_of(net, lines):
+    """Paid nodes the given lines' transfers leave from or arrive at, and those one paid walk
+    away."""
+    off = (net.layer == Layer.TRANSFER_OFF) & np.isin(net.edge_line, lines)
+    on = (net.layer == Layer.TRANSFER) & np.isin(net.edge_line, lines)
+    nodes = np.union1d(net.indices[off], net.tail[on])
+    walk = (net.layer == Layer.PAID_WALK) & np.isin(net.tail, nodes)
+    return set(nodes.tolist()) | set(net.indices[walk].tolist())
+
+
+def test_cable_integrated_fare_system_gets_integrated_transfers(mini_network):
+    # the mini city's EPTC rule (as Porto Alegre's): every integrated transfer pays half a fare
     new = apply(mini_network, (cable(integrated_with="eptc"),)).network
     transfers = np.flatnonzero(new.layer == Layer.TRANSFER)
     assert transfers.size > 0
-    assert (new.fare[transfers] == 0).all()
+    assert np.allclose(new.fare[transfers], 0.5 * 4.70)
     cable_lines = np.flatnonzero(new.lines.mode == 4)
+    bus_lines = np.flatnonzero(new.lines.mode == 2)
     touches = np.isin(new.edge_line[transfers], cable_lines)
-    # transfers run both into and out of the cable
+    # transfers run both into and out of the cable, through the buses' paid nodes
     assert touches.any() and (~touches).any()
+    assert _paid_nodes_of(new, cable_lines) & _paid_nodes_of(new, bus_lines)
+    # a cable of its own fare system shares no paid node with the buses: changing pays again
     unintegrated = apply(mini_network, (cable(),)).network
-    assert not np.any(unintegrated.layer == Layer.TRANSFER)
+    cable_lines = np.flatnonzero(unintegrated.lines.mode == 4)
+    bus_lines = np.flatnonzero(unintegrated.lines.mode == 2)
+    assert not _paid_nodes_of(unintegrated, cable_lines) & _paid_nodes_of(unintegrated, bus_lines)
 
 
 def test_road_upgrade_changes_only_selected_roads(mini_network):
@@ -239,13 +255,16 @@ def test_fare_policy_rederives_transfer_fares():
 
 
 def test_cheap_integrated_cable_is_no_free_way_onto_the_buses(mini_network):
-    # a cable of fare 0.45 integrated with the buses (4.70): cable then bus pays 4.70 in all
+    # a cable of fare 0.45 integrated with the buses (4.70, half a fare a transfer): cable then
+    # bus pays 0.45 + (4.70 - 0.45) + 2.35, the dearest leg plus the top-up; after a bus the
+    # level paid is 4.70 and a bus or the cable costs only the top-up
     new = apply(mini_network, (cable(integrated_with="eptc", fare=0.45),)).network
     transfer = np.flatnonzero(new.layer == Layer.TRANSFER)
     onto_cable = new.lines.mode[new.edge_line[transfer]] == 4
     assert onto_cable.any() and (~onto_cable).any()
-    assert np.allclose(new.fare[transfer[~onto_cable]], 4.70 - 0.45)
-    assert np.allclose(new.fare[transfer[onto_cable]], 0.0)
+    onto_bus = np.round(new.fare[transfer[~onto_cable]], 9)
+    assert set(onto_bus) == {round(4.70 - 0.45 + 2.35, 9), 2.35}
+    assert np.allclose(new.fare[transfer[onto_cable]], 0.5 * 0.45)
 
 
 def test_fare_required_unless_integrated(mini_network):

@@ -15,9 +15,9 @@ import pytest
 
 from sim.errors import DataError, LaderaError, ScenarioError
 from sim.network.arrays import TransitMode
+from sim.network.cable import cable_line
 from sim.network.transit import (
     TransitLine,
-    cable_line,
     haversine_m,
     read_gtfs,
     read_gtfs_with_report,
@@ -183,7 +183,7 @@ def test_gtfs_patterns_headways_and_interpolated_run_times(feed: Path) -> None:
     assert by["S6", "S5"].headway_s == pytest.approx(3600.0)
     np.testing.assert_allclose(by["S5", "S6"].run_time_s, [300.0])
     assert by["S5", "S6"].mode is TransitMode.METRO
-    assert by["S5", "S6"].vehicle_capacity == 1000.0
+    assert by["S5", "S6"].vehicle_capacity == 1080.0
     assert by["S5", "S6"].name == "Trem → Sul"
 
     # the feed's single fare wins over the argument

@@ -6,8 +6,24 @@ order: the out-edges of node ``i`` are ``indptr[i]:indptr[i + 1]``. It is built 
 loaded graphs (see :func:`sim.network.build.build_network`) and never mutated: an intervention
 returns a new network with new arrays.
 
-Units: times in seconds, lengths in metres, capacities per hour (vehicles on roads, passengers on
-transit), money in the city's currency.
+Units: times in seconds, lengths in metres, capacities per hour (passenger-car units on roads,
+passengers on transit), money in the city's currency.
+
+Fares, as the kernels read them: a BOARD edge carries the full fare paid boarding from the
+street; a TRANSFER edge the integrated transfer fare of its fare system
+(:mod:`sim.network.integration`); every other edge 0. PAID_WALK edges carry their walk in
+``time_s`` and ``length_m``.
+
+The paid transfer layer of a fare system that integrates (:mod:`sim.network.integration`)::
+
+    line stop --TRANSFER_OFF--> paid node --PAID_WALK--> paid node --TRANSFER--> line stop
+                                (its physical stop)      (a stop within the walk limit)
+
+A paid node is one physical stop (the walk node stops snap to) inside one fare system, at one
+fare level already paid (and, where bus-to-bus transfers do not integrate, one "arrived by bus"
+flag). Riding on after a transfer to a line cheaper than the level paid uses a *fare-level copy*
+of that line: stop nodes (``stop_base`` >= 0) and in-vehicle and alighting edges (``edge_base``
+>= 0) that duplicate the line's own, so the level paid travels with the rider.
 """
 
 from __future__ import annotations
@@ -28,15 +44,18 @@ class Layer(IntEnum):
     BUS = 2  # in-vehicle, bus (runs on congested roads)
     METRO = 3  # in-vehicle, metro / suburban rail / BRT on own right of way / tram
     CABLE = 4  # in-vehicle, aerial cable car
-    BOARD = 5  # walk node -> line stop: wait (headway / 2) and fare
+    BOARD = 5  # walk node -> line stop: wait (headway / 2) and the full fare
     ALIGHT = 6  # line stop -> walk node
-    TRANSFER = 7  # line stop -> line stop of one fare system: wait, fare max(0, fare_B - fare_A)
+    TRANSFER = 7  # paid node -> line stop: wait (headway / 2) and the integrated transfer fare
+    TRANSFER_OFF = 8  # line stop -> paid node of its physical stop: time 0, fare 0
+    PAID_WALK = 9  # paid node -> paid node (same system, level): walk time and length, fare 0
 
 
 class NodeKind(IntEnum):
     WALK = 0
     DRIVE = 1
-    STOP = 2  # one node per (line, stop in its sequence)
+    STOP = 2  # one node per (line, stop in its sequence), and per fare-level copy
+    PAID = 3  # a physical stop inside a fare system's paid transfer layer (see the docstring)
 
 
 class TransitMode(IntEnum):
@@ -55,7 +74,15 @@ def layer_mask(*layers: Layer) -> int:
 
 WALK_MASK = layer_mask(Layer.WALK)
 DRIVE_MASK = layer_mask(Layer.DRIVE)
-BUS_MASK = layer_mask(Layer.WALK, Layer.BUS, Layer.BOARD, Layer.ALIGHT, Layer.TRANSFER)
+BUS_MASK = layer_mask(
+    Layer.WALK,
+    Layer.BUS,
+    Layer.BOARD,
+    Layer.ALIGHT,
+    Layer.TRANSFER,
+    Layer.TRANSFER_OFF,
+    Layer.PAID_WALK,
+)
 TRANSIT_MASK = BUS_MASK | layer_mask(Layer.METRO, Layer.CABLE)
 
 
@@ -125,12 +152,21 @@ class MultimodalNetwork:
     highway: NDArray[np.str_]  # OSM highway class of walk/drive edges; "" elsewhere
     name: NDArray[np.str_]  # OSM street name; "" where none
     wayid: NDArray[np.int64]  # OSM way id; -1 where none
+    # junction control (drive edges) and fare-level copies; optional for direct construction:
+    # a length-0 array is filled with the default of every edge (EDGE_DEFAULTS)
+    signals: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    cycle_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    green_ratio: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    saturation_flow: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    priority_delay_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    edge_base: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     # transit
     lines: Lines = field(default_factory=Lines.empty)
     stop_line: NDArray[np.int32] = field(default_factory=lambda: np.zeros(0, np.int32))
     stop_name: NDArray[np.str_] = field(default_factory=lambda: np.array([], dtype=str))
     stop_node: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     stop_walk: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    stop_base: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bus_edges: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     bus_hop_indptr: NDArray[np.int64] = field(default_factory=lambda: np.zeros(1, np.int64))
     bus_hop_roads: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -140,6 +176,14 @@ class MultimodalNetwork:
         n, m = self.n_nodes, self.n_edges
         if self.indptr.shape[0] != n + 1 or self.indptr[-1] != m:
             raise ValueError("indptr does not match node and edge counts")
+        for key in _OPTIONAL_EDGE_FIELDS:
+            if getattr(self, key).shape[0] == 0 and m > 0:
+                default: NDArray[Any] = np.full(m, EDGE_DEFAULTS[key], dtype=_EDGE_DTYPES[key])
+                object.__setattr__(self, key, default)
+        if self.stop_base.shape[0] != self.stop_node.shape[0]:
+            if self.stop_base.shape[0] != 0:
+                raise ValueError("`stop_base` must have one value per stop")
+            object.__setattr__(self, "stop_base", np.full(self.stop_node.shape[0], -1, np.int64))
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name in _EDGE_FIELDS and value.shape[0] != m:
@@ -154,6 +198,11 @@ class MultimodalNetwork:
     @property
     def n_edges(self) -> int:
         return int(self.indices.shape[0])
+
+    def base_edge(self) -> NDArray[np.int64]:
+        """Each edge's own id, or for an edge of a fare-level copy the edge it duplicates: the
+        vehicle it rides. Loads and congested times of in-vehicle edges go by this id."""
+        return np.where(self.edge_base >= 0, self.edge_base, np.arange(self.n_edges))
 
     def nodes_of(self, kind: NodeKind) -> NDArray[np.int64]:
         return np.flatnonzero(self.node_kind == kind)
@@ -171,7 +220,7 @@ class MultimodalNetwork:
         layers = {lay.name.lower(): int((self.layer == lay).sum()) for lay in Layer}
         kinds = {k.name.lower(): int((self.node_kind == k).sum()) for k in NodeKind}
         modes = {m.name.lower(): int((self.lines.mode == m).sum()) for m in TransitMode}
-        street = self.node_kind != NodeKind.STOP
+        street = np.isin(self.node_kind, [NodeKind.WALK, NodeKind.DRIVE])
         return {
             "nodes": kinds,
             "edges": layers,
@@ -199,7 +248,15 @@ _EDGE_FIELDS = {
     "highway",
     "name",
     "wayid",
+    "signals",
+    "cycle_s",
+    "green_ratio",
+    "saturation_flow",
+    "priority_delay_s",
+    "edge_base",
 }
+_OPTIONAL_EDGE_FIELDS = ("signals", "cycle_s", "green_ratio", "saturation_flow",
+                         "priority_delay_s", "edge_base")  # fmt: skip
 _NODE_FIELDS = {"x", "y", "node_kind", "osmid", "elevation"}
 
 
@@ -240,6 +297,12 @@ EDGE_DEFAULTS: dict[str, object] = {
     "name": "",
     "wayid": -1,
     "length_m": 0.0,
+    "signals": 0.0,
+    "cycle_s": 0.0,
+    "green_ratio": 1.0,
+    "saturation_flow": 0.0,
+    "priority_delay_s": 0.0,
+    "edge_base": -1,
 }
 _EDGE_DTYPES = {
     "layer": np.int8,
@@ -252,6 +315,12 @@ _EDGE_DTYPES = {
     "highway": str,
     "name": str,
     "wayid": np.int64,
+    "signals": np.float64,
+    "cycle_s": np.float64,
+    "green_ratio": np.float64,
+    "saturation_flow": np.float64,
+    "priority_delay_s": np.float64,
+    "edge_base": np.int64,
 }
 
 
@@ -292,67 +361,6 @@ def assemble(
     kwargs.update(indptr=indptr, indices=head[order].astype(np.int32),
                   tail=tail[order].astype(np.int32))  # fmt: skip
     return MultimodalNetwork(**kwargs), order
-
-
-def extend(
-    net: MultimodalNetwork,
-    *,
-    nodes: dict[str, NDArray] | None = None,
-    tail: NDArray[np.integer] | None = None,
-    head: NDArray[np.integer] | None = None,
-    edges: dict[str, NDArray] | None = None,
-    **changes: object,
-) -> tuple[MultimodalNetwork, NDArray[np.int64]]:
-    """A new network with nodes and edges appended (nothing of ``net`` is modified).
-
-    New nodes get ids ``net.n_nodes ...``; new edges may refer to them. Edges are re-sorted into
-    CSR order, and every stored edge id (``bus_edges``, ``bus_hop_roads``) is remapped. Returns
-    the network and ``new_id``: the id in the new network of each old edge followed by each
-    appended edge. ``bus_edges``/``bus_hop_roads`` passed in ``changes`` use that concatenated
-    numbering (old edges, then appended ones) and are remapped like the stored ones.
-    """
-    nodes = nodes or {}
-    n_new = int(np.asarray(nodes.get("x", [])).shape[0])
-    tail = np.zeros(0, np.int64) if tail is None else np.asarray(tail, np.int64)
-    head = np.zeros(0, np.int64) if head is None else np.asarray(head, np.int64)
-    edges = edges or {}
-    node_cols = {
-        "x": np.concatenate([net.x, np.asarray(nodes.get("x", []), float)]),
-        "y": np.concatenate([net.y, np.asarray(nodes.get("y", []), float)]),
-        "node_kind": np.concatenate([net.node_kind, np.asarray(nodes.get("node_kind", []))]),
-        "osmid": np.concatenate([net.osmid, np.full(n_new, -1)]),
-        "elevation": np.concatenate([net.elevation, np.full(n_new, np.nan)]),
-    }
-    all_edges = {}
-    for key in _EDGE_DTYPES:
-        old = getattr(net, key)
-        if key in edges:
-            new = np.broadcast_to(np.asarray(edges[key]), tail.shape)
-        elif key in EDGE_DEFAULTS:
-            new = np.full(tail.shape[0], EDGE_DEFAULTS[key])
-        else:
-            raise ValueError(f"edge column `{key}` is required for appended edges")
-        # text columns widen to the longest value: casting to the old width would cut names
-        new = new.astype(str) if old.dtype.kind == "U" else new.astype(old.dtype)
-        all_edges[key] = np.concatenate([old, new])
-    all_tail = np.concatenate([net.tail.astype(np.int64), tail])
-    all_head = np.concatenate([net.indices.astype(np.int64), head])
-    keep = {
-        f.name: getattr(net, f.name)
-        for f in fields(net)
-        if f.name not in _EDGE_FIELDS | _NODE_FIELDS | {"indptr", "tail"}
-    }
-    keep["meta"] = dict(net.meta)  # never shared: the new network's meta is its own
-    keep.update(changes)
-    new_net, order = assemble(node_cols, all_tail, all_head, all_edges, **keep)
-    new_id = np.empty_like(order)
-    new_id[order] = np.arange(order.shape[0])
-    # stored edge ids (given in the concatenated numbering) follow the edges into CSR order
-    remapped: dict[str, Any] = {
-        "bus_edges": new_id[new_net.bus_edges],
-        "bus_hop_roads": new_id[new_net.bus_hop_roads],
-    }
-    return replace(new_net, **remapped), new_id
 
 
 def lines_in_service(net: MultimodalNetwork) -> NDArray[np.bool_]:

@@ -23,18 +23,18 @@ from sim.network.arrays import (
     Lines,
     MultimodalNetwork,
     NodeKind,
-    TransitMode,
     assemble,
-    extend,
 )
+from sim.network.edit import extend
+from sim.network.integration import with_integration, without_paid_layer
 from sim.network.transit import TransitLine
 
 EARTH_RADIUS_M = 6_371_008.8
 #: Wait at boarding is half the headway, capped: riders of rare services time their arrival.
 MAX_WAIT_S = 900.0
-#: Transfer links between lines of one fare system whose stops are this close.
-TRANSFER_RADIUS_M = 150.0
 WALK_SPEED_MPS = 5.0 / 3.6
+#: Drive-edge attributes of :mod:`sim.network.junctions` carried into the arrays as they are.
+_JUNCTION_COLS = ("signals", "cycle_s", "green_ratio", "saturation_flow", "priority_delay_s")
 
 
 @dataclass
@@ -47,7 +47,8 @@ class _EdgeList:
 
     @classmethod
     def new(cls) -> _EdgeList:
-        names = ("layer", "time_s", "length_m", "capacity", "fare", "edge_line", "lanes")
+        names = ("layer", "time_s", "length_m", "capacity", "fare", "edge_line", "lanes",
+                 *_JUNCTION_COLS)  # fmt: skip
         return cls([], [], {k: [] for k in (*names, "highway", "name", "wayid")})
 
     def add(self, tail: NDArray, head: NDArray, **values: object) -> None:
@@ -136,13 +137,15 @@ def add_lines(
     max_snap_m: float = 400.0,
     clip: bool = False,
 ) -> tuple[MultimodalNetwork, dict[str, Any]]:
-    """Add transit lines: stop nodes, in-vehicle, boarding, alighting and transfer edges.
+    """Add transit lines: stop nodes, in-vehicle, boarding and alighting edges, and the paid
+    transfer layer of their fare systems (rebuilt: :func:`sim.network.integration.with_integration`).
 
     Stops snap to the nearest walk node; a bus line's hops are mapped onto the fastest
-    free-flow road path between its stops. Transfer fares follow :func:`transfer_fares`.
+    free-flow road path between its stops.
     Returns the new network and a report (lines kept, stops dropped, largest snap distance).
     ``net`` is not modified (its ``meta`` included: new fare systems go to the new network's).
     """
+    net = without_paid_layer(net)  # rebuilt below, with the new lines
     project = projector(net)
     walk_nodes = net.nodes_of(NodeKind.WALK)
     walk_tree = cKDTree(project(net.x[walk_nodes], net.y[walk_nodes]))
@@ -172,8 +175,6 @@ def add_lines(
     lines_table = _concat_lines(net.lines, [line for line, _ in kept], systems)
     all_stop_walk = np.concatenate([net.stop_walk, *stop_walk])
     all_stop_node = np.concatenate([net.stop_node, first + np.arange(len(stop_lon))])
-    _add_transfers(edges, lines_table, all_stop_node, all_stop_walk, stop_line_arr, net,
-                   project, new_from=net.stop_line.shape[0])  # fmt: skip
     cols = {k: np.concatenate(v) for k, v in edges.cols.items()}
     n_new = len(stop_lon)
     new_net, new_id = extend(
@@ -191,17 +192,18 @@ def add_lines(
         stop_name=np.concatenate([net.stop_name, np.array(stop_name, dtype=np.str_)]),
         stop_walk=all_stop_walk,
         stop_node=all_stop_node,
+        stop_base=np.concatenate([net.stop_base, np.full(len(stop_lon), -1, np.int64)]),
         meta={**net.meta, "fare_systems": systems},
     )
     bus_new = np.flatnonzero(
         (new_net.layer == Layer.BUS) & ~np.isin(np.arange(new_net.n_edges), new_id[net.bus_edges])
     )
     new_net = _map_bus_hops(new_net, bus_new)
-    return with_transfer_fares(new_net), report
+    return with_integration(new_net), report
 
 
 def projector(net: MultimodalNetwork) -> Projector:
-    street = net.node_kind != NodeKind.STOP
+    street = np.isin(net.node_kind, [NodeKind.WALK, NodeKind.DRIVE])
     return Projector(float(np.median(net.x[street])), float(np.median(net.y[street])))
 
 
@@ -224,6 +226,9 @@ def _add_street_edges(
     if layer == Layer.DRIVE:
         values["lanes"] = np.array([d["lanes"] for _, _, d in rows], float)
         values["capacity"] = np.array([d["capacity"] for _, _, d in rows], float)
+        for key in _JUNCTION_COLS:
+            default = EDGE_DEFAULTS[key]
+            values[key] = np.array([d.get(key, default) for _, _, d in rows], float)
     edges.add(tail, head, **values)
 
 
@@ -323,36 +328,10 @@ def _fare_system_ids(net: MultimodalNetwork, new: list[TransitLine]) -> dict[str
     return systems
 
 
-def transfer_fares(net: MultimodalNetwork) -> NDArray[np.float64]:
-    """Fare of every edge, with each transfer's fare derived from the lines it joins.
-
-    Inside one fare system a transfer from line A to line B costs ``max(0, fare_B - fare_A)``:
-    the usual integrated fare, where a trip pays its dearest leg (boarding A from the street
-    paid ``fare_A``). A transfer to a cheaper line is free. The rule is per transfer, so a
-    trip that rides a dear line, then a cheap one, then a dear one again pays the second rise
-    too. Boarding edges keep their fare (``lines.fare`` of their line); other edges are free.
-    """
-    fare = net.fare.copy()
-    transfer = np.flatnonzero(net.layer == Layer.TRANSFER)
-    if transfer.size == 0:
-        return fare
-    line_of_node = np.full(net.n_nodes, -1, np.int64)
-    line_of_node[net.stop_node] = net.stop_line
-    from_line = line_of_node[net.tail[transfer]]
-    to_line = net.edge_line[transfer]
-    if (from_line < 0).any():
-        raise ValueError("a transfer edge starts at a node that is not a line stop")
-    fare[transfer] = np.maximum(0.0, net.lines.fare[to_line] - net.lines.fare[from_line])
-    return fare
-
-
 def with_transfer_fares(net: MultimodalNetwork) -> MultimodalNetwork:
-    """``net`` with transfer fares recomputed by :func:`transfer_fares` from the line fares.
-
-    Call it after any change of ``lines.fare`` (interventions do) so no transfer keeps a fare
-    derived from old ones.
-    """
-    return net.with_edges(fare=transfer_fares(net))
+    """``net`` with its paid transfer layer rebuilt from the line fares (call it after any
+    change of ``lines.fare``; interventions do). See :mod:`sim.network.integration`."""
+    return with_integration(net)
 
 
 def _concat_lines(old: Lines, rows: list[TransitLine], systems: dict[str, int]) -> Lines:
@@ -371,48 +350,6 @@ def _concat_lines(old: Lines, rows: list[TransitLine], systems: dict[str, int]) 
 
 _LINE_FIELDS = ("name", "mode", "headway_s", "vehicle_capacity", "fare", "fare_system",
                 "speed_factor", "route")  # fmt: skip
-
-
-def _add_transfers(
-    edges: _EdgeList,
-    lines: Lines,
-    stop_node: NDArray,
-    stop_walk: NDArray,
-    stop_line: NDArray,
-    net: MultimodalNetwork,
-    project: Projector,
-    *,
-    new_from: int,
-) -> None:
-    """Transfers between lines of one fare system at nearby stops (their fares are set later,
-    by :func:`transfer_fares`, from the fares of both lines).
-
-    Only pairs involving a stop numbered ``new_from`` or later (a stop being added) are
-    created; bus-to-bus transfers are left to the street (pay again), as in most systems.
-    """
-    system = lines.fare_system[stop_line]
-    route = lines.route[stop_line]
-    is_bus = lines.mode[stop_line] == TransitMode.BUS
-    pos = project(net.x[stop_walk], net.y[stop_walk])
-    pairs = cKDTree(pos).query_pairs(TRANSFER_RADIUS_M, output_type="ndarray")
-    if pairs.size == 0:
-        return
-    pairs = np.vstack([pairs, pairs[:, ::-1]])
-    a, b = pairs[:, 0], pairs[:, 1]
-    keep = (
-        (system[a] == system[b])
-        & (route[a] != route[b])  # not onto the same route's other direction
-        & ~(is_bus[a] & is_bus[b])
-        & ((a >= new_from) | (b >= new_from))
-    )
-    a, b = a[keep], b[keep]
-    if a.size == 0:
-        return
-    walk_m = np.linalg.norm(pos[a] - pos[b], axis=1)
-    wait = np.minimum(lines.headway_s[stop_line[b]] / 2.0, MAX_WAIT_S)
-    edges.add(stop_node[a], stop_node[b], layer=int(Layer.TRANSFER),
-              time_s=walk_m / WALK_SPEED_MPS + wait, length_m=walk_m,
-              edge_line=stop_line[b])  # fmt: skip
 
 
 def _map_bus_hops(net: MultimodalNetwork, bus: NDArray[np.int64]) -> MultimodalNetwork:

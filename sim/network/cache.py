@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import fields
+from dataclasses import asdict, fields
 from pathlib import Path
 
 import numpy as np
@@ -24,8 +24,9 @@ from sim.network.arrays import Lines, MultimodalNetwork
 from sim.outputs import check_writable
 
 #: Bump when the build changes what it produces from the same inputs (3: a Metrocable cabin
-#: every 12 s; 4: transfer fares).
-BUILD_VERSION = "4"
+#: every 12 s; 4: transfer fares; 5: junction control, mid-block capacities, the paid transfer
+#: layer, peak frequency factors).
+BUILD_VERSION = "5"
 
 
 def cache_dir() -> Path:
@@ -65,7 +66,9 @@ def cache_key(city: City) -> str:
         digest.update(_file_hash(path).encode())
     options = {
         "snap": city.streets.max_station_snap_m,
-        "gtfs": [(g.fare, g.fare_system, g.vehicle_capacity) for g in city.transit.gtfs],
+        "gtfs": [(g.fare, g.fare_system, g.vehicle_capacity, g.peak_frequency_factor)
+                 for g in city.transit.gtfs],
+        "fare_systems": [asdict(f) for f in city.transit.fare_systems],
         "lines": [(sorted(s.fares.items()), sorted(s.fare_systems.items()))
                   for s in city.transit.line_files],
     }  # fmt: skip
@@ -131,6 +134,7 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
 def build_city_network(city: City) -> MultimodalNetwork:
     """Parse streets and transit of ``city`` and build the arrays (no cache)."""
     from sim.network.build import add_lines, streets_network
+    from sim.network.integration import FareRules, with_fare_rules
     from sim.network.load import street_graphs
     from sim.network.transit import read_gtfs, read_line_geojson
 
@@ -138,6 +142,12 @@ def build_city_network(city: City) -> MultimodalNetwork:
     walk, drive = street_graphs(streets_file(city), elevation_path=elevation)
     meta = {"city": city.name, "title": city.title, "currency": city.currency}
     net = streets_network(walk, drive, meta=meta)
+    rules = {f.name: FareRules(**{k: v for k, v in asdict(f).items() if k != "name"})
+             for f in city.transit.fare_systems}  # fmt: skip
+    net = with_fare_rules(net, rules)
+    meta["signal_approaches"] = drive.graph.get("signal_approaches", 0)
+    meta["signal_clusters"] = drive.graph.get("signal_clusters", 0)
+    net.meta.update(meta)
     snap = city.streets.max_station_snap_m
     toml = city.folder / "city.toml"
     # a GTFS feed may cover more than the street extract: its lines are clipped to it
@@ -145,7 +155,7 @@ def build_city_network(city: City) -> MultimodalNetwork:
     for g in city.transit.gtfs:
         feeds += read_gtfs(
             city.path(g.file), fare=g.fare, fare_system=g.fare_system,
-            vehicle_capacity=g.vehicle_capacity,
+            vehicle_capacity=g.vehicle_capacity, peak_frequency_factor=g.peak_frequency_factor,
         )  # fmt: skip
     net, report = add_lines(net, feeds, max_snap_m=snap, clip=True)
     # stations listed one by one must all be on the network: a far one is a data error

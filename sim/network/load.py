@@ -25,7 +25,11 @@ Edge attributes produced by :func:`street_graphs` (both graphs unless noted)
 walk:  ``steps_length`` (m of stairs), ``walk_speed_kph`` (km/h, effective), ``walk_time`` (s)
 drive: ``speed_kph`` (km/h, effective = length / travel_time), ``travel_time`` (s, summed over
 the segments, each at its own speed), ``lanes`` (per direction, float, the bottleneck along the
-edge), ``capacity`` (vehicles per hour, the bottleneck along the edge)
+edge), ``capacity`` (mid-block, passenger-car units per hour, the bottleneck along the edge),
+``saturation_flow`` (pcu per hour of green and lane at its signals), and from
+:mod:`sim.network.junctions`: ``signals`` (signal stop lines passed), ``cycle_s`` and
+``green_ratio`` (their timing; 0 and 1 without signals), ``priority_delay_s`` (fixed wait of a
+minor approach at the priority junction at its head)
 ``oneway`` (bool; always False on walk edges) and the other OSM tags of :data:`USEFUL_TAGS_WAY`
 stay as osmnx leaves them (a list where a simplified edge spans several values); walk edges drop
 the lane and maxspeed tags, which only the drive graph interprets.
@@ -59,6 +63,13 @@ from numpy.typing import ArrayLike, NDArray
 from osmnx._errors import InsufficientResponseError
 
 from sim.errors import DataError, NetworkNotAvailableError, where
+from sim.network import junctions
+from sim.network.road_classes import (  # noqa: F401  (re-exported: the loader's tables)
+    DEFAULT_LANES,
+    DEFAULT_SPEEDS_KPH,
+    LANE_CAPACITY_VPH,
+    SATURATION_FLOW_PCU,
+)
 
 NetworkType = Literal["walk", "drive"]
 
@@ -121,68 +132,6 @@ USEFUL_TAGS_WAY: tuple[str, ...] = tuple(
     )
 )
 
-# --------------------------------------------------------------------------------------------
-# Road tables. "other" is used for any class not listed.
-# --------------------------------------------------------------------------------------------
-
-#: Free-flow speed (km/h) for a highway class with no parseable ``maxspeed`` on *any* edge of
-#: the graph (classes with some tagged edges get osmnx's mean of those instead). Urban defaults
-#: of the Brazilian traffic code (CTB art. 61: 80 expressway, 60 arterial, 40 collector, 30 local)
-#: mapped onto OSM classes; links run slower than their road; living_street is a shared space.
-DEFAULT_SPEEDS_KPH: Mapping[str, float] = MappingProxyType(
-    {
-        "motorway": 80.0,
-        "motorway_link": 50.0,
-        "trunk": 70.0,
-        "trunk_link": 40.0,
-        "primary": 60.0,
-        "primary_link": 40.0,
-        "secondary": 50.0,
-        "secondary_link": 40.0,
-        "tertiary": 40.0,
-        "tertiary_link": 30.0,
-        "unclassified": 30.0,
-        "residential": 30.0,
-        "road": 30.0,
-        "living_street": 20.0,
-        "other": 30.0,
-    }
-)
-
-#: Lanes per direction when the way has no usable ``lanes`` tag.
-DEFAULT_LANES: Mapping[str, float] = MappingProxyType(
-    {
-        "motorway": 2.0,
-        "trunk": 2.0,
-        "primary": 2.0,
-        "other": 1.0,
-    }
-)
-
-#: Capacity per lane (vehicles per hour). Order of magnitude from the Highway Capacity Manual
-#: (TRB, HCM 2010): ~2,000 veh/h/lane on basic freeway segments, less on signalised urban roads
-#: where a lane's ~1,800-1,900 veh/h of green-time saturation flow is scaled by the green share.
-#: These are assumptions to calibrate, like the defaults of most static assignment models.
-LANE_CAPACITY_VPH: Mapping[str, float] = MappingProxyType(
-    {
-        "motorway": 2000.0,
-        "motorway_link": 1500.0,
-        "trunk": 1800.0,
-        "trunk_link": 1400.0,
-        "primary": 1600.0,
-        "primary_link": 1200.0,
-        "secondary": 1200.0,
-        "secondary_link": 1000.0,
-        "tertiary": 900.0,
-        "tertiary_link": 800.0,
-        "unclassified": 600.0,
-        "residential": 600.0,
-        "living_street": 600.0,
-        "road": 600.0,
-        "other": 600.0,
-    }
-)
-
 #: Walking speed on flat ground (km/h), also used everywhere when there is no elevation raster.
 WALK_SPEED_FLAT_KPH = 5.0
 #: Tobler's hiking function reaches its maximum at this (downhill) grade.
@@ -230,6 +179,9 @@ _EDGE_AGGS: dict[str, Any] = {
     "steps_length": sum,
     "lanes": min,  # bottleneck
     "capacity": min,  # bottleneck
+    "signals": sum,  # stop lines passed (sim.network.junctions)
+    "cycle_s": max,  # the longest cycle and the smallest green share along the edge
+    "green_ratio": min,
     "speed_kph": min,  # replaced by length / travel_time after simplification
     "oneway": any,
     "reversed": any,
@@ -475,8 +427,11 @@ def _drive_graph(G: nx.MultiDiGraph, raster: Path | None) -> nx.MultiDiGraph:
     _add_lanes_and_capacity(D)
     _add_speeds(D)
     ox.routing.add_edge_travel_times(D)
+    junctions.add_signal_attributes(D)
     D = _simplify(D)
+    junctions.add_priority_delays(D)
     for _, _, d in D.edges(data=True):
+        d["saturation_flow"] = SATURATION_FLOW_PCU
         if d["travel_time"] > 0:
             d["speed_kph"] = 3.6 * d["length"] / d["travel_time"]
     _add_elevation(D, raster)
@@ -507,7 +462,15 @@ def _normalise_edges(G: nx.MultiDiGraph) -> None:
         d["highway"] = _main_highway(_as_list(d.get("highway")))
         names = sorted({str(n) for n in _as_list(d.get("name")) if str(n).strip()})
         d["name"] = "; ".join(names)
-        for key in ("length", "travel_time", "speed_kph", "steps_length"):
+        for key in (
+            "length",
+            "travel_time",
+            "speed_kph",
+            "steps_length",
+            "signals",
+            "cycle_s",
+            "green_ratio",
+        ):
             if key in d:
                 d[key] = float(d[key])  # numpy scalars from osmnx's sums, for plain output
 

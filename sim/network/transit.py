@@ -13,7 +13,8 @@ Three sources:
 - :func:`read_line_geojson` reads an official line layer plus a station layer (Medellín's open
   data): stations are ordered along the line geometry and run times come from the distance along
   the line, a cruise speed and a dwell per station, with documented defaults per kind of line.
-- :func:`cable_line` makes the two directions of a new aerial cable car from station coordinates.
+- :func:`sim.network.cable.cable_line` makes the two directions of a new aerial cable car from
+  station coordinates.
 
 Units: seconds, metres, passengers, the city's currency.
 """
@@ -42,13 +43,18 @@ log = logging.getLogger(__name__)
 #: Mean Earth radius (IUGG), metres.
 EARTH_RADIUS_M = 6_371_008.8
 
-#: Passengers per vehicle when a feed or a caller does not say. Orders of magnitude, not survey
-#: values: a standard 12 m city bus carries ~40 seated + ~40 standing (4 per m2); a 4-car
-#: suburban EMU (Trensurb) or a 6-car metro train ~1,000-1,200 at 4-6 standing per m2; a
-#: detachable gondola cabin (Metrocable) 8 seated + 2 standing = 10.
+#: Passengers per vehicle when a feed or a caller does not say. Bus: 80, the ABNT NBR
+#: 15570:2011 "padron" class ("ônibus padron: até 80 passageiros", seated plus 6 standing per
+#: m2; Portal do Trânsito, "Qual é o limite de passageiros em ônibus urbanos?"), the size of
+#: Porto Alegre's 13.2 m buses "com capacidade entre 40 a 46 pessoas sentadas" (EPTC via
+#: busologiamundial, June 2011); an 18 m articulated bus carries more, but GTFS feeds do not say
+#: which trips run one. Metro: a 4-car suburban train, Trensurb's "228 pessoas sentadas e 853
+#: em pé, totalizando 1.081 passageiros considerando 5,4 pessoas em pé por m²" (TheCityFix
+#: Brasil, 3 Nov 2014), rounded. Cable: a 10-passenger detachable gondola cabin (Teleférico de
+#: Santo Domingo: "215 cabinas de 10 pasajeros sentados", dominicanaexterior.com).
 DEFAULT_VEHICLE_CAPACITY: dict[TransitMode, float] = {
     TransitMode.BUS: 80.0,
-    TransitMode.METRO: 1000.0,
+    TransitMode.METRO: 1080.0,
     TransitMode.CABLE: 10.0,
 }
 
@@ -236,6 +242,7 @@ class GtfsReport:
     dropped_route_type: tuple[str, ...]  # route ids of unsupported route types
     dropped_trips_untimed: int  # trips without a first or last time
     headways_capped: int  # lines whose headway was capped at `max_headway_s`
+    frequency_factor: float = 1.0  # every headway of the window was divided by this
 
 
 class _Feed:
@@ -703,6 +710,7 @@ class _GtfsOptions:
     vehicle_capacity: float | Mapping[str, float] | None
     window: tuple[float, float]
     max_headway_s: float
+    frequency_factor: float = 1.0
 
     def capacity(self, route_id: str, mode: TransitMode) -> float:
         cap = self.vehicle_capacity
@@ -736,7 +744,10 @@ def _build_lines(
                 lon=lon[at],
                 lat=lat[at],
                 run_time_s=runs.loc[row.Index].to_numpy()[: len(stop_ids) - 1],
-                headway_s=min((opts.window[1] - opts.window[0]) / row.n_peak, opts.max_headway_s),
+                headway_s=min(
+                    (opts.window[1] - opts.window[0]) / row.n_peak / opts.frequency_factor,
+                    opts.max_headway_s,
+                ),
                 vehicle_capacity=opts.capacity(str(row.route_id), route["mode"]),
                 fare=opts.fare,
                 fare_system=opts.fare_system,
@@ -796,10 +807,13 @@ def read_gtfs_with_report(
     vehicle_capacity: float | Mapping[str, float] | None = None,
     peak: tuple[str, str] = ("07:00:00", "09:00:00"),
     max_headway_s: float = 3600.0,
+    peak_frequency_factor: float = 1.0,
 ) -> tuple[list[TransitLine], GtfsReport]:
     """:func:`read_gtfs`, also returning a :class:`GtfsReport` of what was kept and dropped."""
     if max_headway_s <= 0:
         raise ScenarioError("`max_headway_s` must be > 0")
+    if not peak_frequency_factor > 0:
+        raise ScenarioError("`peak_frequency_factor` must be > 0")
     feed = _Feed(path)
     data = _day_trips(feed, mode)
     deps = _departures(feed, data.st)
@@ -817,6 +831,7 @@ def read_gtfs_with_report(
         vehicle_capacity=vehicle_capacity,
         window=(start, end),
         max_headway_s=float(max_headway_s),
+        frequency_factor=float(peak_frequency_factor),
     )
     runs = _median_runs(data.st, trips, chosen)
     lines = _build_lines(chosen, runs, data.stops, data.modes, opts)
@@ -832,6 +847,7 @@ def read_gtfs_with_report(
         dropped_route_type=tuple(data.dropped_types),
         dropped_trips_untimed=int(data.untimed),
         headways_capped=sum(ln.headway_s >= max_headway_s for ln in lines),
+        frequency_factor=float(peak_frequency_factor),
     )
     _log_report(report)
     return lines, report
@@ -867,6 +883,7 @@ def read_gtfs(
     vehicle_capacity: float | Mapping[str, float] | None = None,
     peak: tuple[str, str] = ("07:00:00", "09:00:00"),
     max_headway_s: float = 3600.0,
+    peak_frequency_factor: float = 1.0,
 ) -> list[TransitLine]:
     """Read the lines of a GTFS feed, one per route and direction.
 
@@ -891,6 +908,9 @@ def read_gtfs(
     max_headway_s
         Upper bound of a line's headway (one bus in a two-hour peak does not mean a one-hour
         wait to board it).
+    peak_frequency_factor
+        Divides every headway measured in the window (before the cap): the rule that turns a
+        feed holding only off-peak trips into peak service. 1 for a feed with peak trips.
 
     Returns
     -------
@@ -913,6 +933,7 @@ def read_gtfs(
         vehicle_capacity=vehicle_capacity,
         peak=peak,
         max_headway_s=max_headway_s,
+        peak_frequency_factor=peak_frequency_factor,
     )
     return lines
 
@@ -1271,108 +1292,3 @@ def read_line_geojson(
         label = f"{LINE_KINDS[row.kind].label} {row.code}"
         out += _both_directions(label, common, st.iloc[order], hops, speed, dwell)
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# A new cable car
-# --------------------------------------------------------------------------------------------
-
-
-def cable_line(
-    name: str,
-    lon: ArrayLike,
-    lat: ArrayLike,
-    *,
-    stop_names: Sequence[str],
-    speed_mps: float = 5.0,
-    cabin_interval_s: float = 12.0,
-    cabin_capacity: float = 10,
-    dwell_s: float = 20.0,
-    fare: float,
-    fare_system: str,
-) -> tuple[TransitLine, TransitLine]:
-    """Both directions of an aerial cable car through the given stations, in order.
-
-    Run time of a hop = great-circle distance / ``speed_mps`` + ``dwell_s`` at the station it
-    arrives at (a detachable cabin slows to walking pace through a station). The headway is the
-    cabin interval, so the capacity is ``3600 / cabin_interval_s * cabin_capacity`` passengers
-    an hour in each direction (3,000 with the defaults: Line K's rating).
-
-    Raises
-    ------
-    ScenarioError
-        Fewer than two stations, coordinates or names of different lengths, coordinates out of
-        range, two consecutive stations at the same place, a speed, interval or capacity that is
-        not positive, a negative dwell or fare; the message names the field.
-    """
-    lon_a, lat_a = _station_coords(lon, lat, stop_names)
-    _check_cable_numbers(speed_mps, cabin_interval_s, cabin_capacity, dwell_s, fare)
-    if not str(name).strip():
-        raise ScenarioError("`name` of a cable line must not be empty")
-    hops = haversine_m(lon_a[:-1], lat_a[:-1], lon_a[1:], lat_a[1:])
-    if np.any(hops < 1.0):
-        i = int(np.argmax(hops < 1.0))
-        raise ScenarioError(
-            f"`lon`/`lat`: stations {stop_names[i]!r} and {stop_names[i + 1]!r} are at the same "
-            "place"
-        )
-    prefix = _slug(str(name)) or "cable"
-    stations = pd.DataFrame(
-        {
-            "name": [str(n) for n in stop_names],
-            "stop_id": [f"{prefix}:{_slug(str(n)) or i}" for i, n in enumerate(stop_names)],
-            "lon": lon_a,
-            "lat": lat_a,
-        }
-    )
-    common = {
-        "route_id": str(name),
-        "mode": TransitMode.CABLE,
-        "headway_s": float(cabin_interval_s),
-        "vehicle_capacity": float(cabin_capacity),
-        "fare": float(fare),
-        "fare_system": str(fare_system),
-    }
-    first, back = _both_directions(str(name), common, stations, hops, speed_mps, dwell_s)
-    return first, back
-
-
-def _station_coords(
-    lon: ArrayLike, lat: ArrayLike, stop_names: Sequence[str]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    try:
-        lon_a = np.asarray(lon, dtype=np.float64).reshape(-1)
-        lat_a = np.asarray(lat, dtype=np.float64).reshape(-1)
-    except (TypeError, ValueError):
-        raise ScenarioError("`lon`/`lat` must be numbers in degrees") from None
-    if lon_a.size < 2:
-        raise ScenarioError(
-            f"`lon`/`lat`: a cable line needs at least 2 stations, got {lon_a.size}"
-        )
-    if lat_a.size != lon_a.size or len(stop_names) != lon_a.size:
-        raise ScenarioError(
-            f"`stop_names`: {len(stop_names)} names for {lon_a.size} longitudes and "
-            f"{lat_a.size} latitudes; give one of each per station"
-        )
-    if not (np.all(np.abs(lon_a) <= 180) and np.all(np.abs(lat_a) <= 90)):
-        raise ScenarioError("`lon`/`lat` must be degrees: |lon| <= 180, |lat| <= 90")
-    return lon_a, lat_a
-
-
-def _check_cable_numbers(
-    speed_mps: float, cabin_interval_s: float, cabin_capacity: float, dwell_s: float, fare: float
-) -> None:
-    for field_name, value, ok in (
-        ("speed_mps", speed_mps, lambda v: v > 0),
-        ("cabin_interval_s", cabin_interval_s, lambda v: v > 0),
-        ("cabin_capacity", cabin_capacity, lambda v: v > 0),
-        ("dwell_s", dwell_s, lambda v: v >= 0),
-        ("fare", fare, lambda v: v >= 0),
-    ):
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            raise ScenarioError(f"`{field_name}` must be a number, got {value!r}") from None
-        if not (np.isfinite(number) and ok(number)):
-            bound = ">= 0" if field_name in ("dwell_s", "fare") else "> 0"
-            raise ScenarioError(f"`{field_name}` must be {bound}, got {value!r}")
