@@ -47,23 +47,28 @@ class RoutingClasses:
 
 
 def routing_classes(trips: Trips, n_classes: int) -> RoutingClasses:
-    """Split trips into ``n_classes`` classes of equal flow by their boarding-fare weight
-    ``fare1 / vot``; a class routes with the flow-weighted median weights of its members."""
+    """Split the trips that choose into ``n_classes`` classes of equal flow by their
+    boarding-fare weight ``fare1 / vot``; a class routes with the flow-weighted median weights of
+    its members. Fixed streams take the class whose weight is nearest theirs."""
     m1 = trips.fare1 / trips.vot
     m2 = trips.fare2 / trips.vot
-    if trips.n == 0:
-        return RoutingClasses(np.zeros(0, np.int64), np.zeros(1), np.zeros(1))
-    order = np.argsort(m1, kind="stable")
+    ch = np.flatnonzero(trips.chooses)
+    klass = np.zeros(trips.n, np.int64)
+    if ch.size == 0:
+        return RoutingClasses(klass, np.zeros(1), np.zeros(1))
+    order = ch[np.argsort(m1[ch], kind="stable")]
     cum = np.cumsum(trips.flow[order])
     total = cum[-1] if cum[-1] > 0 else 1.0
-    klass = np.empty(trips.n, np.int64)
-    klass[order] = np.minimum((cum - trips.flow[order] * 0.5) / total * n_classes, n_classes - 1)
+    mid = (cum - trips.flow[order] * 0.5) / total * n_classes
+    klass[order] = np.minimum(mid, n_classes - 1).astype(np.int64)
     w1, w2 = np.zeros(n_classes), np.zeros(n_classes)
     for c in range(n_classes):
-        mine = klass == c
-        if mine.any():
+        mine = ch[klass[ch] == c]
+        if mine.size:
             w1[c] = _weighted_median(m1[mine], trips.flow[mine])
             w2[c] = _weighted_median(m2[mine], trips.flow[mine])
+    fixed = np.flatnonzero(~trips.chooses)
+    klass[fixed] = np.argmin(np.abs(m1[fixed, None] - w1[None, :]), axis=1)
     return RoutingClasses(klass, w1, w2)
 
 
@@ -130,6 +135,13 @@ class NetworkCosts:
         (:class:`sim.congestion.RoadCosts`) under cars, motorbikes and buses, in PCE."""
         d = self.drive
         return self.roads.times(car_flow[d] + self.bus_preload[d])
+
+    def transit_slopes(self, car_flow: NDArray[np.float64],
+                       transit_flow: NDArray[np.float64]) -> tuple[NDArray, NDArray]:  # fmt: skip
+        """In-vehicle edges and d(perceived seconds)/d(passengers per hour) of their crowding."""
+        crowd = self.crowding
+        t = self.state(car_flow, transit_flow).time_s
+        return crowd.ivt, t[crowd.ivt] * crowd.ivt_multiplier(transit_flow)[1]
 
     def state(self, car_flow: NDArray[np.float64], transit_flow: NDArray[np.float64]) -> EdgeState:
         net = self.net
@@ -224,8 +236,8 @@ def kernel_trips(trips: Trips, classes: RoutingClasses, blocks: BlockGraph,
     chunks = np.linspace(0, n_dest, N_CHUNKS + 1).astype(np.int64)
     return K.Trips(ptr, order, node, trips.access_s.astype(float), own, trips.vot.astype(float),
                    trips.fare1.astype(float), trips.fare2.astype(float), classes.klass,
-                   trips.flow.astype(float), trips.segment.astype(np.int64),
-                   trips.fixed.astype(np.int64), chunks)  # fmt: skip
+                   trips.flow.astype(float), np.asarray(trips.pce, float),
+                   trips.segment.astype(np.int64), trips.fixed.astype(np.int64), chunks)  # fmt: skip
 
 
 def block_nodes(blocks: BlockGraph, walk: NDArray, drive: NDArray) -> NDArray[np.int64]:

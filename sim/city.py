@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Literal
 
 from sim.config import from_dict, read_toml
+from sim.demand_spec import DemandSpec
 from sim.errors import ScenarioError
 
 #: Where the bundled cities live, relative to the repository root.
@@ -56,6 +57,7 @@ class ZonesSpec:
     lat: str
     population: str | None = None
     jobs: str | None = None
+    schools: str | None = None  # schools per zone (destinations of school trips)
     name: str | None = None
     join: tuple[ZoneJoin, ...] = ()
     blank_counts_are_zero: bool = False  # an empty population/jobs cell means 0, not unknown
@@ -181,6 +183,7 @@ class City:
     mode_shares_source: str = ""
     household_size: float = 3.0
     currency_year: int = 2020
+    demand: DemandSpec | None = None  # peak demand in segments and streams (sim.demand)
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:

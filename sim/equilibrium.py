@@ -88,12 +88,13 @@ def _dot(flow: NDArray[np.float64], cost: NDArray[np.float64]) -> float:
     return float(flow[used] @ cost[used])
 
 
-def _route_costs(res: PassResult, moto_pce: float) -> NDArray[np.float64]:
-    """Each trip's least route cost by alternative (minutes; walk has no route)."""
+def _route_costs(res: PassResult, moto_pce: float, pce: NDArray[np.float64]) -> NDArray:
+    """Each trip's least route cost by alternative, in the units its flow loads the network
+    (minutes x car units on roads; walk has no route)."""
     route = res.out.route
     out = np.zeros_like(res.out.prob)
     out[:, K.ALT_TRANSIT] = route[:, 0]
-    out[:, K.ALT_CAR] = route[:, 1]
+    out[:, K.ALT_CAR] = pce * route[:, 1]
     out[:, K.ALT_MOTO] = moto_pce * route[:, 1]
     return out
 
@@ -116,7 +117,7 @@ def relative_gap(model: CommuteModel, res: PassResult) -> Gap:
     state = costs.state(model.car_flow, model.transit_flow)
     d = costs.drive
     road_now = float(model.car_flow[d] @ state.time_s[d]) / 60.0
-    route = _route_costs(res, p.moto_pce)
+    route = _route_costs(res, p.moto_pce, model.trips.pce)
     used = prob > 0
     best = np.where(used, route, 0.0)
     road_best = float(w @ (best[:, K.ALT_CAR] * prob[:, K.ALT_CAR]
@@ -196,6 +197,8 @@ def _hessian_product(model: CommuteModel, u: Point, v: Point) -> float:
     d = costs.drive
     slope = costs.road_slopes(model.car_flow) / 60.0
     value = float(np.sum(u.car[d] * slope * v.car[d]))
+    iv, tslope = costs.transit_slopes(model.car_flow, model.transit_flow)
+    value += float(np.sum(u.transit[iv] * tslope * v.transit[iv])) / 60.0
     ch = model.trips.chooses
     curv = (model.trips.flow[ch] / p.scale)[:, None] / np.maximum(model.prob[ch], 1e-6)
     return value + float(np.sum(u.prob[ch] * curv * v.prob[ch]))
@@ -209,7 +212,7 @@ class _Direction:
         self.model = model
         self.d = target.minus(Point.of_model(model))
         p = model.params
-        route = _route_costs(res, p.moto_pce)
+        route = _route_costs(res, p.moto_pce, model.trips.pce)
         ch = model.trips.chooses
         self.rows = np.flatnonzero(ch & (np.abs(self.d.prob).max(axis=1) > 0))
         skim = res.out.skim[self.rows]
@@ -260,22 +263,41 @@ class _Direction:
         return float(lam * np.abs(d.prob).max()) if d.prob.size else 0.0
 
 
-def _conjugate(model: CommuteModel, aux: Point, previous: Point | None,
-               delta: float = 0.01) -> Point:  # fmt: skip
-    """Conjugate Frank-Wolfe target (Mitradjieva and Lindberg, 2013): the mix of the previous
-    target and today's auxiliary point whose direction is conjugate to the last one with
-    respect to the Hessian's diagonal."""
-    if previous is None:
+@dataclass
+class _Targets:
+    """The last two targets and steps, for (bi)conjugate directions."""
+
+    s1: Point | None = None
+    s2: Point | None = None
+    tau1: float = 1.0
+    tau2: float = 1.0
+
+    def push(self, target: Point, step: float) -> None:
+        self.s2, self.tau2 = self.s1, self.tau1
+        self.s1, self.tau1 = target, step
+
+
+def _biconjugate(model: CommuteModel, aux: Point, past: _Targets) -> Point:
+    """Bi-conjugate Frank-Wolfe target (Mitradjieva and Lindberg, 2013): the combination of
+    today's auxiliary point and the last two targets whose direction is conjugate to the last
+    two with respect to the Hessian's diagonal (plain Frank-Wolfe after a full step)."""
+    if past.s1 is None or past.s2 is None or past.tau1 >= 1.0 or past.tau2 >= 1.0:
         return aux
     here = Point.of_model(model)
-    last = previous.minus(here)
-    num = _hessian_product(model, last, aux.minus(here))
-    den = _hessian_product(model, last, aux.minus(previous))
+    t1 = past.tau1
+    step = aux.minus(here)
+    a = past.s1.mix(past.s2, t1).minus(here)
+    den = _hessian_product(model, a, past.s2.minus(past.s1))
     if den == 0:
         return aux
-    a = num / den
-    a = 1.0 - delta if a > 1.0 - delta else (a if a >= 0 else 0.0)
-    return previous.mix(aux, a)
+    mu = max(0.0, -_hessian_product(model, a, step) / den)
+    b = past.s1.minus(here)
+    den = _hessian_product(model, b, b)
+    if den == 0:
+        return aux
+    nu = max(0.0, mu * t1 / (1.0 - t1) - _hessian_product(model, b, step) / den)
+    beta0 = 1.0 / (1.0 + nu + mu)
+    return aux.mix(past.s1, beta0 / (beta0 + nu * beta0)).mix(past.s2, beta0 + nu * beta0)
 
 
 def _start(model: CommuteModel, start: str) -> None:
@@ -316,7 +338,7 @@ def solve(
     t0 = time.perf_counter()
     conv = Convergence(tolerance=tol)
     _start(model, start)
-    previous: Point | None = None
+    past = _Targets()
     bar = tqdm(total=limit, desc="equilibrium", unit="it", disable=not progress, leave=False)
     for _ in range(limit):
         res = model.run_pass()
@@ -330,10 +352,10 @@ def solve(
         if gap.relative <= tol:
             conv.converged = True
             break
-        target = _conjugate(model, Point.of_pass(res), previous)
+        target = _biconjugate(model, Point.of_pass(res), past)
         direction = _Direction(model, res, target)
         lam = direction.step()
-        previous = target if lam < 1.0 else None
+        past.push(target, lam)
         conv.step.append(lam)
         conv.prob_change.append(direction.move(lam))
         model.prob_change = conv.prob_change[-1]

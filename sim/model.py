@@ -16,7 +16,7 @@ Both run one numba pass over destination zones per iteration or day (:mod:`sim.a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import mesa
@@ -36,12 +36,21 @@ from sim.assign import (
 )
 from sim.city import City, load_city
 from sim.congestion import MOTORBIKE_PCE
-from sim.demand import Trips, commute_trips
+from sim.demand import Trips, concat, draw_destinations, resident_trips, stream_trips
 from sim.errors import ScenarioError
+from sim.externals import Entries, road_entries
 from sim.kernels import day as K
 from sim.network.arrays import DRIVE_MASK, TRANSIT_MASK, WALK_MASK, Layer, MultimodalNetwork
 from sim.network.blocks import block_graph
-from sim.population import Households, destination_zones, synthesise, work_zones, zone_nodes
+from sim.population import (
+    DestZones,
+    Households,
+    destination_zones,
+    synthesise,
+    work_zones,
+    zone_nodes,
+)
+from sim.streams import stream_places
 from sim.zones import Zones, load_zones
 
 #: Commute trips a month: two a working day, 22 working days.
@@ -168,6 +177,7 @@ class CommuteModel(mesa.Model):
         self.blocks = block_graph(network, (WALK_MASK, DRIVE_MASK, TRANSIT_MASK))
         self.costs = NetworkCosts(network, self.blocks, self.params)
         self.dest = destination_zones(self.zones, reference, cell_m=self.params.zone_size_m)
+        self.entries = self._entries(reference)
         self.graph = self._graph(reference)
         if population is None and reference is not network:
             population = CommuteModel(
@@ -179,15 +189,12 @@ class CommuteModel(mesa.Model):
                 self.city, self.zones, network, households, population_rng,
                 vot_factor=self.params.vot_factor,
             )  # fmt: skip
-        if np.any(population.work_zone < 0):
-            free = self.free_flow_minutes()
-            minutes = np.fmin(free[1], np.fmin(free[2], free[0]))
-            population = work_zones(
-                population, minutes, self.dest, population_rng, beta=self.params.gravity_beta
-            )
+        if np.any(population.work_zone < 0) or (
+            self.city.demand is not None and population.destinations is None
+        ):
+            population = self._destinations(population, population_rng)
         self.households = population
-        self.trips = commute_trips(population, peak_share=self.params.peak_hour_factor,
-                                   fare_factor=self._fare_factor(population))  # fmt: skip
+        self.trips = self._trips(population, reference)
         self._prepare_trips()
         # day-to-day mode: each trip's idiosyncratic tastes (one Gumbel draw per alternative, in
         # the logit's scale), drawn once, so a trip changes mode only when what it perceives
@@ -201,6 +208,58 @@ class CommuteModel(mesa.Model):
         self.running = True
 
     # ---------------------------------------------------------------- setup
+    def _destinations(self, hh: Households, rng: np.random.Generator) -> Households:
+        """Work zones and every segment's destinations, drawn on free-flow times of this
+        model's network (the reference network: scenarios share them)."""
+        free = self.free_flow_minutes()
+        n_int = self.dest.n_internal
+        minutes = np.fmin(free[1], np.fmin(free[2], free[0]))[:, :n_int].astype(float)
+        if np.any(hh.work_zone < 0):
+            hh = work_zones(hh, minutes, self._internal_dest(), rng,
+                            beta=self.params.gravity_beta)  # fmt: skip
+        if self.city.demand is None:
+            return hh
+        cols = []
+        for i, seg in enumerate(self.city.demand.segments):
+            if i == 0 and seg.destinations == "jobs":
+                cols.append(hh.work_zone.astype(np.int32))
+                continue
+            attraction = self.dest.attraction(seg.destinations)[:n_int]
+            cols.append(draw_destinations(hh.home_zone, attraction, minutes, rng,
+                                          beta=seg.gravity_beta))  # fmt: skip
+        return replace(hh, destinations=np.column_stack(cols).astype(np.int32))
+
+    def _entries(self, reference: MultimodalNetwork) -> Entries | None:
+        """Road entries (external zones), appended to the destinations, when streams use them."""
+        demand = self.city.demand
+        if demand is None or not any("entries" in (s.origins, s.destinations)
+                                     for s in demand.streams):  # fmt: skip
+            return None
+        entries = road_entries(reference, radius_m=demand.entry_radius_m)
+        if entries.n == 0:
+            raise ScenarioError(f"{self.city.folder}/city.toml: `demand.streams` use `entries` "
+                                "but no main road reaches the edge of the street network")  # fmt: skip
+        self.dest = self.dest.with_externals(entries.node, reference.x[entries.node],
+                                             reference.y[entries.node])  # fmt: skip
+        return entries
+
+    def _internal_dest(self) -> DestZones:
+        n = self.dest.n_internal
+        d = self.dest
+        return DestZones(d.walk_node[:n], d.drive_node[:n], d.jobs[:n], d.lon[:n], d.lat[:n],
+                         d.of_zone)  # fmt: skip
+
+    def _trips(self, hh: Households, reference: MultimodalNetwork) -> Trips:
+        """Residents' trips, then the fixed streams (laid out on the reference network)."""
+        factor = self._fare_factor(hh)
+        residents = resident_trips(self.city, hh, factor, self.params.peak_hour_factor)
+        demand = self.city.demand
+        if demand is None or not demand.streams:
+            return residents
+        places, minutes = stream_places(self, reference)
+        vot = float(np.median(hh.vot)) if hh.n else 1.0
+        return concat([residents, stream_trips(demand.streams, places, minutes, vot)])
+
     def _graph(self, reference: MultimodalNetwork) -> K.Graph:
         bg, net = self.blocks, self.network
         is_hop = np.isin(net.layer[bg.slot_edge], [Layer.BUS, Layer.METRO, Layer.CABLE])
@@ -582,5 +641,5 @@ def _no_trips() -> Trips:
     return Trips(
         household=z64, segment=np.zeros(0, np.int8), dest=np.zeros(0, np.int32), walk_node=z64,
         drive_node=z64, access_s=f, car=b, moto=b, vot=np.ones(0), fare1=f, fare2=f, flow=f,
-        fixed=np.zeros(0, np.int8),
+        fixed=np.zeros(0, np.int8), pce=f,
     )  # fmt: skip

@@ -48,30 +48,65 @@ class Households:
     moto: NDArray[np.bool_]
     vot: NDArray[np.float64]  # currency per minute
     weight: float  # real households one synthetic household stands for
+    # destination zone of each household's trips of each demand segment (households x
+    # segments; column 0 is ``work_zone`` when the first segment goes to jobs), None until drawn
+    destinations: NDArray[np.int32] | None = None
 
     @property
     def n(self) -> int:
         return int(self.home_zone.shape[0])
 
     def take(self, idx: NDArray[np.integer]) -> Households:
-        cols = {f.name: getattr(self, f.name)[idx] for f in fields(self) if f.name != "weight"}
+        skip = {"weight", "destinations"}
+        cols = {f.name: getattr(self, f.name)[idx] for f in fields(self) if f.name not in skip}
+        if self.destinations is not None:
+            cols["destinations"] = self.destinations[idx]
         return replace(self, **cols)
 
 
 @dataclass(frozen=True, eq=False)
 class DestZones:
-    """Destination (work) zones: job zones grouped on a square grid of ``cell_m`` metres."""
+    """Destinations: zones with jobs or schools grouped on a square grid of ``cell_m`` metres,
+    then any external zones (entries to the study area: no walk node, no jobs)."""
 
-    walk_node: NDArray[np.int64]
+    walk_node: NDArray[np.int64]  # -1 for external zones
     drive_node: NDArray[np.int64]
     jobs: NDArray[np.float64]
     lon: NDArray[np.float64]
     lat: NDArray[np.float64]
-    of_zone: NDArray[np.int32]  # destination zone of each zone (-1 where no jobs)
+    of_zone: NDArray[np.int32]  # destination zone of each zone (-1 where no jobs or schools)
+    schools: NDArray[np.float64] | None = None
+    external: NDArray[np.bool_] | None = None
 
     @property
     def n(self) -> int:
         return int(self.jobs.shape[0])
+
+    @property
+    def n_internal(self) -> int:
+        return self.n if self.external is None else int((~self.external).sum())
+
+    def attraction(self, kind: str) -> NDArray[np.float64]:
+        """Jobs or schools of each destination (0 at external zones)."""
+        if kind == "jobs":
+            return self.jobs
+        if kind == "schools" and self.schools is not None:
+            return self.schools
+        raise ScenarioError(f"destinations by `{kind}`: the city's zones have no such column")
+
+    def with_externals(self, drive_node: NDArray[np.int64], lon: NDArray[np.float64],
+                       lat: NDArray[np.float64]) -> DestZones:  # fmt: skip
+        """These destinations followed by external zones at the given drive nodes."""
+        k = drive_node.shape[0]
+        schools = None if self.schools is None else np.concatenate([self.schools, np.zeros(k)])
+        return DestZones(
+            walk_node=np.concatenate([self.walk_node, np.full(k, -1, np.int64)]),
+            drive_node=np.concatenate([self.drive_node, drive_node.astype(np.int64)]),
+            jobs=np.concatenate([self.jobs, np.zeros(k)]),
+            lon=np.concatenate([self.lon, lon]), lat=np.concatenate([self.lat, lat]),
+            of_zone=self.of_zone, schools=schools,
+            external=np.concatenate([np.zeros(self.n, bool), np.ones(k, bool)]),
+        )  # fmt: skip
 
 
 def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64], cKDTree]:
@@ -82,22 +117,27 @@ def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64
 
 
 def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1000.0) -> DestZones:
-    """Group job zones into grid cells; each cell is rooted at the node nearest its job centroid."""
+    """Group zones with jobs or schools into grid cells; each cell is rooted at the node nearest
+    its centroid (weighted by jobs, or by schools in a cell without jobs)."""
     if zones.jobs.sum() <= 0:
         raise ScenarioError("zones: `jobs` sum to 0; a city needs jobs to commute to")
     if cell_m <= 0:
         raise ScenarioError("`zone_size_m` must be > 0")
     project = projector(net)
     xy = project(zones.lon, zones.lat)
-    has_jobs = zones.jobs > 0
+    schools = zones.schools if zones.schools is not None else np.zeros(zones.n)
+    attracts = (zones.jobs > 0) | (schools > 0)
     cell = np.floor(xy / cell_m).astype(np.int64)
     key = cell[:, 0] * 1_000_003 + cell[:, 1]
-    uniq, inv = np.unique(key[has_jobs], return_inverse=True)
-    jobs = np.bincount(inv, weights=zones.jobs[has_jobs])
-    cx = np.bincount(inv, weights=zones.jobs[has_jobs] * zones.lon[has_jobs]) / jobs
-    cy = np.bincount(inv, weights=zones.jobs[has_jobs] * zones.lat[has_jobs]) / jobs
+    uniq, inv = np.unique(key[attracts], return_inverse=True)
+    jobs = np.bincount(inv, weights=zones.jobs[attracts])
+    sch = np.bincount(inv, weights=schools[attracts])
+    w = np.where(jobs[inv] > 0, zones.jobs[attracts], schools[attracts])
+    total = np.bincount(inv, weights=w)
+    cx = np.bincount(inv, weights=w * zones.lon[attracts]) / total
+    cy = np.bincount(inv, weights=w * zones.lat[attracts]) / total
     of_zone = np.full(zones.n, -1, np.int32)
-    of_zone[has_jobs] = inv
+    of_zone[attracts] = inv
     walk_nodes, walk_tree = node_index(net, NodeKind.WALK)
     drive_nodes, drive_tree = node_index(net, NodeKind.DRIVE)
     centres = project(cx, cy)
@@ -108,6 +148,8 @@ def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1
         lon=cx,
         lat=cy,
         of_zone=of_zone,
+        schools=sch.astype(float) if zones.schools is not None else None,
+        external=np.zeros(uniq.shape[0], bool),
     )
 
 
@@ -147,7 +189,9 @@ def synthesise(
     u_car, u_moto = rng.random(n), rng.random(n)
     car = u_car < car_p
     moto = ~car & (u_moto < moto_p / np.maximum(1.0 - car_p, 1e-9))
-    households_real = zones.population.sum() / city.household_size
+    from sim.demand import households_represented
+
+    households_real = households_represented(city, zones)
     return Households(
         home_zone=home,
         work_zone=np.full(n, -1, np.int32),

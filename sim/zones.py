@@ -29,6 +29,7 @@ class Zones:
     jobs: NDArray[np.float64]
     income: NDArray[np.float64]  # mean monthly household income, city currency
     stratum: NDArray[np.float64]  # mean estrato (NaN where the city has none)
+    schools: NDArray[np.float64] | None = None  # schools in the zone (None: the city has none)
 
     @property
     def n(self) -> int:
@@ -53,7 +54,7 @@ def load_zones(city: City) -> Zones:
         }
     )
     df["name"] = table[spec.name].astype(str).str.strip(" '") if spec.name else df["id"]
-    for fld in ("population", "jobs"):
+    for fld in ("population", "jobs", "schools"):
         col = getattr(spec, fld)
         if col is not None:
             _require(table, col, path)
@@ -81,6 +82,7 @@ def load_zones(city: City) -> Zones:
         jobs=df["jobs"].to_numpy(float),
         income=df["income"].to_numpy(float),
         stratum=df["stratum"].to_numpy(float),
+        schools=df["schools"].to_numpy(float) if "schools" in df else None,
     )
 
 
@@ -100,6 +102,9 @@ def _require(df: pd.DataFrame, column: str, path) -> None:
 
 
 def _check(df: pd.DataFrame, path) -> None:
+    if "schools" in df and (df["schools"].isna().any() or (df["schools"] < 0).any()):
+        bad = df.loc[df["schools"].isna() | (df["schools"] < 0), "id"].iloc[0]
+        raise DataError(f"{path}: `schools` must be a number >= 0 (zone {bad})")
     for fld in ("population", "jobs"):
         if fld not in df:
             raise DataError(f"{path}: zones need a `{fld}` column or join")

@@ -67,9 +67,10 @@ Costs = namedtuple("Costs", "street transit attr")
 #: its origin in block b (-1 if none), ``access_s`` walk to the car, ``own[:, 0/1]`` car and
 #: motorbike available, ``vot`` money per minute, ``fare1``/``fare2`` shares of boarding and
 #: transfer fares it pays, ``klass`` its routing class, ``flow`` trips per hour it stands for,
-#: ``segment`` (row of ``Params.asc``), ``fixed`` its alternative if it does not choose, else -1.
+#: ``pce`` car units of its car, ``segment`` (row of ``Params.asc``), ``fixed`` its alternative
+#: if it does not choose, else -1.
 Trips = namedtuple(
-    "Trips", "ptr order node access_s own vot fare1 fare2 klass flow segment fixed chunks"
+    "Trips", "ptr order node access_s own vot fare1 fare2 klass flow pce segment fixed chunks"
 )
 #: Behaviour: ``asc[segment, alt]`` minutes; ``scalars`` (``S_*`` rows); ``class_m1/m2`` minutes
 #: per unit of money of boarding and transfer fares in each routing class.
@@ -273,9 +274,9 @@ def _destination(g, costs, trips, p, state, out, c, d, n_class, cutoff, off, dis
             _transit_skim(trips, p, out, h, dist, acc)
             _choose(trips, p, state, out, h, d)
             q = trips.flow[h]
-            demand[trips.node[1, h]] += q * (out.prob[h, ALT_CAR]
-                                             + s[S_MOTOPCE] * out.prob[h, ALT_MOTO]) \
-                if trips.node[1, h] >= 0 else 0.0  # fmt: skip
+            if trips.node[1, h] >= 0:
+                road = trips.pce[h] * out.prob[h, ALT_CAR] + s[S_MOTOPCE] * out.prob[h, ALT_MOTO]
+                demand[trips.node[1, h]] += q * road
             if trips.node[2, h] >= 0:
                 demand[trips.node[2, h]] += q * out.prob[h, ALT_TRANSIT]
         _push(order, off[2], n_tr, pred, g.slot_head, demand, out.flow[c], out.flow_m1[c],
