@@ -418,7 +418,7 @@ def _manifest(
     seconds: float,
     days: int,
 ) -> dict[str, Any]:
-    from sim.network.cache import cache_key
+    from sim.network.cache import cache_key, street_source
 
     return {
         "scenario": _jsonable(asdict(scenario)),
@@ -429,6 +429,7 @@ def _manifest(
         "git_revision": _git_revision(),
         "inputs": {
             "network_key": cache_key(model.city),
+            "street_source": street_source(model.city).label,
             "scenario_file_sha256": _sha256(scenario.source),
         },
         "wall_seconds": round(seconds, 3),

@@ -64,8 +64,10 @@ def street_source(city: City) -> StreetSource:
         if spec.connect:
             files += [city.path(city.zones.file)]
             files += [city.path(s.stations) for s in city.transit.line_files]
-        names = ", ".join(spec.files)
-        return StreetSource("centrelines", tuple(files), f"city centre lines ({names})")
+        parts = [f"city centre lines ({', '.join(spec.files)})"]
+        parts += ["bus-route skeleton"] if spec.skeleton and city.transit.bus_routes else []
+        parts += ["connectors"] if spec.connect else []
+        return StreetSource("centrelines", tuple(files), ", ".join(parts))
     raise NetworkNotAvailableError(
         f"the street network of {city.name} is not bundled and has not been fetched: run "
         f"`ladera network fetch {city.name}` once on a machine with internet "

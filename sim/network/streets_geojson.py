@@ -75,6 +75,7 @@ class NodedSegments:
     coords: list[NDArray[np.float64]]
     levels: list[NDArray[np.int8]]
     segment: NDArray[np.int64]  # the Centrelines row each comes from
+    apart: NDArray[np.float64]  # crossings kept apart: rows (x, y, segment i, segment j)
     report: dict[str, int]
 
 
@@ -143,6 +144,7 @@ def node_segments(lines: Centrelines, *, snap_m: float = SNAP_M) -> NodedSegment
     inserts: dict[int, list[NDArray]] = defaultdict(list)
     snapped = _snap_dangling(coords, express, end_level, degree, inserts, snap_m)
     crossings, apart = _node_crossings(coords, express, degree, inserts, snap_m)
+    apart_at = np.array(apart).reshape(-1, 4)
     out_coords, out_levels = [], []
     for i, xy in enumerate(coords):
         xy = _insert_points(xy, inserts.get(i, []))
@@ -151,8 +153,8 @@ def node_segments(lines: Centrelines, *, snap_m: float = SNAP_M) -> NodedSegment
         out_coords.append(xy)
         out_levels.append(levels)
     report = {"segments": lines.n, "snapped_ends": snapped, "crossings_noded": crossings,
-              "crossings_apart": apart}  # fmt: skip
-    return NodedSegments(out_coords, out_levels, np.arange(lines.n), report)
+              "crossings_apart": len(apart_at)}  # fmt: skip
+    return NodedSegments(out_coords, out_levels, np.arange(lines.n), apart_at, report)
 
 
 def _merge_ends(
@@ -223,22 +225,26 @@ def _node_crossings(
     degree: NDArray,
     inserts: dict[int, list[NDArray]],
     vertex_tol: float,
-) -> tuple[int, int]:
-    """Rule 3: add the crossings that are junctions to both lines; count noded and apart."""
+) -> tuple[int, list[tuple[float, float, int, int]]]:
+    """Rule 3: add the crossings that are junctions to both lines; count those, and list the
+    crossings kept apart."""
     geoms = _lines(coords)
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
-    noded = apart = 0
+    noded = 0
+    apart: list[tuple[float, float, int, int]] = []
     for i, j in zip(left[keep].tolist(), right[keep].tolist(), strict=True):
         for p in _crossing_points(geoms[i], geoms[j]):
             if _dangling_end(coords, degree, i, p) or _dangling_end(coords, degree, j, p):
                 continue  # rule 2 handled it
+            if _at_end(coords, i, p) and _at_end(coords, j, p):
+                continue  # ends merged by rule 1
             vi = float(np.hypot(*(coords[i] - p).T).min())
             vj = float(np.hypot(*(coords[j] - p).T).min())
             if vi <= _SAME_M and vj <= _SAME_M and express[i] == express[j]:
                 continue  # already a shared vertex
             if express[i] != express[j] or min(vi, vj) > vertex_tol:
-                apart += 1
+                apart.append((float(p[0]), float(p[1]), i, j))
                 continue
             inserts[i].append(p)
             inserts[j].append(p)
@@ -269,6 +275,10 @@ def _dangling_end(coords: list[NDArray], degree: NDArray, seg: int, p: NDArray) 
         if degree[2 * seg + side] == 1 and np.hypot(*(coords[seg][-side] - p)) <= _SAME_M:
             return True
     return False
+
+
+def _at_end(coords: list[NDArray], seg: int, p: NDArray) -> bool:
+    return bool(np.hypot(*(coords[seg][[0, -1]] - p).T).min() <= _SAME_M)
 
 
 def _insert_points(xy: NDArray, points: list[NDArray]) -> NDArray:
