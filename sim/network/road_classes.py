@@ -133,30 +133,47 @@ def count_routes_along(
     """How many of ``routes`` run along each segment (metric coordinates).
 
     A route runs along a segment when the segment's points at 1/4, 1/2 and 3/4 of its length
-    are all within ``tolerance_m`` of it and, where it passes them, the route advances at least
-    half as far as the segment does between the first and the last point (so a route that
-    only crosses the segment, or touches it at a corner, does not count).
+    each have a stretch of the route within ``tolerance_m`` that runs parallel to the segment
+    there (within ~30 degrees), so a route that only crosses the segment, or turns off it at a
+    corner, does not count.
     """
     segs = np.asarray(segments, dtype=object)
-    rts = np.asarray(routes, dtype=object)
     counts = np.zeros(len(segs), np.int64)
-    if len(segs) == 0 or len(rts) == 0:
+    stretch_xy, stretch_route = _stretches(routes)
+    if len(segs) == 0 or len(stretch_route) == 0:
         return counts
-    samples = [shapely.line_interpolate_point(segs, f, normalized=True) for f in (0.25, 0.5, 0.75)]
-    tree = shapely.STRtree(rts)
-    seg_idx, route_idx = tree.query(samples[1], predicate="dwithin", distance=tolerance_m)
-    if seg_idx.size == 0:
-        return counts
-    near = np.ones(seg_idx.size, bool)
-    for pts in (samples[0], samples[2]):
-        near &= shapely.dwithin(pts[seg_idx], rts[route_idx], tolerance_m)
-    a = shapely.line_locate_point(rts[route_idx], samples[0][seg_idx])
-    b = shapely.line_locate_point(rts[route_idx], samples[2][seg_idx])
-    span = shapely.distance(samples[0][seg_idx], samples[2][seg_idx])
-    near &= np.abs(b - a) >= 0.5 * span
-    pairs = np.unique(np.column_stack([seg_idx[near], route_idx[near]]), axis=0)
-    np.add.at(counts, pairs[:, 0], 1)
+    stretches = shapely.linestrings(stretch_xy)
+    tree = shapely.STRtree(stretches)
+    heading = stretch_xy[:, 1] - stretch_xy[:, 0]
+    heading /= np.maximum(np.hypot(heading[:, 0], heading[:, 1]), 1e-9)[:, None]
+    length = shapely.length(segs)
+    keys = []
+    for f in (0.25, 0.5, 0.75):
+        pts = shapely.line_interpolate_point(segs, f, normalized=True)
+        ahead = shapely.line_interpolate_point(segs, np.minimum(f * length + 2.0, length))
+        behind = shapely.line_interpolate_point(segs, np.maximum(f * length - 2.0, 0.0))
+        tangent = shapely.get_coordinates(ahead) - shapely.get_coordinates(behind)
+        tangent /= np.maximum(np.hypot(tangent[:, 0], tangent[:, 1]), 1e-9)[:, None]
+        seg_idx, piece = tree.query(pts, predicate="dwithin", distance=tolerance_m)
+        aligned = np.abs(np.einsum("ij,ij->i", tangent[seg_idx], heading[piece])) >= 0.87
+        keys.append(np.unique(seg_idx[aligned] * len(routes) + stretch_route[piece[aligned]]))
+    both = np.intersect1d(np.intersect1d(keys[0], keys[1]), keys[2])
+    np.add.at(counts, both // len(routes), 1)
     return counts
+
+
+def _stretches(routes: Sequence[shapely.Geometry] | NDArray) -> tuple[NDArray, NDArray]:
+    """Every straight stretch (consecutive vertex pair) of every route, and its route."""
+    xy, owner = [], []
+    for r, geom in enumerate(routes):
+        for part in shapely.get_parts(geom):
+            c = shapely.get_coordinates(part)
+            if len(c) >= 2:
+                xy.append(np.stack([c[:-1], c[1:]], axis=1))
+                owner.append(np.full(len(c) - 1, r))
+    if not xy:
+        return np.empty((0, 2, 2)), np.empty(0, np.int64)
+    return np.concatenate(xy), np.concatenate(owner)
 
 
 def carriageway_direction(
