@@ -156,11 +156,16 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
         except OSError as exc:
             raise DataError(f"{exc.filename}: {exc.strerror}: the network cache cannot be "
                             "written there; set LADERA_CACHE_DIR to a writable folder") from None  # fmt: skip
-        note = f"(about 30 s, once); cached in {path.parent}"
-    else:
-        note = "(about 30 s; not cached)"
     source = street_source(city)
-    what = "OSM" if source.kind != "centrelines" else "its own centre lines and bus routes"
+    what, takes = (
+        ("OSM", "30 s")
+        if source.kind != "centrelines"
+        else ("its own centre lines and bus routes", "a minute")
+    )
+    if use_cache:
+        note = f"(about {takes}, once); cached in {path.parent}"
+    else:
+        note = f"(about {takes}; not cached)"
     print(f"ladera: note: building the {city.name} network from {what} {note}", file=sys.stderr,
           flush=True)  # fmt: skip
     start = time.perf_counter()
