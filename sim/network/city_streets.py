@@ -37,7 +37,7 @@ from sim.network.road_classes import (
     street_class,
 )
 from sim.network.skeleton import CONNECTOR_TAGS, Pieces, bus_skeleton, connectors
-from sim.network.streets_geojson import node_segments, read_centrelines
+from sim.network.streets_geojson import Centrelines, node_segments, read_centrelines
 
 #: Classes a car may use (the drive filter of :mod:`sim.network.load` keeps these).
 DRIVABLE = frozenset({"trunk", "primary", "secondary", "tertiary", "residential"})
@@ -62,27 +62,14 @@ def city_street_graph(city: City) -> nx.MultiDiGraph:
         street_class(n, k, c) for n, k, c in zip(lines.name, lines.kind, counts, strict=True)
     ]
     noded = node_segments(lines, snap_m=spec.snap_m)
-    direction = np.zeros(lines.n, np.int8)
-    express = np.flatnonzero([is_expressway(n) for n in lines.name])
-    direction[express] = carriageway_direction(lines.geometry[express], list(lines.name[express]))
-    pieces = Pieces()
-    for i, (xy, levels) in enumerate(zip(noded.coords, noded.levels, strict=True)):
-        tags = {"highway": classes[i], "name": normalise_name(lines.name[i]), "osmid": i + 1,
-                "bus_routes": int(counts[i])}  # fmt: skip
-        if is_expressway(lines.name[i]):
-            tags["maxspeed"] = EXPRESSWAY_MAXSPEED
-        if direction[i]:
-            xy, levels = (xy, levels) if direction[i] > 0 else (xy[::-1], levels[::-1])
-            tags["oneway"] = True
-        pieces.coords.append(xy)
-        pieces.levels.append(levels)
-        pieces.tags.append(tags)
+    pieces, oneway = _centreline_pieces(lines, noded.coords, noded.levels, classes, counts)
     report: dict[str, Any] = {"centreline_segments": lines.n, **noded.report,
-                              "oneway_carriageways": int((direction != 0).sum())}  # fmt: skip
+                              "oneway_carriageways": oneway}  # fmt: skip
     if spec.skeleton and routes:
         join_xy, join_bus = _join_points(pieces)
-        skel, info = bus_skeleton([g for _, g in routes], [r for r, _ in routes],
-                                  list([shapely.LineString(c) for c in noded.coords]), join_xy, join_bus)  # fmt: skip
+        detailed = [shapely.LineString(c) for c in noded.coords]
+        skel, info = bus_skeleton([g for _, g in routes], [r for r, _ in routes], detailed,
+                                  join_xy, join_bus)  # fmt: skip
         _extend(pieces, skel, _SKELETON_ID)
         report.update(info)
     keep = np.empty((0, 2))
@@ -104,6 +91,29 @@ def city_street_graph(city: City) -> nx.MultiDiGraph:
     G = _graph(pieces, _topology(pieces, keep), crs, keep)
     G.graph["street_report"] = report
     return G
+
+
+def _centreline_pieces(
+    lines: Centrelines, coords: list[NDArray], levels: list[NDArray], classes: list[str],
+    counts: NDArray,
+) -> tuple[Pieces, int]:  # fmt: skip
+    """Noded centre lines as pieces with their tags; expressway carriageways one way."""
+    direction = np.zeros(lines.n, np.int8)
+    is_express = np.array([is_expressway(n) for n in lines.name], bool)
+    express = np.flatnonzero(is_express)
+    direction[express] = carriageway_direction(lines.geometry[express], list(lines.name[express]))
+    pieces = Pieces()
+    for i, (xy, lev) in enumerate(zip(coords, levels, strict=True)):
+        tags = {"highway": classes[i], "name": normalise_name(lines.name[i]), "osmid": i + 1,
+                "bus_routes": int(counts[i])}  # fmt: skip
+        if is_express[i]:
+            tags["maxspeed"] = EXPRESSWAY_MAXSPEED
+        if direction[i]:
+            xy, lev = (xy, lev) if direction[i] > 0 else (xy[::-1], lev[::-1])
+            tags["oneway"] = True
+        pieces.add(xy, tags)
+        pieces.levels[-1] = lev
+    return pieces, int((direction != 0).sum())
 
 
 def _route_parts(city: City, crs: str) -> list[tuple[str, shapely.LineString]]:
