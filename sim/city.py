@@ -23,18 +23,40 @@ DEFAULT_CITY = "porto_alegre"
 
 
 @dataclass(frozen=True)
+class CentrelinesSpec:
+    """Streets from the city's own centre-line layer (GeoJSON, name and kind per segment), used
+    when no OSM extract is bundled or fetched: see :mod:`sim.network.city_streets`."""
+
+    files: tuple[str, ...]
+    snap_m: float = 3.0  # dangling ends this close to another line join it
+    skeleton: bool = True  # main roads elsewhere from the bus routes' geometry
+    connect: bool = True  # connectors to zone centres and stations nothing else reaches
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.files:
+            raise ScenarioError("`streets.centrelines.files` must name at least one file")
+        if not 0 <= self.snap_m <= 20:
+            raise ScenarioError("`streets.centrelines.snap_m` must be between 0 and 20 (metres)")
+
+
+@dataclass(frozen=True)
 class StreetsSpec:
-    """Street network source: a bundled OSM file, or a boundary to fetch with osmnx."""
+    """Street network source: a bundled OSM file, a boundary to fetch with osmnx, or (when
+    nothing was fetched) the city's own centre lines."""
 
     osm: str | None = None
     elevation: str | None = None
     fetch_boundary: str | None = None
     fetched_name: str = "streets.graphml"
     max_station_snap_m: float = 400.0
+    centrelines: CentrelinesSpec | None = None
 
     def __post_init__(self) -> None:
-        if self.osm is None and self.fetch_boundary is None:
-            raise ScenarioError("`streets` needs `osm` (a bundled file) or `fetch_boundary`")
+        if self.osm is None and self.fetch_boundary is None and self.centrelines is None:
+            raise ScenarioError(
+                "`streets` needs `osm` (a bundled file), `fetch_boundary` or `centrelines`"
+            )
         if self.max_station_snap_m <= 0:
             raise ScenarioError("`streets.max_station_snap_m` must be > 0")
 
@@ -61,6 +83,14 @@ class ZonesSpec:
     name: str | None = None
     join: tuple[ZoneJoin, ...] = ()
     blank_counts_are_zero: bool = False  # an empty population/jobs cell means 0, not unknown
+    # zone polygons: homes are placed on the streets inside them (sim.placement)
+    polygons: str | None = None
+    polygon_key: str | None = None  # field of the polygon file
+    polygon_id: str | None = None  # column of the zone table holding that field's value
+
+    def __post_init__(self) -> None:
+        if self.polygons is not None and (self.polygon_key is None or self.polygon_id is None):
+            raise ScenarioError("`zones.polygons` needs `polygon_key` and `polygon_id`")
 
 
 @dataclass(frozen=True)
@@ -150,10 +180,38 @@ class LineFileSpec:
 
 
 @dataclass(frozen=True)
+class BusRoutesSpec:
+    """Bus routes drawn without stops (see :mod:`sim.network.bus_routes` for the rules)."""
+
+    file: str
+    fare: float
+    fare_system: str = "bus"
+    integrated_kinds: tuple[str, ...] = ()  # route kinds in the integrated system
+    integrated_fare: float = 0.0
+    integrated_fare_system: str = "metro"
+    stop_spacing_m: float = 300.0
+    station_stop_m: float = 150.0
+    headway_s: float = 360.0
+    vehicle_capacity: float = 60.0
+    speed_mps: float = 6.0
+    dwell_s: float = 20.0
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        for name in ("stop_spacing_m", "station_stop_m", "headway_s", "vehicle_capacity",
+                     "speed_mps"):  # fmt: skip
+            if not getattr(self, name) > 0:
+                raise ScenarioError(f"`transit.bus_routes.{name}` must be > 0")
+        for name in ("fare", "integrated_fare", "dwell_s"):
+            if getattr(self, name) < 0:
+                raise ScenarioError(f"`transit.bus_routes.{name}` must be >= 0")
+
+
+@dataclass(frozen=True)
 class TransitSpec:
     gtfs: tuple[GtfsSpec, ...] = ()
     line_files: tuple[LineFileSpec, ...] = ()
-    bus_routes: str | None = None
+    bus_routes: BusRoutesSpec | None = None
     fare_systems: tuple[FareSystemSpec, ...] = ()
 
 
@@ -181,6 +239,7 @@ class City:
     costs: CostsSpec = field(default_factory=CostsSpec)
     mode_shares: dict[str, float] = field(default_factory=dict)
     mode_shares_source: str = ""
+    observed: str | None = None  # a bundled file of observed figures, for calibration later
     household_size: float = 3.0
     currency_year: int = 2020
     demand: DemandSpec | None = None  # peak demand in segments and streams (sim.demand)
@@ -237,10 +296,18 @@ def _check_files(city: City, toml_path: Path) -> None:
         ("streets.elevation", city.streets.elevation),
         ("streets.fetch_boundary", city.streets.fetch_boundary),
         ("zones.file", city.zones.file),
+        ("zones.polygons", city.zones.polygons),
         ("income.polygons", city.income.polygons),
         ("income.table", city.income.table),
-        ("transit.bus_routes", city.transit.bus_routes),
+        (
+            "transit.bus_routes.file",
+            city.transit.bus_routes.file if city.transit.bus_routes else None,
+        ),
+        ("observed", city.observed),
     ]
+    if city.streets.centrelines is not None:
+        files = city.streets.centrelines.files
+        named += [(f"streets.centrelines.files[{i}]", f) for i, f in enumerate(files)]
     named += [(f"zones.join[{i}].file", j.file) for i, j in enumerate(city.zones.join)]
     named += [(f"transit.gtfs[{i}].file", g.file) for i, g in enumerate(city.transit.gtfs)]
     for i, spec in enumerate(city.transit.line_files):

@@ -372,7 +372,7 @@ def _viz(args: argparse.Namespace) -> int:
 @command("network info")
 def _network_info(args: argparse.Namespace) -> int:
     from sim.city import load_city
-    from sim.network.cache import cache_state, entry_path, load_network
+    from sim.network.cache import cache_state, entry_path, load_network, street_source
 
     city = load_city(args.city)
     state = cache_state(city)
@@ -384,6 +384,7 @@ def _network_info(args: argparse.Namespace) -> int:
         city=city.name,
         title=city.title,
         cache=f"{state} ({entry_path(city)})",
+        streets=street_source(city).label,
         load_seconds=round(seconds, 3),
         transit_report=net.meta.get("transit_report", {}),
     )
@@ -398,6 +399,7 @@ def _network_info(args: argparse.Namespace) -> int:
     print(f"  bbox       lon {x0:.4f} .. {x1:.4f}, lat {y0:.4f} .. {y1:.4f}")
     print(f"  lines      {_fmt_counts(summary['lines_by_mode'])} (one per direction)")
     print(f"  stations   {summary['stations']} named stops")
+    print(f"  streets    {summary['streets']}")
     print(f"  cache      {summary['cache']}")
     print(f"  loaded in  {seconds:.2f} s")
     print(f"  data       {city.attribution}")

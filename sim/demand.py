@@ -52,6 +52,7 @@ class Trips:
     flow: NDArray[np.float64]  # trips (persons, or road vehicles) per hour in the modelled hour
     fixed: NDArray[np.int8]  # the alternative of a fixed stream, -1 if the trip chooses
     pce: NDArray[np.float64]  # car units of one road vehicle (residents' cars: 1)
+    daily: NDArray[np.float64]  # trips a weekday (one way) this row stands for
     segments: tuple[str, ...] = ("work",)
 
     @property
@@ -145,6 +146,7 @@ def _household_rows(hh: Households, seg: SegmentSpec, to: NDArray[np.int32], flo
         flow=np.full(n, flow),
         fixed=np.full(n, -1, np.int8),
         pce=np.ones(n),
+        daily=np.full(n, flow / seg.peak_share),
         segments=(seg.name,),
     )
 
@@ -241,6 +243,7 @@ def _stream_rows(s: StreamSpec, places: Places, o, d, flow, vot: float) -> Trips
         flow=flow.astype(float),
         fixed=np.full(n, ALT_CAR if road else ALT_TRANSIT, np.int8),
         pce=np.full(n, s.pce if road else 1.0),
+        daily=np.full(n, np.nan),  # streams are peak-hour flows only
         segments=(s.name,),
     )
 
@@ -251,7 +254,7 @@ def _empty() -> Trips:
     b = np.zeros(0, bool)
     return Trips(household=z, segment=np.zeros(0, np.int8), dest=np.zeros(0, np.int32),
                  walk_node=z, drive_node=z, access_s=f, car=b, moto=b, vot=f, fare1=f, fare2=f,
-                 flow=f, fixed=np.zeros(0, np.int8), pce=f, segments=())  # fmt: skip
+                 flow=f, fixed=np.zeros(0, np.int8), pce=f, daily=f, segments=())  # fmt: skip
 
 
 def drive_minutes_fn(indptr_tail, head, seconds, n_nodes):

@@ -53,7 +53,7 @@ from sim.population import (
 from sim.streams import stream_places
 from sim.zones import Zones, load_zones
 
-#: Commute trips a month: two a working day, 22 working days.
+#: Trips a month per daily one-way trip: there and back, 22 working days.
 TRIPS_PER_MONTH = 44.0
 
 
@@ -508,16 +508,40 @@ class CommuteModel(mesa.Model):
             return np.full(self.trips.n, np.nan)
         return self.prob[:, K.ALT_TRANSIT] * np.nan_to_num(self.last.out.money[:, K.ALT_TRANSIT])
 
-    def fare_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
-        """Monthly transit fares over monthly income for trips that may ride (NaN otherwise)."""
-        rides = self.prob[:, K.ALT_TRANSIT] > 0
-        fares = self.last.out.money[:, K.ALT_TRANSIT] if self.last else np.nan
-        income = self.households.income[self.trips.household]
-        return np.where(rides, fares * trips_per_month / income, np.nan)
+    def household_income(self) -> NDArray[np.float64]:
+        """Each household's monthly income (income per person times persons per household where
+        the city's figures are per person)."""
+        from sim.demand import persons_per_household
 
-    def cost_burden(self, trips_per_month: float = TRIPS_PER_MONTH) -> NDArray[np.float64]:
-        """Monthly commuting money cost by any mode (fares, fuel, parking) over monthly income."""
-        return self.money_cost * trips_per_month / self.households.income[self.trips.household]
+        hh = self.households
+        return hh.income * persons_per_household(self.city) if self.city.income.per == "person" \
+            else hh.income  # fmt: skip
+
+    def per_household(self, values: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Sum of per-trip values over each household's trips (NaN values skipped)."""
+        tr = self.trips
+        ok = (tr.household >= 0) & np.isfinite(values)
+        out = np.bincount(tr.household[ok], weights=values[ok], minlength=self.households.n)
+        return out.astype(np.float64)
+
+    def monthly_trips(self) -> NDArray[np.float64]:
+        """Trips a month each trip row stands for per household (both ways, 22 working days)."""
+        tr = self.trips
+        per_hh = np.where(tr.household >= 0, tr.daily / max(self.households.weight, 1e-12), 0.0)
+        return TRIPS_PER_MONTH * np.nan_to_num(per_hh)
+
+    def fare_burden(self) -> NDArray[np.float64]:
+        """Each household's expected monthly fares over its monthly income (NaN if nobody in it
+        may ride)."""
+        fares = self.per_household(self.trip_fares() * self.monthly_trips())
+        rides = self.per_household(self.prob[:, K.ALT_TRANSIT] * self.monthly_trips()) > 0
+        return np.where(rides, fares / self.household_income(), np.nan)
+
+    def cost_burden(self) -> NDArray[np.float64]:
+        """Each household's expected monthly commuting money (fares, fuel, parking) over its
+        monthly income."""
+        money = self.per_household(np.nan_to_num(self.money_cost) * self.monthly_trips())
+        return money / self.household_income()
 
     # ---------------------------------------------------------------- network outputs
     def edge_times(self) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -585,17 +609,22 @@ class CommuteModel(mesa.Model):
         }
         for i, name in enumerate(MODE_NAMES):
             reps[f"share_{name}"] = lambda m, i=i: m.mode_share(i)
-        klass = self.households.income_class[self.trips.household]
+        klass = np.where(
+            self.trips.household >= 0,
+            self.households.income_class[np.maximum(self.trips.household, 0)],
+            0,
+        )
         for c in self.income_classes():
             sel = klass == c
+            own = self.households.income_class == c
             for i, name in enumerate(MODE_NAMES):
                 reps[f"share_{name}_c{c}"] = lambda m, i=i, s=sel: m.mode_share(i, s)
             reps[f"time_min_c{c}"] = lambda m, s=sel: _mean(
                 m.travel_time_s[s] / 60, m.trips.flow[s]
             )
             reps[f"cost_c{c}"] = lambda m, s=sel: _mean(m.money_cost[s], m.trips.flow[s])
-            reps[f"fare_burden_c{c}"] = lambda m, s=sel: _mean(m.fare_burden()[s], m.trips.flow[s])
-            reps[f"cost_burden_c{c}"] = lambda m, s=sel: _mean(m.cost_burden()[s], m.trips.flow[s])
+            reps[f"fare_burden_c{c}"] = lambda m, h=own: _mean(m.fare_burden()[h])
+            reps[f"cost_burden_c{c}"] = lambda m, h=own: _mean(m.cost_burden()[h])
         return reps
 
     def mode_share(self, mode: int, rows: NDArray[np.bool_] | None = None) -> float:
@@ -641,5 +670,5 @@ def _no_trips() -> Trips:
     return Trips(
         household=z64, segment=np.zeros(0, np.int8), dest=np.zeros(0, np.int32), walk_node=z64,
         drive_node=z64, access_s=f, car=b, moto=b, vot=np.ones(0), fare1=f, fare2=f, flow=f,
-        fixed=np.zeros(0, np.int8), pce=f,
+        fixed=np.zeros(0, np.int8), pce=f, daily=f,
     )  # fmt: skip

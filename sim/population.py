@@ -181,7 +181,12 @@ def synthesise(
         raise ScenarioError("`vot_factor` must be > 0")
     p = zones.population / zones.population.sum()
     home = np.sort(rng.choice(zones.n, size=n, p=p)).astype(np.int32)
-    home_node = _place(zones, net, home, rng, place_radius_m)
+    if city.zones.polygons is not None:  # homes on the streets inside each zone's polygon
+        from sim.placement import place_homes
+
+        home_node = place_homes(city, zones, net, home, rng)
+    else:
+        home_node = _place(zones, net, home, rng, place_radius_m)
     drive_nodes, drive_tree = node_index(net, NodeKind.DRIVE)
     project = projector(net)
     gap, nearest = drive_tree.query(project(net.x[home_node], net.y[home_node]))

@@ -446,12 +446,16 @@ def benefits(
     if capex <= 0:
         return pd.DataFrame(index=table.index)
     new, old = run.households, base.households
+    # trips a year per household: the run's own count of its members' trips, else one commute
+    trips = old["trips_year"] if "trips_year" in old else pd.Series(TRIPS_PER_YEAR, old.index)
     if matched:
-        money = (new["expected_cost_min"] - old["expected_cost_min"]) * old["vot_per_min"]
+        money = (new["expected_cost_min"] - old["expected_cost_min"]) * old["vot_per_min"] * trips
         delta = money.groupby(new["income_class"].map(_cls)).mean()
     else:
         vot = vot_factor * base_table["mean_income"] / HOURS_PER_MONTH / 60.0
+        per_class = trips.groupby(old["income_class"].map(_cls)).mean()
         delta = (table["mean_expected_cost_min"] - base_table["mean_expected_cost_min"]) * vot
+        delta = delta * per_class.reindex(delta.index)
     delta = delta.reindex(classes).dropna()
     if delta.empty:
         return pd.DataFrame(index=table.index)
@@ -459,7 +463,7 @@ def benefits(
     scale = scale if math.isfinite(scale) and scale > 0 else 1.0
     households = table["households"].reindex(delta.index) * scale
     out = metrics.benefit_per_capex(
-        delta, households, capex, trips_per_year=TRIPS_PER_YEAR, discount_rate=DISCOUNT_RATE,
+        delta, households, capex, trips_per_year=1.0, discount_rate=DISCOUNT_RATE,
         lifetime_years=LIFETIME_YEARS,
     )  # fmt: skip
     out = out.rename(columns={"households": "households_represented",
@@ -841,7 +845,8 @@ def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
     crf = DISCOUNT_RATE / (1 - (1 + DISCOUNT_RATE) ** -LIFETIME_YEARS)
     doc.add("p", "Benefit / annualised capex: the class's yearly user benefit (fall in "
                  "expected generalised cost, each household's minutes times its own value of "
-                 f"time, income / 176 h / 60; {TRIPS_PER_YEAR:.0f} trips a year; scaled to the "
+                 "time, income / 176 h / 60; times the household's trips of a year, there and "
+                 "back on 264 working days; scaled to the "
                  "households each synthetic household represents) over the capital cost "
                  f"spread as an equal annual cost at {DISCOUNT_RATE:.0%} over {LIFETIME_YEARS} "
                  f"years (x {crf:.3f}). Operating costs and external effects are left out; "

@@ -33,12 +33,11 @@ from sim.city import City, load_city
 from sim.errors import ScenarioError
 from sim.interventions import Applied, CableLine, apply
 from sim.model import CommuteModel
-from sim.network.arrays import MultimodalNetwork, TransitMode
+from sim.network.arrays import MultimodalNetwork
 from sim.outputs import check_name, check_writable, free_folder, timestamp
 from sim.scenario import Scenario, intervention_origin
+from sim.tables import household_table, line_table, write_tables
 from sim.zones import load_zones
-
-THRESHOLDS = (30, 45, 60)
 
 
 @dataclass
@@ -245,97 +244,6 @@ def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
     return scenario.days
 
 
-# ------------------------------------------------------------------------------ tables
-def accessibility(model: CommuteModel) -> dict[str, np.ndarray]:
-    """Jobs reachable per zone within each threshold, by transit and walking, and by car."""
-    walk, transit, car = (model.zone_skim[i].astype(float) for i in range(3))
-    jobs = model.dest.jobs
-    transit_walk = np.fmin(walk, transit)
-    car_any = np.fmin(car, transit_walk)
-    out = {}
-    for label, times in (("transit", transit_walk), ("car", car_any)):
-        cum = metrics.cumulative_accessibility(times, jobs, THRESHOLDS)
-        for k, t in enumerate(THRESHOLDS):
-            out[f"acc{t}_{label}"] = cum[:, k]
-        out[f"gravity_{label}"] = metrics.gravity_accessibility(times, jobs, beta=0.05)
-    return out
-
-
-def household_table(model: CommuteModel) -> pd.DataFrame:
-    hh = model.households
-    zone_acc = accessibility(model)
-    drives = hh.car | hh.moto
-    df = pd.DataFrame(
-        {
-            "income_class": hh.income_class,
-            "income": hh.income,
-            "car": hh.car,
-            "motorbike": hh.moto,
-            "home_zone": model.zones.id[hh.home_zone],
-            "work_zone": hh.work_zone,
-            "mode": pd.Categorical.from_codes(
-                np.where(model.mode >= 0, model.mode, -1), categories=list(MODE_NAMES)
-            ),
-            "travel_time_min": model.travel_time_s / 60.0,
-            "money_cost": model.money_cost,
-            "road_km": model.road_km,
-            "gen_cost_min": model.gen_cost,
-            "expected_cost_min": model.expected_cost_min(),
-            "fare_burden": model.fare_burden(),
-            "cost_burden": model.cost_burden(),
-            "vot_per_min": hh.vot,
-        }
-    )
-    for t in THRESHOLDS:
-        by_car = zone_acc[f"acc{t}_car"][hh.home_zone]
-        by_transit = zone_acc[f"acc{t}_transit"][hh.home_zone]
-        df[f"acc{t}"] = np.where(drives, by_car, by_transit)
-    df["gravity_access"] = np.where(
-        drives, zone_acc["gravity_car"][hh.home_zone], zone_acc["gravity_transit"][hh.home_zone]
-    )
-    return df
-
-
-def zone_table(model: CommuteModel) -> pd.DataFrame:
-    z = model.zones
-    hh = model.households
-    df = pd.DataFrame({"zone": z.id, "lon": z.lon, "lat": z.lat, "population": z.population,
-                       "jobs": z.jobs, "income": z.income})  # fmt: skip
-    for key, values in accessibility(model).items():
-        df[key] = values
-    df["households"] = np.bincount(hh.home_zone, minlength=z.n)
-    travels = np.isfinite(model.travel_time_s)  # households with no possible trip are left out
-    counts = np.bincount(hh.home_zone[travels], minlength=z.n)
-    sums = np.bincount(hh.home_zone[travels], weights=model.travel_time_s[travels], minlength=z.n)
-    df["mean_time_min"] = np.where(counts > 0, sums / np.maximum(counts, 1) / 60.0, np.nan)
-    return df
-
-
-def line_table(model: CommuteModel) -> pd.DataFrame:
-    lines = model.network.lines
-    return pd.DataFrame(
-        {
-            "line": lines.name,
-            "mode": [TransitMode(m).name.lower() for m in lines.mode],
-            "boardings_per_hour": model.boardings(),
-            "peak_load_per_hour": model.line_loads(),
-            "capacity_per_hour": lines.capacity_per_hour,
-            "load_factor": model.line_loads() / lines.capacity_per_hour,
-            "headway_min": lines.headway_s / 60.0,
-            "fare": lines.fare,
-        }
-    )
-
-
-def write_tables(model: CommuteModel, folder: Path) -> None:
-    household_table(model).to_parquet(folder / "households.parquet")
-    zone_table(model).to_parquet(folder / "zones.parquet")
-    days = model.datacollector.get_model_vars_dataframe().drop(columns=["ridership_by_line"])
-    days.index.name = "day"
-    days.reset_index().assign(day=lambda d: d["day"] + 1).to_parquet(folder / "days.parquet")
-    line_table(model).to_parquet(folder / "lines.parquet")
-
-
 # ------------------------------------------------------------------------------ summary
 def summarise(
     model: CommuteModel, scenario: Scenario, reports: list[dict[str, Any]], days: int
@@ -426,7 +334,7 @@ def _manifest(
     seconds: float,
     days: int,
 ) -> dict[str, Any]:
-    from sim.network.cache import cache_key
+    from sim.network.cache import cache_key, street_source
 
     return {
         "scenario": _jsonable(asdict(scenario)),
@@ -437,6 +345,7 @@ def _manifest(
         "git_revision": _git_revision(),
         "inputs": {
             "network_key": cache_key(model.city),
+            "street_source": street_source(model.city).label,
             "scenario_file_sha256": _sha256(scenario.source),
         },
         "wall_seconds": round(seconds, 3),

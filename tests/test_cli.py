@@ -58,9 +58,14 @@ def test_unknown_city():
                           "unknown city `porto_alegr`", "did you mean `porto_alegre`")  # fmt: skip
 
 
-def test_medellin_streets_must_be_fetched_first():
-    assert_one_line_error(ladera("network", "info", "--city", "medellin"),
-                          "ladera network fetch medellin")  # fmt: skip
+def test_streets_that_are_neither_bundled_nor_fetched_must_be_fetched_first(mini_dir):
+    # a city that only names a boundary to fetch from (Medellín also bundles centre lines)
+    toml = mini_dir / "city.toml"
+    toml.write_text(
+        toml.read_text().replace('osm = "mini.osm.bz2"', 'fetch_boundary = "zones.csv"')
+    )
+    assert_one_line_error(ladera("network", "info", "--city", str(toml)),
+                          "ladera network fetch mini_city")  # fmt: skip
 
 
 def _city_copy(mini_dir: Path, edit) -> Path:

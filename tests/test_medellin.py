@@ -1,9 +1,10 @@
-"""Medellín end to end on *synthetic* streets.
+"""Medellín end to end on *synthetic* fetched streets.
 
-Medellín's real streets are not bundled (``ladera network fetch medellin`` needs internet), so
-this test saves a regular street grid over the Aburrá valley where the fetch would put it, then
-runs the bundled Medellín scenarios on it: zones, estratos, official Metro and Metrocable lines
-and stations, Line K removed and restored. It proves the pipeline, not Medellín's numbers.
+A user who fetched OpenStreetMap streets (``ladera network fetch medellin``, needs internet) gets
+those instead of the bundled centre lines (tests/test_medellin_network.py). This test saves a
+regular street grid over the Aburrá valley where the fetch would put it, then runs the bundled
+Medellín scenarios on it: zones, estratos, official Metro and Metrocable lines and stations, bus
+routes, Line K removed and restored. It proves the fetched path, not Medellín's numbers.
 """
 
 from __future__ import annotations
@@ -73,11 +74,12 @@ def medellin_streets(tmp_path_factory):
 
 @pytest.mark.timeout(900)
 def test_line_k_against_2003_on_synthetic_streets(medellin_streets, tmp_path):
-    from sim.network.cache import load_network
+    from sim.network.cache import load_network, street_source
     from sim.runner import run_scenario
     from sim.scenario import load_scenario, with_overrides
 
     city = load_city("medellin")
+    assert street_source(city).kind == "osm-fetched"  # the fetch wins over the centre lines
     net = load_network(city)
     cables = net.lines.name[net.lines.mode == TransitMode.CABLE]
     assert any("Metrocable K" in n for n in cables)

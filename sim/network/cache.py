@@ -13,7 +13,7 @@ import os
 import sys
 import tempfile
 import time
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,9 @@ from sim.outputs import check_writable
 #: every 12 s; 4: transfer fares; 5: junction control, mid-block capacities, the paid transfer
 #: layer, peak frequency factors).
 BUILD_VERSION = "5"
+#: Bump when the build from a city's own centre lines changes what it produces. It enters the
+#: key of such networks only, so networks built from OSM keep their keys.
+CENTRELINES_VERSION = "1"
 
 
 def cache_dir() -> Path:
@@ -35,27 +38,62 @@ def cache_dir() -> Path:
     return Path(env) if env else Path.home() / ".cache" / "ladera"
 
 
+@dataclass(frozen=True)
+class StreetSource:
+    """Where a city's streets come from: ``osm`` (bundled extract), ``osm-fetched`` (saved by
+    ``ladera network fetch``) or ``centrelines`` (the city's own data; see
+    :mod:`sim.network.city_streets`). ``files`` are the inputs that decide the streets."""
+
+    kind: str
+    files: tuple[Path, ...]
+    label: str
+
+
+def street_source(city: City) -> StreetSource:
+    """The street source used for ``city``: a fetched OSM network wins over centre lines."""
+    if city.streets.osm is not None:
+        path = city.path(city.streets.osm)
+        return StreetSource("osm", (path,), f"OpenStreetMap extract {city.streets.osm}")
+    fetched = cache_dir() / "cities" / city.name / city.streets.fetched_name
+    if city.streets.fetch_boundary is not None and fetched.is_file():
+        return StreetSource("osm-fetched", (fetched,), f"OpenStreetMap, fetched ({fetched})")
+    spec = city.streets.centrelines
+    if spec is not None:
+        files = [city.path(f) for f in spec.files]
+        if spec.skeleton and city.transit.bus_routes is not None:
+            files.append(city.path(city.transit.bus_routes.file))
+        if spec.connect:
+            files += [city.path(city.zones.file)]
+            files += [city.path(s.stations) for s in city.transit.line_files]
+        parts = [f"city centre lines ({', '.join(spec.files)})"]
+        parts += ["bus-route skeleton"] if spec.skeleton and city.transit.bus_routes else []
+        parts += ["connectors"] if spec.connect else []
+        return StreetSource("centrelines", tuple(files), ", ".join(parts))
+    raise NetworkNotAvailableError(
+        f"the street network of {city.name} is not bundled and has not been fetched: run "
+        f"`ladera network fetch {city.name}` once on a machine with internet "
+        f"(it will be saved to {fetched})"
+    )
+
+
 def streets_file(city: City) -> Path:
     """The OSM file a city's streets come from: bundled, or fetched into the cache."""
-    if city.streets.osm is not None:
-        return city.path(city.streets.osm)
-    fetched = cache_dir() / "cities" / city.name / city.streets.fetched_name
-    if not fetched.is_file():
-        raise NetworkNotAvailableError(
-            f"the street network of {city.name} is not bundled and has not been fetched: run "
-            f"`ladera network fetch {city.name}` once on a machine with internet "
-            f"(it will be saved to {fetched})"
-        )
-    return fetched
+    source = street_source(city)
+    if source.kind == "centrelines":
+        raise NetworkNotAvailableError(f"{city.name} has no OSM street file: {source.label}")
+    return source.files[0]
 
 
 def input_files(city: City) -> list[Path]:
-    files = [streets_file(city)]
+    source = street_source(city)
+    files = list(source.files)
     if city.streets.elevation:
         files.append(city.path(city.streets.elevation))
     files += [city.path(g.file) for g in city.transit.gtfs]
     for spec in city.transit.line_files:
         files += [city.path(spec.lines), city.path(spec.stations)]
+    if city.transit.bus_routes is not None and city.path(city.transit.bus_routes.file) not in files:
+        files.append(city.path(city.transit.bus_routes.file))
     return files
 
 
@@ -72,6 +110,11 @@ def cache_key(city: City) -> str:
         "lines": [(sorted(s.fares.items()), sorted(s.fare_systems.items()))
                   for s in city.transit.line_files],
     }  # fmt: skip
+    # only where used, so that the keys of other cities stay as they were
+    if street_source(city).kind == "centrelines":
+        options["centrelines"] = [CENTRELINES_VERSION, asdict(city.streets.centrelines)]  # type: ignore[arg-type]
+    if city.transit.bus_routes is not None:
+        options["bus_routes"] = asdict(city.transit.bus_routes)
     digest.update(json.dumps(options, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:20]
 
@@ -116,10 +159,17 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
         except OSError as exc:
             raise DataError(f"{exc.filename}: {exc.strerror}: the network cache cannot be "
                             "written there; set LADERA_CACHE_DIR to a writable folder") from None  # fmt: skip
-        note = f"(about 30 s, once); cached in {path.parent}"
+    source = street_source(city)
+    what, takes = (
+        ("OSM", "30 s")
+        if source.kind != "centrelines"
+        else ("its own centre lines and bus routes", "a minute")
+    )
+    if use_cache:
+        note = f"(about {takes}, once); cached in {path.parent}"
     else:
-        note = "(about 30 s; not cached)"
-    print(f"ladera: note: building the {city.name} network from OSM {note}", file=sys.stderr,
+        note = f"(about {takes}; not cached)"
+    print(f"ladera: note: building the {city.name} network from {what} {note}", file=sys.stderr,
           flush=True)  # fmt: skip
     start = time.perf_counter()
     net = build_city_network(city)
@@ -139,8 +189,18 @@ def build_city_network(city: City) -> MultimodalNetwork:
     from sim.network.transit import read_gtfs, read_line_geojson
 
     elevation = city.path(city.streets.elevation) if city.streets.elevation else None
-    walk, drive = street_graphs(streets_file(city), elevation_path=elevation)
-    meta = {"city": city.name, "title": city.title, "currency": city.currency}
+    source = street_source(city)
+    meta: dict = {"city": city.name, "title": city.title, "currency": city.currency}
+    if source.kind == "centrelines":
+        from sim.network.city_streets import city_street_graph
+        from sim.network.load import prepare_street_graphs
+
+        raw = city_street_graph(city)
+        walk, drive = prepare_street_graphs(raw, elevation_path=elevation)
+        meta["street_source"] = source.label
+        meta["street_report"] = raw.graph["street_report"]
+    else:
+        walk, drive = street_graphs(source.files[0], elevation_path=elevation)
     net = streets_network(walk, drive, meta=meta)
     rules = {f.name: FareRules(**{k: v for k, v in asdict(f).items() if k != "name"})
              for f in city.transit.fare_systems}  # fmt: skip
@@ -171,6 +231,11 @@ def build_city_network(city: City) -> MultimodalNetwork:
                             f"in {toml})") from None  # fmt: skip
         report["lines_kept"] += more["lines_kept"]
         report["lines_in"] += more["lines_in"]
+    if city.transit.bus_routes is not None:  # stops every few hundred metres: clipped like GTFS
+        from sim.network.city_streets import city_bus_lines
+
+        net, more = add_lines(net, city_bus_lines(city), max_snap_m=snap, clip=True)
+        report["bus_routes"] = {k: v for k, v in more.items() if k != "max_snap_m"}
     net.meta["transit_report"] = report
     return net
 

@@ -144,6 +144,11 @@ MAX_WALK_GRADE = 0.4
 #: not the slope of its treads).
 STEPS_SPEED_FACTOR = 0.5
 
+#: A node carrying this attribute is always an endpoint of simplification. OSM nodes never
+#: have it; builders of other graphs set it on places that must stay nodes (zone centres and
+#: stations reached by connectors, see sim.network.city_streets).
+KEEP_NODE_ATTR = "ladera_keep"
+
 # Importance order used to break ties when a simplified edge spans several highway classes.
 _HIGHWAY_ORDER = [
     "motorway",
@@ -401,7 +406,9 @@ def _largest_scc(G: nx.MultiDiGraph, network_type: str) -> nx.MultiDiGraph:
 
 def _simplify(G: nx.MultiDiGraph) -> nx.MultiDiGraph:
     # remove_rings=False: after taking the largest component, a ring *is* the whole network
-    S = ox.simplify_graph(G, edge_attr_aggs=_EDGE_AGGS, remove_rings=False)
+    S = ox.simplify_graph(
+        G, node_attrs_include=[KEEP_NODE_ATTR], edge_attr_aggs=_EDGE_AGGS, remove_rings=False
+    )
     _normalise_edges(S)
     return S
 
