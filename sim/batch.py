@@ -544,8 +544,10 @@ def _network(cache_file: str, scenario: Scenario) -> Any:
         from sim.network.cache import load_network, read_npz
         from sim.runner import city_of
 
-        path = Path(cache_file)
-        net = read_npz(path) if path.is_file() else load_network(city_of(scenario))
+        try:
+            net = read_npz(Path(cache_file))
+        except Exception:  # not shared with the client, or unreadable: built (healed) here
+            net = load_network(city_of(scenario))
         if len(_NETWORKS) >= 2:
             _NETWORKS.clear()
         _NETWORKS[cache_file] = net

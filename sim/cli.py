@@ -45,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
     info = net_sub.add_parser("info", help="node/edge counts, bbox, lines and cache state")
     info.add_argument("--city", default="porto_alegre", help="bundled city (default: %(default)s)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
-    info.add_argument("--rebuild", action="store_true", help="ignore the cache and rebuild")
+    info.add_argument("--rebuild", action="store_true",
+                      help="build anew and replace the cache entry")  # fmt: skip
     fetch = net_sub.add_parser("fetch", help="download a city's streets with osmnx (internet)")
     fetch.add_argument("name", help="a bundled city with a fetch boundary (e.g. medellin)")
 
@@ -377,13 +378,13 @@ def _network_info(args: argparse.Namespace) -> int:
     city = load_city(args.city)
     state = cache_state(city)
     start = time.perf_counter()
-    net = load_network(city, use_cache=not args.rebuild)
+    net = load_network(city, rebuild=args.rebuild)
     seconds = time.perf_counter() - start
     summary = net.summary()
     summary.update(
         city=city.name,
         title=city.title,
-        cache=f"{state} ({entry_path(city)})",
+        cache=f"{net.meta.get('cache', state)} ({entry_path(city)})",
         load_seconds=round(seconds, 3),
         transit_report=net.meta.get("transit_report", {}),
     )
