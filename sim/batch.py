@@ -109,7 +109,14 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
-from sim.outputs import check_name, check_writable
+from sim.outputs import (
+    check_name,
+    check_writable,
+    claim,
+    created_folders,
+    remove_empty,
+    remove_stale,
+)
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -820,16 +827,16 @@ def _lap(timings: dict[str, float], name: str, since: float) -> float:
 
 @contextlib.contextmanager
 def _batch_lock(folder: Path) -> Iterator[None]:
-    """One batch process per folder; the OS drops the lock when the process dies, even by kill."""
-    import fcntl
-
+    """One batch process per folder; the OS drops the lock when the process dies, even by kill.
+    Folders made for it are removed again if the batch fails before writing into them."""
+    made = created_folders(folder.parent)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with (folder.parent / f".{folder.name}.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ScenarioError(f"{folder}: another batch is running in this folder") from None
-        yield
+    try:
+        with claim(folder, "another batch is running in this folder"):
+            yield
+    except BaseException:
+        remove_empty(made)
+        raise
 
 
 def _check_fresh(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
@@ -881,9 +888,9 @@ def _remote_client(address: str) -> Iterator[Any]:
 
 
 def _remove_partial_runs(folder: Path) -> None:
-    """Temporary directories of runs killed in flight (no batch process runs here now)."""
-    for tmp in (folder / "runs").glob("*/.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Temporary directories of runs killed in flight (those of live processes stay)."""
+    for scenario in (folder / "runs").glob("*"):
+        remove_stale(scenario)
 
 
 def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
