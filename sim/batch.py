@@ -344,9 +344,10 @@ def _ranges(path: Path, lhs: _LhsTable | None) -> dict[str, tuple[float, float]]
     for key, bounds in flat.items():
         ok = isinstance(bounds, list) and len(bounds) == 2
         ok = ok and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ok = ok and all(math.isfinite(b) for b in bounds)
         if not ok or not bounds[0] < bounds[1]:
-            raise ScenarioError(f"{path}: [lhs.ranges] `{key}` must be [low, high] with "
-                                f"low < high, not {bounds!r}")  # fmt: skip
+            raise ScenarioError(f"{path}: [lhs.ranges] `{key}` must be [low, high], finite "
+                                f"numbers with low < high, not {bounds!r}")  # fmt: skip
     return {k: (v[0], v[1]) for k, v in flat.items()}
 
 

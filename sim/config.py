@@ -7,6 +7,7 @@ allowed and, for a misspelt key, suggests the closest valid one.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 import types
 import typing
@@ -134,6 +135,8 @@ def _convert(tp: Any, value: Any, *, source: Path | str, field: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _type_error(source, field, value, "a number")
+        if not math.isfinite(value):
+            raise ScenarioError(f"{source}: `{field}` is {value}; allowed: a finite number")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):

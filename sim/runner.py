@@ -86,7 +86,8 @@ def build_model(
 
 
 def check_scenario(scenario: Scenario) -> None:
-    """Fail now, with the scenario's one-line error, if its interventions do not fit its city.
+    """Fail now, with the scenario's one-line error, if its interventions do not fit its city
+    or its city's zone tables are bad.
 
     Applies the interventions to the (cached) network and drops the result, so a batch of runs
     is checked before the first one starts.
@@ -95,6 +96,7 @@ def check_scenario(scenario: Scenario) -> None:
 
     city = city_of(scenario)
     check_capex(scenario, city)
+    load_zones(city)  # a bad data table fails now, not after the run is claimed
     apply_interventions(load_network(city), scenario)
 
 

@@ -21,6 +21,7 @@ capex = { amount = 150e6, currency = "BRL", year = 2024 }
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,8 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 def _override(scenario: Scenario, key: str, value: Any) -> Scenario:
     parts = key.split(".")
     src = scenario.source or scenario.name
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{src}: `{key}` is {value}; allowed: a finite number")
     if parts[0] == "interventions":
         if len(parts) < 3:
             raise ScenarioError(f"{src}: `{key}`: use interventions.<name>.<field>")
@@ -201,7 +204,9 @@ def _set_path(obj: Any, parts: list[str], value: Any, src: str, key: str) -> Any
         return _set_field(obj, parts[0], value, f"{src}: `{key}`")
     current = getattr(obj, parts[0], None)
     if isinstance(current, dict):
-        return replace(obj, **{parts[0]: {**current, parts[1]: value}})
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{src}: `{key}`: must be a number, not {value!r}")
+        return replace(obj, **{parts[0]: {**current, parts[1]: float(value)}})
     raise ScenarioError(f"{src}: `{key}` is not a scenario parameter")
 
 
@@ -219,4 +224,6 @@ def _set_field(obj: Any, name: str, value: Any, where: str) -> Any:
     try:
         return replace(obj, **{name: value})
     except ScenarioError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+        text = str(exc)  # "`days` must be ..." already names the field: name it once
+        head = where.rsplit(": ", 1)[0] if text.startswith(f"`{name}`") else where
+        raise ScenarioError(f"{head}: {text}") from None
