@@ -109,6 +109,7 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
+from sim.limits import check_batch_size, check_limit
 from sim.outputs import (
     check_name,
     check_writable,
@@ -162,6 +163,7 @@ class _LhsTable:
     def __post_init__(self) -> None:
         if self.points <= 0:
             raise ScenarioError(f"`points` must be a positive integer, not {self.points}")
+        check_limit("runs", self.points, "`lhs.points`")
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ class _ExperimentTable:
             raise ScenarioError("`scenarios` must list at least one scenario file")
         if self.seeds <= 0:
             raise ScenarioError(f"`seeds` must be a positive integer, not {self.seeds}")
+        check_limit("seeds", self.seeds, "`seeds`")
         if self.seed < 0:
             raise ScenarioError(f"`seed` must be >= 0, not {self.seed}")
 
@@ -473,6 +476,9 @@ def plan_batch(
     BatchPlan
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    most = math.prod(len(v) for v in exp.grid.values()) * max(exp.lhs_points, 1)
+    check_limit("runs", most * exp.seeds * len(exp.scenarios),
+                f"{exp.source}: the number of runs (scenarios x points x seeds)")  # fmt: skip
     points = design_points(exp)
     width = max(3, len(str(len(points) - 1)))
     ids = [f"p{i:0{width}d}" for i in range(len(points))]
@@ -802,6 +808,8 @@ def run_batch(
         done = finished_runs(plan, index) if resume else _check_fresh(plan, index)
         todo = [spec for spec in plan.runs if spec.key not in done]
         cache_files = _prepare_networks(plan, todo)
+        local = client is None and scheduler is None
+        check_batch_size([spec.scenario for spec in todo], workers if local else 0)
         if not resume:
             _clear(plan.folder)
         _write_plan(plan)

@@ -20,6 +20,7 @@ from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, Scenario
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel
+    from sim.scenario import Scenario
 
 Handler = Callable[[argparse.Namespace], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -136,6 +137,8 @@ _FLAGS = {"days": 1, "households": 1, "seed": 0}
 
 def _check_flags(args: argparse.Namespace) -> dict[str, int]:
     """The ``--days``/``--households``/``--seed`` given, each checked (an error names the flag)."""
+    from sim.limits import LIMITS, check_limit
+
     out = {}
     for name, least in _FLAGS.items():
         value = getattr(args, name, None)
@@ -144,8 +147,27 @@ def _check_flags(args: argparse.Namespace) -> dict[str, int]:
         if value < least:
             what = "a positive integer" if least == 1 else f"an integer >= {least}"
             raise ScenarioError(f"`--{name}` must be {what}, not {value}")
+        if name in LIMITS:
+            check_limit(name, value, f"`--{name}`")
         out[name] = value
     return out
+
+
+def _check_size(scenarios: Sequence[Scenario], args: argparse.Namespace, runs: int = 1) -> None:
+    """Refuse what the machine cannot hold, and announce very long work, before any run
+    (``runs`` runs of each scenario)."""
+    from sim.limits import check_memory, long_work_warning, scenario_seconds
+
+    for s in scenarios:
+        flag = getattr(args, "households", None)
+        check_memory(s.households, "`--households`" if flag else f"{s.source}: `households`")
+    seconds = runs * sum(scenario_seconds(s) for s in scenarios)
+    what = ", ".join(f"{s.name} ({s.days:,} days of {s.households:,} households)"
+                     for s in scenarios)  # fmt: skip
+    times = f"{runs} runs of " if runs > 1 else ""
+    warning = long_work_warning(seconds, f"simulating {times}{what}", "stop with Ctrl-C")
+    if warning:
+        print(f"ladera: warning: {warning}", file=sys.stderr, flush=True)
 
 
 def _scenario(path: Path, args: argparse.Namespace):
@@ -174,6 +196,7 @@ def _run(args: argparse.Namespace) -> int:
         run_dir(scenario, args.results, args.run_id)
     for scenario in scenarios:
         check_scenario(scenario)
+    _check_size(scenarios, args)
     for scenario in scenarios:
         result = run_scenario(scenario, results=args.results, run_id=args.run_id)
         print(_daily_table(result.model))
@@ -238,6 +261,7 @@ def _compare(args: argparse.Namespace) -> int:
         run_dir(scenario, args.results)  # writable, before any simulation
     for scenario in scenarios.values():
         check_scenario(scenario)
+    _check_size(list(scenarios.values()), args)
 
     runs: list[Path] = []
     for i, p in enumerate(items):
@@ -309,19 +333,27 @@ def _baseline_index(items: list[Path], scenarios: dict, runs: dict[int, Path]) -
 @command("calibrate")
 def _calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import calibrate
+    from sim.limits import check_limit
     from sim.runner import build_model, city_of
     from sim.scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(args.scenario)
-    if args.households:
-        scenario = with_overrides(scenario, {"households": args.households})
+    if args.iterations < 1:
+        raise ScenarioError(f"`--iterations` is {args.iterations}; allowed: a positive integer")
+    check_limit("iterations", args.iterations, "`--iterations`")
+    overrides = _check_flags(args)
+    scenario = with_overrides(load_scenario(args.scenario), overrides)
     city = city_of(scenario)
     if not city.mode_shares:
-        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to")
+        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to; "
+                            "allowed: a city that gives its observed [mode_shares]")  # fmt: skip
     from sim.calibrate import target_alternative_shares
     from sim.network.cache import load_network
 
     network = load_network(city)
+    from sim.runner import check_scenario
+
+    check_scenario(scenario)
+    _check_size([scenario], args, runs=args.iterations + 1)
 
     def make_model(asc: dict[str, float]) -> CommuteModel:
         trial = with_overrides(scenario, {"choice.asc": asc})

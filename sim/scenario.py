@@ -29,6 +29,7 @@ from typing import Any
 from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import KINDS, Intervention
+from sim.limits import check_limit
 from sim.model import ChoiceParams
 from sim.outputs import check_name
 
@@ -60,10 +61,13 @@ class Scenario:
             raise ScenarioError(f"`days` must be a positive integer, not {self.days}")
         if self.seed < 0:
             raise ScenarioError(f"`seed` must be >= 0, not {self.seed}")
+        check_limit("households", self.households, "`households`")
+        check_limit("days", self.days, "`days`")
         names = [i.name for i in self.interventions]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
-            raise ScenarioError(f"interventions share a name: {', '.join(sorted(dup))}")
+            raise ScenarioError(f"interventions share a name: {', '.join(sorted(dup))}; allowed: "
+                                "one intervention per name")  # fmt: skip
 
     @property
     def capex(self) -> float:
