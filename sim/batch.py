@@ -88,7 +88,6 @@ shared disk, and one thread per worker process (``processes == cores``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import itertools
 import json
@@ -277,7 +276,8 @@ def _load_scenarios(path: Path, table: _ExperimentTable) -> tuple[tuple[Scenario
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ScenarioError(f"{path}: `scenarios`: two files have the scenario name `{dup[0]}`")
+        raise ScenarioError(f"{path}: `scenarios`: two files have the scenario name `{dup[0]}`; "
+                            "allowed: one file per scenario name")  # fmt: skip
     return scenarios, (scenarios[0].name if base_file is not None else None)
 
 
@@ -1245,7 +1245,9 @@ def _duration(seconds: float) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.batch EXPERIMENT [--workers N] [--scheduler ADDR] [--resume] [--check]``
     (the same as ``ladera batch``; ``--check`` validates and prints the plan only)."""
-    parser = argparse.ArgumentParser(prog="python -m sim.batch", description=__doc__.split("\n")[0])
+    from sim.cli import OneLineParser  # a usage error is one line, as with `ladera batch`
+
+    parser = OneLineParser(prog="python -m sim.batch", description=__doc__.split("\n")[0])
     parser.add_argument("experiment", type=Path)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scheduler")

@@ -12,9 +12,10 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 
@@ -34,8 +35,18 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (exit code 2) that says what is allowed."""
+
+    def error(self, message: str) -> NoReturn:
+        commands = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        if commands and "required" in message:
+            message += f"; allowed: {', '.join(commands[0].choices)}"
+        self.exit(2, f"ladera: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ladera",
         description="Ladera: compare transport investments by who gains, on real city networks.",
     )
@@ -109,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     key = args.command if args.command != "network" else f"network {args.network_command}"
     try:
-        return _COMMANDS[key](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            return _COMMANDS[key](args)
     except BatchRunsFailed as exc:  # the batch ran; some of its runs did not
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 1
@@ -122,6 +135,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ladera: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"ladera: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
 
 def os_error_line(exc: OSError) -> str:

@@ -91,6 +91,12 @@ def load_scenario(path: Path | str) -> Scenario:
     """
     path = Path(path)
     data, origins = _read_with_base(path, seen=())
+    if not data.get("interventions"):
+        data.pop("interventions", None)
+    if not data:
+        allowed = ", ".join(f.name for f in fields(Scenario) if f.name != "source")
+        raise ScenarioError(f"{path}: the scenario sets nothing (an empty file would run every "
+                            f"default); allowed keys: extends, {allowed}")  # fmt: skip
     data.setdefault("name", path.stem)
     return scenario_from_dict(data, source=path, origins=origins)
 
@@ -155,8 +161,22 @@ def scenario_from_dict(
     interventions = tuple(
         _intervention(item, j, file) for item, (file, j) in zip(items, origins, strict=True)
     )
+    _check_unique_names(interventions, origins)
     scenario = from_dict(Scenario, data, source=source)
     return replace(scenario, interventions=interventions, source=str(source))
+
+
+def _check_unique_names(interventions: tuple[Intervention, ...], origins: Origins) -> None:
+    """Interventions are found by name (overrides, reports): a repeated one names both places."""
+    first: dict[str, tuple[Path, int]] = {}
+    for item, (file, j) in zip(interventions, origins, strict=True):
+        if item.name in first:
+            other, k = first[item.name]
+            also = f"[interventions[{k}]]" + ("" if Path(other) == Path(file) else f" of {other}")
+            raise ScenarioError(f"{file}: [interventions[{j}]] `name` {item.name!r} is also the "
+                                f"name of {also}; allowed: a name no other intervention of the "
+                                "scenario has")  # fmt: skip
+        first[item.name] = (file, j)
 
 
 def _intervention(item: Any, i: int, source: Path | str) -> Intervention:
