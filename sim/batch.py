@@ -117,6 +117,7 @@ from sim.outputs import (
     remove_empty,
     remove_stale,
 )
+from sim.paths import contained
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -282,15 +283,16 @@ def _load_scenarios(path: Path, table: _ExperimentTable) -> tuple[tuple[Scenario
 
 
 def _scenario_file(path: Path, key: str, name: str) -> Path:
-    file = (path.parent / name).resolve()
+    file = contained(name, path, key)
     if not file.is_file():
-        raise ScenarioError(f"{path}: `{key}`: unknown scenario {name!r} (no file {file})")
+        raise ScenarioError(f"{path}: `{key}`: unknown scenario {name!r} (no file {file}); "
+                            "allowed: a scenario file, relative to this file's folder")  # fmt: skip
     return file
 
 
 def _declared_baseline(path: Path, loaded: dict[Path, Scenario]) -> Path | None:
     """The baseline the scenario files declare (``baseline = "baseline.toml"``), if they agree."""
-    declared = {(file.parent / s.baseline).resolve() for file, s in loaded.items() if s.baseline}
+    declared = {contained(s.baseline, file, "baseline") for file, s in loaded.items() if s.baseline}
     if len(declared) > 1:
         names = ", ".join(sorted(str(d) for d in declared))
         raise ScenarioError(f"{path}: the scenarios declare different baselines ({names}): "

@@ -51,10 +51,15 @@ def build_parser() -> argparse.ArgumentParser:
         description="Ladera: compare transport investments by who gains, on real city networks.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    allow = OneLineParser(add_help=False)
+    allow.add_argument("--allow", action="append", type=Path, default=[], metavar="DIR",
+                       help="also read files a scenario, experiment or city names from DIR "
+                       "(repeatable; see LADERA_ALLOW)")  # fmt: skip
 
     net = sub.add_parser("network", help="build, inspect or fetch a city's street network")
     net_sub = net.add_subparsers(dest="network_command", required=True)
-    info = net_sub.add_parser("info", help="node/edge counts, bbox, lines and cache state")
+    info = net_sub.add_parser("info", help="node/edge counts, bbox, lines and cache state",
+                              parents=[allow])  # fmt: skip
     info.add_argument("--city", default="porto_alegre", help="bundled city (default: %(default)s)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
     info.add_argument("--rebuild", action="store_true",
@@ -62,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     fetch = net_sub.add_parser("fetch", help="download a city's streets with osmnx (internet)")
     fetch.add_argument("name", help="a bundled city with a fetch boundary (e.g. medellin)")
 
-    run = sub.add_parser("run", help="run scenarios and write results/<scenario>/<run-id>/")
+    run = sub.add_parser("run", help="run scenarios and write results/<scenario>/<run-id>/",
+                         parents=[allow])  # fmt: skip
     run.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files")
     run.add_argument("--results", type=Path, default=Path("results"), help="output root")
     run.add_argument("--days", type=int, help="override the scenario's days")
@@ -71,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--run-id", help="name of the run directory, which must not exist yet "
                      "(default: seed and time)")  # fmt: skip
 
-    comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income")
+    comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income",
+                          parents=[allow])  # fmt: skip
     comp.add_argument(
         "items",
         nargs="+",
@@ -87,12 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--id", help="name of results/compare/<id>, which must not exist yet "
                       "(default: the scenario names and the time)")  # fmt: skip
 
-    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares")
+    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares",
+                         parents=[allow])  # fmt: skip
     cal.add_argument("scenario", type=Path, help="a baseline scenario TOML")
-    cal.add_argument("--iterations", type=int, default=12)
+    cal.add_argument("--iterations", type=int, default=12, help="calibration runs after the "
+                     "first (default: %(default)s)")  # fmt: skip
     cal.add_argument("--households", type=int, help="override the scenario's households")
 
-    batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds")
+    batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds",
+                           parents=[allow])  # fmt: skip
     batch.add_argument("experiment", type=Path, help="experiment TOML (see experiments/)")
     batch.add_argument("--workers", type=int, default=2, help="local Dask worker processes")
     batch.add_argument("--scheduler", help="address of an existing Dask scheduler")
@@ -122,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
+            _allow_named(args)
             return _COMMANDS[key](args)
     except BatchRunsFailed as exc:  # the batch ran; some of its runs did not
         print(f"ladera: error: {exc}", file=sys.stderr)
@@ -139,6 +150,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"ladera: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _allow_named(args: argparse.Namespace) -> None:
+    """The folders of the files named on the command line, and ``--allow`` folders, are roots
+    the files may name others in (:mod:`sim.paths`)."""
+    from sim.paths import allow
+
+    for folder in getattr(args, "allow", []):
+        if not folder.is_dir():
+            raise ScenarioError(f"`--allow` {folder}: no such folder; allowed: an existing "
+                                "folder")  # fmt: skip
+    named = [*(getattr(args, "scenarios", None) or []), *(getattr(args, "items", None) or [])]
+    named += [getattr(args, k, None) for k in ("scenario", "experiment", "city")]
+    files = [Path(p) for p in named if p is not None and str(p).endswith(".toml")]
+    allow(*(p.absolute().parent for p in files), *getattr(args, "allow", []))
 
 
 def os_error_line(exc: OSError) -> str:

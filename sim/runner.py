@@ -44,6 +44,7 @@ from sim.outputs import (
     timestamp,
     write_error,
 )
+from sim.paths import contained
 from sim.scenario import Scenario, intervention_origin
 from sim.zones import load_zones
 
@@ -541,9 +542,10 @@ def city_of(scenario: Scenario) -> City:
 
     An error names the scenario file and its `city` field: ``<file>: `city`: <problem>``.
     """
+    target: str | Path = scenario.city
+    if scenario.city.endswith(".toml") and scenario.source:
+        target = contained(scenario.city, scenario.source, "city")
     try:
-        if scenario.city.endswith(".toml") and scenario.source:
-            return load_city(Path(scenario.source).parent / scenario.city)
-        return load_city(scenario.city)
+        return load_city(target)
     except ScenarioError as exc:
         raise ScenarioError(f"{scenario.source or scenario.name}: `city`: {exc}") from None

@@ -32,6 +32,7 @@ from sim.interventions import KINDS, Intervention
 from sim.limits import check_limit
 from sim.model import ChoiceParams
 from sim.outputs import check_name
+from sim.paths import contained
 
 #: Where each intervention of a scenario is declared: (file, index in that file's list).
 Origins = list[tuple[Path, int]]
@@ -113,11 +114,13 @@ def _read_with_base(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any],
         return data, origins
     if not isinstance(base_name, str):
         raise ScenarioError(f"{path}: `extends` must be a file name (string)")
-    base_path = (path.parent / base_name).resolve()
+    base_path = contained(base_name, path, "extends")
     if base_path in seen or base_path == path.resolve():
-        raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}")
+        raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}; allowed: a "
+                            "chain of scenario files that ends")  # fmt: skip
     if not base_path.is_file():
-        raise ScenarioError(f"{path}: `extends`: no file {base_path}")
+        raise ScenarioError(f"{path}: `extends`: no file {base_path}; allowed: a scenario file, "
+                            "relative to this file's folder")  # fmt: skip
     base, base_origins = _read_with_base(base_path, (*seen, path.resolve()))
     # the base must be a valid scenario on its own: its errors name it, not this file
     scenario_from_dict({"name": base_path.stem, **base}, source=base_path, origins=base_origins)
