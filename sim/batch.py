@@ -108,7 +108,7 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
-from sim.limits import check_batch_size, check_limit
+from sim.limits import check_batch_size, check_limit, warn_exposed
 from sim.outputs import (
     check_name,
     check_writable,
@@ -754,6 +754,7 @@ def run_batch(
     results: Path | str = "results",
     client: Any = None,
     progress: bool = True,
+    dashboard: str | None = "127.0.0.1:0",
 ) -> BatchResult:
     """Run an experiment: every scenario x parameter point x seed, then summarise.
 
@@ -777,6 +778,9 @@ def run_batch(
         An existing ``distributed.Client`` to submit to (tests, notebooks); wins over the rest.
     progress
         Show a progress bar and print where the outputs are.
+    dashboard
+        ``host:port`` of the local cluster's Dask dashboard (default: this machine only, any
+        free port; ``None``: no dashboard). Another host is warned about.
 
     Returns
     -------
@@ -812,11 +816,14 @@ def run_batch(
         cache_files = _prepare_networks(plan, todo)
         local = client is None and scheduler is None
         check_batch_size([spec.scenario for spec in todo], workers if local else 0)
+        if local and workers > 0 and todo:
+            warn_exposed(dashboard)
         if not resume:
             _clear(plan.folder)
         _write_plan(plan)
         lap = _lap(timings, "prepare", start)
-        failed = _execute_all(plan, todo, cache_files, index, workers, scheduler, client, progress)
+        failed = _execute_all(plan, todo, cache_files, index, workers, scheduler, client, progress,
+                              dashboard)  # fmt: skip
         lap = _lap(timings, "runs", lap)
         result = finish_batch(plan, skipped=len(done), ran=len(todo), failed=failed, start=start)
         _lap(timings, "summary", lap)
@@ -956,6 +963,7 @@ def _execute_all(
     scheduler: str | None,
     client: Any,
     progress: bool,
+    dashboard: str | None = "127.0.0.1:0",
 ) -> list[str]:
     from tqdm.auto import tqdm
 
@@ -965,7 +973,7 @@ def _execute_all(
     failed = []
     runs_dir = str(plan.folder / "runs")
     serial = client is None and scheduler is None and workers == 0
-    execute = _serial if serial else _on_dask(workers, scheduler, client)
+    execute = _serial if serial else _on_dask(workers, scheduler, client, dashboard)
     try:
         with contextlib.closing(execute(todo, runs_dir, cache_files)) as rows:
             for row in rows:
@@ -989,11 +997,11 @@ def _serial(todo: list[RunSpec], runs_dir: str, cache_files: dict[str, str]) -> 
         yield execute_run(spec, runs_dir, cache_files[spec.scenario.name], threads=0)
 
 
-def _on_dask(workers: int, scheduler: str | None, client: Any) -> Executor:
+def _on_dask(workers: int, scheduler: str | None, client: Any, dashboard: str | None) -> Executor:
     def execute(todo: list[RunSpec], runs_dir: str, cache_files: dict[str, str]) -> Rows:
         from distributed import as_completed
 
-        with _dask_client(workers, scheduler, client) as dask_client:
+        with _dask_client(workers, scheduler, client, dashboard) as dask_client:
             futures = {
                 dask_client.submit(execute_run, spec, runs_dir, cache_files[spec.scenario.name],
                                    1, pure=False): spec
@@ -1019,23 +1027,28 @@ def _future_row(future: Any, spec: RunSpec) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _dask_client(workers: int, scheduler: str | None, client: Any) -> Iterator[Any]:
+def _dask_client(
+    workers: int, scheduler: str | None, client: Any, dashboard: str | None
+) -> Iterator[Any]:
     if client is not None:
         yield client
     elif scheduler is not None:
         with _remote_client(scheduler) as remote:
             yield remote
     else:
-        with local_client(workers) as local:
+        with local_client(workers, dashboard=dashboard) as local:
             yield local
 
 
 @contextlib.contextmanager
-def local_client(workers: int) -> Iterator[Any]:
+def local_client(workers: int, *, dashboard: str | None = "127.0.0.1:0") -> Iterator[Any]:
     """A client of a new local Dask cluster: ``workers`` processes of one thread each.
 
     Numba's thread pool in each worker is set to one thread before the process starts (and
-    restarts, if a worker dies), so N workers use N cores.
+    restarts, if a worker dies), so N workers use N cores. The scheduler and the workers listen
+    on this machine only; so does the dashboard (``host:port``; ``None`` for none) unless
+    another host is given (:func:`run_batch` warns about it: a dashboard shows the batch to
+    anyone who can reach it).
     """
     import dask
     from distributed import Client, LocalCluster
@@ -1053,7 +1066,8 @@ def local_client(workers: int) -> Iterator[Any]:
     try:
         with dask.config.set(env):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)  # fmt: skip
+                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   silence_logs=logging.ERROR)  # fmt: skip
         with cluster, Client(cluster) as client:
             yield client
     finally:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from sim.scenario import Scenario
 
 Handler = Callable[[argparse.Namespace], int]
+#: The Dask dashboard of a local batch: this machine only, on any free port.
+LOOPBACK = "127.0.0.1:0"
 _COMMANDS: dict[str, Handler] = {}
 
 
@@ -108,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", help="address of an existing Dask scheduler")
     batch.add_argument("--resume", action="store_true", help="skip runs already finished")
     batch.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    batch.add_argument("--dashboard", default=LOOPBACK, metavar="HOST:PORT",
+                       help="address of the local cluster's Dask dashboard (default: "
+                       "%(default)s, this machine only; `none` for no dashboard)")  # fmt: skip
 
     viz = sub.add_parser("viz", help="open the students' browser app (Mesa SolaraViz)")
     viz.add_argument("--city", default="porto_alegre")
@@ -423,9 +428,10 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from sim.batch import run_batch
 
+    dashboard = None if args.dashboard.lower() in ("none", "off", "") else args.dashboard
     try:
         run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, results=args.results)  # fmt: skip
+                  resume=args.resume, results=args.results, dashboard=dashboard)  # fmt: skip
     except KeyboardInterrupt:
         print(f"ladera: interrupted; finished runs are kept: continue with `ladera batch "
               f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
