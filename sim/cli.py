@@ -202,18 +202,11 @@ def _check_flags(args: argparse.Namespace) -> dict[str, int]:
 
 
 def _check_size(scenarios: Sequence[Scenario], args: argparse.Namespace, runs: int = 1) -> None:
-    """Refuse what the machine cannot hold, and announce very long work, before any run
-    (``runs`` runs of each scenario)."""
-    from sim.limits import check_memory, long_work_warning, scenario_seconds
+    """Refuse what the machine cannot hold, and announce very long work, before any run."""
+    from sim.limits import check_runs
 
-    for s in scenarios:
-        flag = getattr(args, "households", None)
-        check_memory(s.households, "`--households`" if flag else f"{s.source}: `households`")
-    seconds = runs * sum(scenario_seconds(s) for s in scenarios)
-    what = ", ".join(f"{s.name} ({s.days:,} days of {s.households:,} households)"
-                     for s in scenarios)  # fmt: skip
-    times = f"{runs} runs of " if runs > 1 else ""
-    warning = long_work_warning(seconds, f"simulating {times}{what}", "stop with Ctrl-C")
+    warning = check_runs(scenarios, households_flag=bool(getattr(args, "households", None)),
+                         runs=runs)  # fmt: skip
     if warning:
         print(f"ladera: warning: {warning}", file=sys.stderr, flush=True)
 

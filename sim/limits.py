@@ -143,12 +143,6 @@ def check_memory(households: int, what: str, *, processes: int = 1) -> None:
                         f"{MEMORY_ENV} if the estimate is wrong)")  # fmt: skip
 
 
-def scenario_seconds(scenario: Scenario) -> float:
-    """Estimated seconds to simulate ``scenario``, from its city's network and zones (read
-    from the cache and the bundle: call after they are checked)."""
-    return scenarios_seconds([scenario])
-
-
 def scenarios_seconds(scenarios: Sequence[Scenario]) -> float:
     """Estimated seconds to simulate every scenario in turn (network sizes read once a city)."""
     from sim.network.cache import load_network
@@ -193,6 +187,24 @@ def warn_exposed(address: str | None) -> None:
     warnings.warn(f"the Dask dashboard listens on {address} ({where}): anyone who can reach "
                   "this machine sees the batch; allowed without this warning: 127.0.0.1:PORT "
                   "(then use an SSH tunnel)", stacklevel=3)  # fmt: skip
+
+
+def check_runs(
+    scenarios: Sequence[Scenario], *, households_flag: bool = False, runs: int = 1
+) -> str | None:
+    """Refuse what the machine cannot hold; return the warning for very long work, if any.
+
+    ``runs`` runs of each scenario (calibration runs one per iteration); ``households_flag``:
+    the households come from ``--households``, which the error then names.
+    """
+    for s in scenarios:
+        check_memory(s.households, "`--households`" if households_flag else f"{s.source}: "
+                     "`households`")  # fmt: skip
+    seconds = runs * scenarios_seconds(scenarios)
+    what = ", ".join(f"{s.name} ({s.days:,} days of {s.households:,} households)"
+                     for s in scenarios)  # fmt: skip
+    times = f"{runs} runs of " if runs > 1 else ""
+    return long_work_warning(seconds, f"simulating {times}{what}", "stop with Ctrl-C")
 
 
 def seconds_per_day(households: int, zones: int = 0, edges: int = 0) -> float:
