@@ -3,11 +3,12 @@
 Started by the corpus test as ``python tests/cli_server.py``. It imports the ``sim`` package and
 its dependencies once, prints ``ready``, then reads one JSON request per line on stdin::
 
-    {"argv": [...], "cwd": "...", "env": {...}, "stdout": "file", "stderr": "file", "timeout": 60}
+    {"id": 7, "argv": [...], "cwd": "...", "env": {...}, "stdout": "file", "stderr": "file",
+     "timeout": 60}
 
 and for each forks a child that runs the ``sim`` package as ``__main__`` (exactly what
 ``python -m sim`` does) with that argv, working directory and environment, its stdout and
-stderr going to the two files. It answers one JSON line: ``{"code": <exit code>}`` (``-9``
+stderr going to the two files. It answers one JSON line: ``{"id": 7, "code": <exit code>}`` (``-9``
 when the child had to be killed after ``timeout`` seconds). An exception that escapes the
 command prints its traceback and exits 1, as ``python -m sim`` would.
 
@@ -93,7 +94,7 @@ def serve() -> None:
                 code = -9
                 break
             time.sleep(0.005)
-        print(json.dumps({"code": code}), file=protocol, flush=True)
+        print(json.dumps({"id": request.get("id"), "code": code}), file=protocol, flush=True)
 
 
 if __name__ == "__main__":
