@@ -88,7 +88,6 @@ shared disk, and one thread per worker process (``processes == cores``).
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import itertools
 import json
@@ -109,7 +108,16 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
-from sim.outputs import check_name, check_writable
+from sim.limits import check_batch_size, check_limit, warn_exposed
+from sim.outputs import (
+    check_name,
+    check_writable,
+    claim,
+    created_folders,
+    remove_empty,
+    remove_stale,
+)
+from sim.paths import contained
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -155,6 +163,7 @@ class _LhsTable:
     def __post_init__(self) -> None:
         if self.points <= 0:
             raise ScenarioError(f"`points` must be a positive integer, not {self.points}")
+        check_limit("runs", self.points, "`lhs.points`")
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,7 @@ class _ExperimentTable:
             raise ScenarioError("`scenarios` must list at least one scenario file")
         if self.seeds <= 0:
             raise ScenarioError(f"`seeds` must be a positive integer, not {self.seeds}")
+        check_limit("seeds", self.seeds, "`seeds`")
         if self.seed < 0:
             raise ScenarioError(f"`seed` must be >= 0, not {self.seed}")
 
@@ -267,20 +277,22 @@ def _load_scenarios(path: Path, table: _ExperimentTable) -> tuple[tuple[Scenario
     names = [s.name for s in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
-        raise ScenarioError(f"{path}: `scenarios`: two files have the scenario name `{dup[0]}`")
+        raise ScenarioError(f"{path}: `scenarios`: two files have the scenario name `{dup[0]}`; "
+                            "allowed: one file per scenario name")  # fmt: skip
     return scenarios, (scenarios[0].name if base_file is not None else None)
 
 
 def _scenario_file(path: Path, key: str, name: str) -> Path:
-    file = (path.parent / name).resolve()
+    file = contained(name, path, key)
     if not file.is_file():
-        raise ScenarioError(f"{path}: `{key}`: unknown scenario {name!r} (no file {file})")
+        raise ScenarioError(f"{path}: `{key}`: unknown scenario {name!r} (no file {file}); "
+                            "allowed: a scenario file, relative to this file's folder")  # fmt: skip
     return file
 
 
 def _declared_baseline(path: Path, loaded: dict[Path, Scenario]) -> Path | None:
     """The baseline the scenario files declare (``baseline = "baseline.toml"``), if they agree."""
-    declared = {(file.parent / s.baseline).resolve() for file, s in loaded.items() if s.baseline}
+    declared = {contained(s.baseline, file, "baseline") for file, s in loaded.items() if s.baseline}
     if len(declared) > 1:
         names = ", ".join(sorted(str(d) for d in declared))
         raise ScenarioError(f"{path}: the scenarios declare different baselines ({names}): "
@@ -337,9 +349,10 @@ def _ranges(path: Path, lhs: _LhsTable | None) -> dict[str, tuple[float, float]]
     for key, bounds in flat.items():
         ok = isinstance(bounds, list) and len(bounds) == 2
         ok = ok and all(isinstance(b, int | float) and not isinstance(b, bool) for b in bounds)
+        ok = ok and all(math.isfinite(b) for b in bounds)
         if not ok or not bounds[0] < bounds[1]:
-            raise ScenarioError(f"{path}: [lhs.ranges] `{key}` must be [low, high] with "
-                                f"low < high, not {bounds!r}")  # fmt: skip
+            raise ScenarioError(f"{path}: [lhs.ranges] `{key}` must be [low, high], finite "
+                                f"numbers with low < high, not {bounds!r}")  # fmt: skip
     return {k: (v[0], v[1]) for k, v in flat.items()}
 
 
@@ -465,6 +478,9 @@ def plan_batch(
     BatchPlan
     """
     exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    most = math.prod(len(v) for v in exp.grid.values()) * max(exp.lhs_points, 1)
+    check_limit("runs", most * exp.seeds * len(exp.scenarios),
+                f"{exp.source}: the number of runs (scenarios x points x seeds)")  # fmt: skip
     points = design_points(exp)
     width = max(3, len(str(len(points) - 1)))
     ids = [f"p{i:0{width}d}" for i in range(len(points))]
@@ -544,8 +560,10 @@ def _network(cache_file: str, scenario: Scenario) -> Any:
         from sim.network.cache import load_network, read_npz
         from sim.runner import city_of
 
-        path = Path(cache_file)
-        net = read_npz(path) if path.is_file() else load_network(city_of(scenario))
+        try:
+            net = read_npz(Path(cache_file))
+        except Exception:  # not shared with the client, or unreadable: built (healed) here
+            net = load_network(city_of(scenario))
         if len(_NETWORKS) >= 2:
             _NETWORKS.clear()
         _NETWORKS[cache_file] = net
@@ -736,6 +754,7 @@ def run_batch(
     results: Path | str = "results",
     client: Any = None,
     progress: bool = True,
+    dashboard: str | None = "127.0.0.1:0",
 ) -> BatchResult:
     """Run an experiment: every scenario x parameter point x seed, then summarise.
 
@@ -759,6 +778,9 @@ def run_batch(
         An existing ``distributed.Client`` to submit to (tests, notebooks); wins over the rest.
     progress
         Show a progress bar and print where the outputs are.
+    dashboard
+        ``host:port`` of the local cluster's Dask dashboard (default: this machine only, any
+        free port; ``None``: no dashboard). Another host is warned about.
 
     Returns
     -------
@@ -792,11 +814,16 @@ def run_batch(
         done = finished_runs(plan, index) if resume else _check_fresh(plan, index)
         todo = [spec for spec in plan.runs if spec.key not in done]
         cache_files = _prepare_networks(plan, todo)
+        local = client is None and scheduler is None
+        check_batch_size([spec.scenario for spec in todo], workers if local else 0)
+        if local and workers > 0 and todo:
+            warn_exposed(dashboard)
         if not resume:
             _clear(plan.folder)
         _write_plan(plan)
         lap = _lap(timings, "prepare", start)
-        failed = _execute_all(plan, todo, cache_files, index, workers, scheduler, client, progress)
+        failed = _execute_all(plan, todo, cache_files, index, workers, scheduler, client, progress,
+                              dashboard)  # fmt: skip
         lap = _lap(timings, "runs", lap)
         result = finish_batch(plan, skipped=len(done), ran=len(todo), failed=failed, start=start)
         _lap(timings, "summary", lap)
@@ -818,16 +845,16 @@ def _lap(timings: dict[str, float], name: str, since: float) -> float:
 
 @contextlib.contextmanager
 def _batch_lock(folder: Path) -> Iterator[None]:
-    """One batch process per folder; the OS drops the lock when the process dies, even by kill."""
-    import fcntl
-
+    """One batch process per folder; the OS drops the lock when the process dies, even by kill.
+    Folders made for it are removed again if the batch fails before writing into them."""
+    made = created_folders(folder.parent)
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with (folder.parent / f".{folder.name}.lock").open("w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            raise ScenarioError(f"{folder}: another batch is running in this folder") from None
-        yield
+    try:
+        with claim(folder, "another batch is running in this folder"):
+            yield
+    except BaseException:
+        remove_empty(made)
+        raise
 
 
 def _check_fresh(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]:
@@ -879,9 +906,9 @@ def _remote_client(address: str) -> Iterator[Any]:
 
 
 def _remove_partial_runs(folder: Path) -> None:
-    """Temporary directories of runs killed in flight (no batch process runs here now)."""
-    for tmp in (folder / "runs").glob("*/.tmp-*"):
-        shutil.rmtree(tmp, ignore_errors=True)
+    """Temporary directories of runs killed in flight (those of live processes stay)."""
+    for scenario in (folder / "runs").glob("*"):
+        remove_stale(scenario)
 
 
 def _prepare_networks(plan: BatchPlan, todo: list[RunSpec]) -> dict[str, str]:
@@ -936,6 +963,7 @@ def _execute_all(
     scheduler: str | None,
     client: Any,
     progress: bool,
+    dashboard: str | None = "127.0.0.1:0",
 ) -> list[str]:
     from tqdm.auto import tqdm
 
@@ -945,7 +973,7 @@ def _execute_all(
     failed = []
     runs_dir = str(plan.folder / "runs")
     serial = client is None and scheduler is None and workers == 0
-    execute = _serial if serial else _on_dask(workers, scheduler, client)
+    execute = _serial if serial else _on_dask(workers, scheduler, client, dashboard)
     try:
         with contextlib.closing(execute(todo, runs_dir, cache_files)) as rows:
             for row in rows:
@@ -969,11 +997,11 @@ def _serial(todo: list[RunSpec], runs_dir: str, cache_files: dict[str, str]) -> 
         yield execute_run(spec, runs_dir, cache_files[spec.scenario.name], threads=0)
 
 
-def _on_dask(workers: int, scheduler: str | None, client: Any) -> Executor:
+def _on_dask(workers: int, scheduler: str | None, client: Any, dashboard: str | None) -> Executor:
     def execute(todo: list[RunSpec], runs_dir: str, cache_files: dict[str, str]) -> Rows:
         from distributed import as_completed
 
-        with _dask_client(workers, scheduler, client) as dask_client:
+        with _dask_client(workers, scheduler, client, dashboard) as dask_client:
             futures = {
                 dask_client.submit(execute_run, spec, runs_dir, cache_files[spec.scenario.name],
                                    1, pure=False): spec
@@ -999,23 +1027,28 @@ def _future_row(future: Any, spec: RunSpec) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _dask_client(workers: int, scheduler: str | None, client: Any) -> Iterator[Any]:
+def _dask_client(
+    workers: int, scheduler: str | None, client: Any, dashboard: str | None
+) -> Iterator[Any]:
     if client is not None:
         yield client
     elif scheduler is not None:
         with _remote_client(scheduler) as remote:
             yield remote
     else:
-        with local_client(workers) as local:
+        with local_client(workers, dashboard=dashboard) as local:
             yield local
 
 
 @contextlib.contextmanager
-def local_client(workers: int) -> Iterator[Any]:
+def local_client(workers: int, *, dashboard: str | None = "127.0.0.1:0") -> Iterator[Any]:
     """A client of a new local Dask cluster: ``workers`` processes of one thread each.
 
     Numba's thread pool in each worker is set to one thread before the process starts (and
-    restarts, if a worker dies), so N workers use N cores.
+    restarts, if a worker dies), so N workers use N cores. The scheduler and the workers listen
+    on this machine only; so does the dashboard (``host:port``; ``None`` for none) unless
+    another host is given (:func:`run_batch` warns about it: a dashboard shows the batch to
+    anyone who can reach it).
     """
     import dask
     from distributed import Client, LocalCluster
@@ -1033,7 +1066,8 @@ def local_client(workers: int) -> Iterator[Any]:
     try:
         with dask.config.set(env):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=":0", silence_logs=logging.ERROR)  # fmt: skip
+                                   host="127.0.0.1", dashboard_address=dashboard,
+                                   silence_logs=logging.ERROR)  # fmt: skip
         with cluster, Client(cluster) as client:
             yield client
     finally:
@@ -1227,7 +1261,9 @@ def _duration(seconds: float) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m sim.batch EXPERIMENT [--workers N] [--scheduler ADDR] [--resume] [--check]``
     (the same as ``ladera batch``; ``--check`` validates and prints the plan only)."""
-    parser = argparse.ArgumentParser(prog="python -m sim.batch", description=__doc__.split("\n")[0])
+    from sim.cli import OneLineParser  # a usage error is one line, as with `ladera batch`
+
+    parser = OneLineParser(prog="python -m sim.batch", description=__doc__.split("\n")[0])
     parser.add_argument("experiment", type=Path)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--scheduler")

@@ -9,6 +9,7 @@ files themselves are read by :mod:`sim.network` and :mod:`sim.zones` when needed
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -16,6 +17,8 @@ from typing import Literal
 from sim.config import from_dict, read_toml
 from sim.demand_spec import DemandSpec
 from sim.errors import ScenarioError
+from sim.outputs import check_name
+from sim.paths import contained
 
 #: Where the bundled cities live, relative to the repository root.
 CITIES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "cities"
@@ -59,6 +62,7 @@ class StreetsSpec:
             )
         if self.max_station_snap_m <= 0:
             raise ScenarioError("`streets.max_station_snap_m` must be > 0")
+        check_name(self.fetched_name, "`streets.fetched_name`")  # a file in the cache
 
 
 @dataclass(frozen=True)
@@ -246,16 +250,21 @@ class City:
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:
+        check_name(self.name, "`name` (default: the bundle's folder name)")  # names cache files
         if self.mode_shares:
             total = sum(self.mode_shares.values())
             if abs(total - 1.0) > 1e-6:
-                raise ScenarioError(f"`mode_shares` sum to {total:.4f}, not 1")
+                raise ScenarioError(f"`mode_shares` sum to {total:.4f}, not 1; allowed: shares "
+                                    "(of morning commute trips) that sum to 1")  # fmt: skip
         if self.household_size <= 0:
             raise ScenarioError("`household_size` must be > 0")
 
     def path(self, name: str) -> Path:
         """Absolute path of a bundle file."""
         return self.folder / name
+
+
+_BUNDLED = re.compile(r"[\w-]+")
 
 
 def available_cities() -> list[str]:
@@ -267,7 +276,7 @@ def load_city(name_or_path: str | Path = DEFAULT_CITY) -> City:
     path = Path(name_or_path)
     if path.suffix != ".toml":
         path = CITIES_DIR / str(name_or_path) / "city.toml"
-        if not path.is_file():
+        if not _BUNDLED.fullmatch(str(name_or_path)) or not path.is_file():
             names = available_cities()
             close = difflib.get_close_matches(str(name_or_path), names, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
@@ -314,5 +323,8 @@ def _check_files(city: City, toml_path: Path) -> None:
         named += [(f"transit.line_files[{i}].lines", spec.lines)]
         named += [(f"transit.line_files[{i}].stations", spec.stations)]
     for key, value in named:
-        if value is not None and not city.path(value).is_file():
-            raise ScenarioError(f"{toml_path}: `{key}` names {value!r}, which is not in the bundle")
+        if value is None:
+            continue
+        if not contained(value, toml_path, key).is_file():
+            raise ScenarioError(f"{toml_path}: `{key}` names {value!r}, which is not in the bundle; "
+                                f"allowed: a file in {city.folder}")  # fmt: skip

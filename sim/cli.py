@@ -12,16 +12,20 @@ import json
 import logging
 import sys
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel
+    from sim.scenario import Scenario
 
 Handler = Callable[[argparse.Namespace], int]
+#: The Dask dashboard of a local batch: this machine only, on any free port.
+LOOPBACK = "127.0.0.1:0"
 _COMMANDS: dict[str, Handler] = {}
 
 
@@ -33,32 +37,54 @@ def command(name: str) -> Callable[[Handler], Handler]:
     return register
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (exit code 2) that says what is allowed."""
+
+    def error(self, message: str) -> NoReturn:
+        commands = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        if commands and "required" in message:
+            message += f"; allowed: {', '.join(commands[0].choices)}"
+        self.exit(2, f"ladera: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="ladera",
         description="Ladera: compare transport investments by who gains, on real city networks.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    allow = OneLineParser(add_help=False)
+    allow.add_argument("--allow", action="append", type=Path, default=[], metavar="DIR",
+                       help="also read files a scenario, experiment or city names from DIR "
+                       "(repeatable; see LADERA_ALLOW)")  # fmt: skip
 
     net = sub.add_parser("network", help="build, inspect or fetch a city's street network")
     net_sub = net.add_subparsers(dest="network_command", required=True)
-    info = net_sub.add_parser("info", help="node/edge counts, bbox, lines and cache state")
+    info = net_sub.add_parser("info", help="node/edge counts, bbox, lines and cache state",
+                              parents=[allow])  # fmt: skip
     info.add_argument("--city", default="porto_alegre", help="bundled city (default: %(default)s)")
     info.add_argument("--json", action="store_true", help="print JSON instead of text")
-    info.add_argument("--rebuild", action="store_true", help="ignore the cache and rebuild")
+    info.add_argument("--rebuild", action="store_true",
+                      help="build anew and replace the cache entry")  # fmt: skip
     fetch = net_sub.add_parser("fetch", help="download a city's streets with osmnx (internet)")
     fetch.add_argument("name", help="a bundled city with a fetch boundary (e.g. medellin)")
 
-    run = sub.add_parser("run", help="run scenarios and write results/<scenario>/<run-id>/")
+    run = sub.add_parser("run", help="run scenarios and write results/<scenario>/<run-id>/",
+                         parents=[allow])  # fmt: skip
     run.add_argument("scenarios", nargs="+", type=Path, help="scenario TOML files")
     run.add_argument("--results", type=Path, default=Path("results"), help="output root")
     run.add_argument("--days", type=int, help="override the scenario's days")
     run.add_argument("--households", type=int, help="override the scenario's households")
     run.add_argument("--seed", type=int, help="override the scenario's seed")
+    run.add_argument("--solver", choices=("equilibrium", "learning"),
+                     help="solve the equilibrium (appraisal) or simulate --days of learning")  # fmt: skip
+    run.add_argument("--max-iterations", type=int, dest="max_iterations",
+                     help="override the equilibrium's most iterations (choice.max_iterations)")  # fmt: skip
     run.add_argument("--run-id", help="name of the run directory, which must not exist yet "
                      "(default: seed and time)")  # fmt: skip
 
-    comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income")
+    comp = sub.add_parser("compare", help="run (or read) scenarios and compare them by income",
+                          parents=[allow])  # fmt: skip
     comp.add_argument(
         "items",
         nargs="+",
@@ -71,20 +97,30 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--days", type=int, help="override the scenarios' days")
     comp.add_argument("--households", type=int, help="override the scenarios' households")
     comp.add_argument("--seed", type=int, help="override the scenarios' seed")
+    comp.add_argument("--solver", choices=("equilibrium", "learning"),
+                     help="solve the equilibrium (appraisal) or simulate --days of learning")  # fmt: skip
+    comp.add_argument("--max-iterations", type=int, dest="max_iterations",
+                     help="override the equilibrium's most iterations (choice.max_iterations)")  # fmt: skip
     comp.add_argument("--id", help="name of results/compare/<id>, which must not exist yet "
                       "(default: the scenario names and the time)")  # fmt: skip
 
-    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares")
+    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares",
+                         parents=[allow])  # fmt: skip
     cal.add_argument("scenario", type=Path, help="a baseline scenario TOML")
-    cal.add_argument("--iterations", type=int, default=12)
+    cal.add_argument("--iterations", type=int, default=12, help="calibration runs after the "
+                     "first (default: %(default)s)")  # fmt: skip
     cal.add_argument("--households", type=int, help="override the scenario's households")
 
-    batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds")
+    batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds",
+                           parents=[allow])  # fmt: skip
     batch.add_argument("experiment", type=Path, help="experiment TOML (see experiments/)")
     batch.add_argument("--workers", type=int, default=2, help="local Dask worker processes")
     batch.add_argument("--scheduler", help="address of an existing Dask scheduler")
     batch.add_argument("--resume", action="store_true", help="skip runs already finished")
     batch.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    batch.add_argument("--dashboard", default=LOOPBACK, metavar="HOST:PORT",
+                       help="address of the local cluster's Dask dashboard (default: "
+                       "%(default)s, this machine only; `none` for no dashboard)")  # fmt: skip
 
     viz = sub.add_parser("viz", help="open the students' browser app (Mesa SolaraViz)")
     viz.add_argument("--city", default="porto_alegre")
@@ -107,7 +143,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     key = args.command if args.command != "network" else f"network {args.network_command}"
     try:
-        return _COMMANDS[key](args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            _allow_named(args)
+            return _COMMANDS[key](args)
     except BatchRunsFailed as exc:  # the batch ran; some of its runs did not
         print(f"ladera: error: {exc}", file=sys.stderr)
         return 1
@@ -120,6 +159,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ladera: interrupted", file=sys.stderr)
         return 130
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    print(f"ladera: warning: {' '.join(str(message).split())}", file=sys.stderr)
+
+
+def _allow_named(args: argparse.Namespace) -> None:
+    """The folders of the files named on the command line, and ``--allow`` folders, are roots
+    the files may name others in (:mod:`sim.paths`)."""
+    from sim.paths import allow
+
+    for folder in getattr(args, "allow", []):
+        if not folder.is_dir():
+            raise ScenarioError(f"`--allow` {folder}: no such folder; allowed: an existing "
+                                "folder")  # fmt: skip
+    named = [*(getattr(args, "scenarios", None) or []), *(getattr(args, "items", None) or [])]
+    named += [getattr(args, k, None) for k in ("scenario", "experiment", "city")]
+    files = [Path(p) for p in named if p is not None and str(p).endswith(".toml")]
+    allow(*(p.absolute().parent for p in files), *getattr(args, "allow", []))
 
 
 def os_error_line(exc: OSError) -> str:
@@ -135,6 +193,8 @@ _FLAGS = {"days": 1, "households": 1, "seed": 0}
 
 def _check_flags(args: argparse.Namespace) -> dict[str, int]:
     """The ``--days``/``--households``/``--seed`` given, each checked (an error names the flag)."""
+    from sim.limits import LIMITS, check_limit
+
     out = {}
     for name, least in _FLAGS.items():
         value = getattr(args, name, None)
@@ -143,14 +203,33 @@ def _check_flags(args: argparse.Namespace) -> dict[str, int]:
         if value < least:
             what = "a positive integer" if least == 1 else f"an integer >= {least}"
             raise ScenarioError(f"`--{name}` must be {what}, not {value}")
+        if name in LIMITS:
+            check_limit(name, value, f"`--{name}`")
         out[name] = value
     return out
+
+
+def _check_size(scenarios: Sequence[Scenario], args: argparse.Namespace, runs: int = 1) -> None:
+    """Refuse what the machine cannot hold, and announce very long work, before any run."""
+    from sim.limits import check_runs
+
+    warning = check_runs(scenarios, households_flag=bool(getattr(args, "households", None)),
+                         runs=runs)  # fmt: skip
+    if warning:
+        print(f"ladera: warning: {warning}", file=sys.stderr, flush=True)
 
 
 def _scenario(path: Path, args: argparse.Namespace):
     from sim.scenario import load_scenario, with_overrides
 
-    overrides = _check_flags(args)
+    overrides: dict[str, object] = dict(_check_flags(args))
+    if getattr(args, "solver", None):
+        overrides["solver"] = args.solver
+    if getattr(args, "max_iterations", None) is not None:
+        if args.max_iterations < 1:
+            raise ScenarioError(f"`--max-iterations` must be a positive integer, not "
+                                f"{args.max_iterations}")  # fmt: skip
+        overrides["choice.max_iterations"] = args.max_iterations
     return with_overrides(load_scenario(path), overrides)
 
 
@@ -173,6 +252,7 @@ def _run(args: argparse.Namespace) -> int:
         run_dir(scenario, args.results, args.run_id)
     for scenario in scenarios:
         check_scenario(scenario)
+    _check_size(scenarios, args)
     for scenario in scenarios:
         result = run_scenario(scenario, results=args.results, run_id=args.run_id)
         print(_daily_table(result.model))
@@ -237,6 +317,7 @@ def _compare(args: argparse.Namespace) -> int:
         run_dir(scenario, args.results)  # writable, before any simulation
     for scenario in scenarios.values():
         check_scenario(scenario)
+    _check_size(list(scenarios.values()), args)
 
     runs: list[Path] = []
     for i, p in enumerate(items):
@@ -308,19 +389,27 @@ def _baseline_index(items: list[Path], scenarios: dict, runs: dict[int, Path]) -
 @command("calibrate")
 def _calibrate(args: argparse.Namespace) -> int:
     from sim.calibrate import calibrate
+    from sim.limits import check_limit
     from sim.runner import build_model, city_of
     from sim.scenario import load_scenario, with_overrides
 
-    scenario = load_scenario(args.scenario)
-    if args.households:
-        scenario = with_overrides(scenario, {"households": args.households})
+    if args.iterations < 1:
+        raise ScenarioError(f"`--iterations` is {args.iterations}; allowed: a positive integer")
+    check_limit("iterations", args.iterations, "`--iterations`")
+    overrides = _check_flags(args)
+    scenario = with_overrides(load_scenario(args.scenario), overrides)
     city = city_of(scenario)
     if not city.mode_shares:
-        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to")
+        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to; "
+                            "allowed: a city that gives its observed [mode_shares]")  # fmt: skip
     from sim.calibrate import target_alternative_shares
     from sim.network.cache import load_network
 
     network = load_network(city)
+    from sim.runner import check_scenario
+
+    check_scenario(scenario)
+    _check_size([scenario], args, runs=args.iterations + 1)
 
     def make_model(asc: dict[str, float]) -> CommuteModel:
         trial = with_overrides(scenario, {"choice.asc": asc})
@@ -347,9 +436,10 @@ def _calibrate(args: argparse.Namespace) -> int:
 def _batch(args: argparse.Namespace) -> int:
     from sim.batch import run_batch
 
+    dashboard = None if args.dashboard.lower() in ("none", "off", "") else args.dashboard
     try:
         run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, results=args.results)  # fmt: skip
+                  resume=args.resume, results=args.results, dashboard=dashboard)  # fmt: skip
     except KeyboardInterrupt:
         print(f"ladera: interrupted; finished runs are kept: continue with `ladera batch "
               f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip
@@ -377,13 +467,13 @@ def _network_info(args: argparse.Namespace) -> int:
     city = load_city(args.city)
     state = cache_state(city)
     start = time.perf_counter()
-    net = load_network(city, use_cache=not args.rebuild)
+    net = load_network(city, rebuild=args.rebuild)
     seconds = time.perf_counter() - start
     summary = net.summary()
     summary.update(
         city=city.name,
         title=city.title,
-        cache=f"{state} ({entry_path(city)})",
+        cache=f"{net.meta.get('cache', state)} ({entry_path(city)})",
         streets=street_source(city).label,
         load_seconds=round(seconds, 3),
         transit_report=net.meta.get("transit_report", {}),

@@ -7,6 +7,7 @@ allowed and, for a misspelt key, suggests the closest valid one.
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 import types
 import typing
@@ -18,6 +19,8 @@ from typing import Any, TypeVar, get_args, get_origin, get_type_hints
 from sim.errors import ScenarioError
 
 T = TypeVar("T")
+#: Fields Ladera fills in itself: never allowed in a file (not listed as allowed keys).
+SET_BY_LADERA = ("source", "folder")
 #: How an error names the items of a fixed-length array, e.g. "an array of 2 numbers".
 _KIND: dict[Any, str] = {float: "numbers", int: "integers", str: "strings", bool: "booleans"}
 
@@ -25,15 +28,19 @@ _KIND: dict[Any, str] = {float: "numbers", int: "integers", str: "strings", bool
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a one-line :class:`ScenarioError`."""
     path = Path(path)
+    if path.is_dir():
+        raise ScenarioError(f"{path}: is a folder; allowed: a TOML file")
     if not path.is_file():
-        raise ScenarioError(f"{path}: file not found")
+        raise ScenarioError(f"{path}: file not found; allowed: an existing TOML file")
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML ({exc})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: cannot be read ({exc})") from None
+        reason = " ".join(str(exc).split())
+        raise ScenarioError(f"{path}: cannot be read ({reason}); allowed: a UTF-8 TOML "
+                            "file") from None  # fmt: skip
 
 
 def from_dict(cls: type[T], data: Any, *, source: Path | str, table: str = "") -> T:
@@ -59,7 +66,7 @@ def from_dict(cls: type[T], data: Any, *, source: Path | str, table: str = "") -
         if key not in known:
             close = difflib.get_close_matches(key, list(known), n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
-            allowed = ", ".join(sorted(known))
+            allowed = ", ".join(sorted(k for k in known if k not in SET_BY_LADERA))
             raise ScenarioError(f"{where} unknown key `{key}`{hint} (allowed: {allowed})")
     kwargs = {}
     for name, f in known.items():
@@ -134,6 +141,8 @@ def _convert(tp: Any, value: Any, *, source: Path | str, field: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _type_error(source, field, value, "a number")
+        if not math.isfinite(value):
+            raise ScenarioError(f"{source}: `{field}` is {value}; allowed: a finite number")
         return float(value)
     if tp is int:
         if isinstance(value, bool) or not isinstance(value, int):

@@ -34,7 +34,17 @@ from sim.errors import ScenarioError
 from sim.interventions import Applied, CableLine, apply
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
-from sim.outputs import check_name, check_writable, free_folder, timestamp
+from sim.outputs import (
+    check_name,
+    check_writable,
+    claimed,
+    claimed_folder,
+    free_folder,
+    temp_folder,
+    timestamp,
+    write_error,
+)
+from sim.paths import contained
 from sim.scenario import Scenario, intervention_origin
 from sim.tables import household_table, line_table, write_tables
 from sim.zones import load_zones
@@ -76,7 +86,8 @@ def build_model(
 
 
 def check_scenario(scenario: Scenario) -> None:
-    """Fail now, with the scenario's one-line error, if its interventions do not fit its city.
+    """Fail now, with the scenario's one-line error, if its interventions do not fit its city
+    or its city's zone tables are bad.
 
     Applies the interventions to the (cached) network and drops the result, so a batch of runs
     is checked before the first one starts.
@@ -85,6 +96,7 @@ def check_scenario(scenario: Scenario) -> None:
 
     city = city_of(scenario)
     check_capex(scenario, city)
+    load_zones(city)  # a bad data table fails now, not after the run is claimed
     apply_interventions(load_network(city), scenario)
 
 
@@ -141,6 +153,9 @@ def run_dir(scenario: Scenario, results: Path | str, run_id: str | None = None) 
         if final.exists():
             raise ScenarioError(f"{final}: already exists (a run is never overwritten); choose "
                                 "another `--run-id`")  # fmt: skip
+        if claimed(final):
+            raise ScenarioError(f"{final}: another run is writing this run now; allowed: a run "
+                                "id no other run uses (choose another `--run-id`)")  # fmt: skip
     check_writable(parent)
     return final
 
@@ -156,22 +171,50 @@ def run_scenario(
 ) -> RunResult:
     """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None).
 
-    The directory (:func:`run_dir`) is checked before the simulation starts and written under a
-    hidden name, then renamed into place; an existing run directory is never replaced.
+    The directory (:func:`run_dir`) is checked and claimed before the simulation starts (a
+    second run of the same id is refused at once), written under a hidden name and renamed into
+    place; an existing run directory is never replaced. A failed run leaves nothing behind (a
+    failed write names the folder), and temporary folders of killed runs are removed.
     """
     start = time.perf_counter()
-    final = run_dir(scenario, results, run_id) if results is not None else None
+    if results is None:
+        model, summary, _ = _simulated(scenario, base_network, progress)
+        return RunResult(None, summary, model)
+    final = run_dir(scenario, results, run_id)
+    with claimed_folder(final, default_id=run_id is None) as final:
+        model, summary, written = _simulated(scenario, base_network, progress)
+        path = _write_run(model, scenario, summary, written, final, start=start, figures=figures,
+                          default_id=run_id is None)  # fmt: skip
+    return RunResult(path, summary, model)
+
+
+def _simulated(
+    scenario: Scenario, base_network: MultimodalNetwork | None, progress: bool
+) -> tuple[CommuteModel, dict[str, Any], tuple[list[dict[str, Any]], dict[str, Any], int]]:
+    """The model after the run, its summary, and what the run folder needs besides."""
     model, reports = build_model(scenario, base_network=base_network)
     geometry = _feature_collection(reports)
     days = _simulate(model, scenario, progress)
     summary = summarise(model, scenario, reports, days)
-    if final is None:
-        return RunResult(None, summary, model)
-    tmp = final.parent / f".tmp-{final.name}-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    return model, summary, (reports, geometry, days)
+
+
+def _write_run(
+    model: CommuteModel,
+    scenario: Scenario,
+    summary: dict[str, Any],
+    written: tuple[list[dict[str, Any]], dict[str, Any], int],
+    final: Path,
+    *,
+    start: float,
+    figures: bool,
+    default_id: bool,
+) -> Path:
+    """Write the run in a hidden folder of this process, then rename it to ``final``."""
+    reports, geometry, days = written
+    tmp = temp_folder(final)
     try:
+        tmp.mkdir()
         write_tables(model, tmp)
         manifest = _manifest(model, scenario, reports, time.perf_counter() - start, days)
         _write_json(tmp / "summary.json", summary)
@@ -181,11 +224,12 @@ def run_scenario(
             from sim.report import run_figures
 
             run_figures(tmp)
-        final = _publish(tmp, final, default_id=run_id is None)
-    except BaseException:
+        return _publish(tmp, final, default_id=default_id)
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise write_error(exc, final) from None
         raise
-    return RunResult(final, summary, model)
 
 
 def _publish(tmp: Path, final: Path, *, default_id: bool) -> Path:
@@ -415,9 +459,10 @@ def city_of(scenario: Scenario) -> City:
 
     An error names the scenario file and its `city` field: ``<file>: `city`: <problem>``.
     """
+    target: str | Path = scenario.city
+    if scenario.city.endswith(".toml") and scenario.source:
+        target = contained(scenario.city, scenario.source, "city")
     try:
-        if scenario.city.endswith(".toml") and scenario.source:
-            return load_city(Path(scenario.source).parent / scenario.city)
-        return load_city(scenario.city)
+        return load_city(target)
     except ScenarioError as exc:
         raise ScenarioError(f"{scenario.source or scenario.name}: `city`: {exc}") from None

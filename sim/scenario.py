@@ -21,6 +21,7 @@ capex = { amount = 150e6, currency = "BRL", year = 2024 }
 from __future__ import annotations
 
 import difflib
+import math
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -28,8 +29,10 @@ from typing import Any, Literal
 from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import KINDS, Intervention
+from sim.limits import check_limit
 from sim.model import ChoiceParams
 from sim.outputs import check_name
+from sim.paths import contained
 
 #: Where each intervention of a scenario is declared: (file, index in that file's list).
 Origins = list[tuple[Path, int]]
@@ -62,10 +65,13 @@ class Scenario:
             raise ScenarioError(f"`days` must be a positive integer, not {self.days}")
         if self.seed < 0:
             raise ScenarioError(f"`seed` must be >= 0, not {self.seed}")
+        check_limit("households", self.households, "`households`")
+        check_limit("days", self.days, "`days`")
         names = [i.name for i in self.interventions]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
-            raise ScenarioError(f"interventions share a name: {', '.join(sorted(dup))}")
+            raise ScenarioError(f"interventions share a name: {', '.join(sorted(dup))}; allowed: "
+                                "one intervention per name")  # fmt: skip
 
     @property
     def capex(self) -> float:
@@ -89,6 +95,12 @@ def load_scenario(path: Path | str) -> Scenario:
     """
     path = Path(path)
     data, origins = _read_with_base(path, seen=())
+    if not data.get("interventions"):
+        data.pop("interventions", None)
+    if not data:
+        allowed = ", ".join(f.name for f in fields(Scenario) if f.name != "source")
+        raise ScenarioError(f"{path}: the scenario sets nothing (an empty file would run every "
+                            f"default); allowed keys: extends, {allowed}")  # fmt: skip
     data.setdefault("name", path.stem)
     return scenario_from_dict(data, source=path, origins=origins)
 
@@ -105,11 +117,13 @@ def _read_with_base(path: Path, seen: tuple[Path, ...]) -> tuple[dict[str, Any],
         return data, origins
     if not isinstance(base_name, str):
         raise ScenarioError(f"{path}: `extends` must be a file name (string)")
-    base_path = (path.parent / base_name).resolve()
+    base_path = contained(base_name, path, "extends")
     if base_path in seen or base_path == path.resolve():
-        raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}")
+        raise ScenarioError(f"{path}: `extends` makes a cycle through {base_name}; allowed: a "
+                            "chain of scenario files that ends")  # fmt: skip
     if not base_path.is_file():
-        raise ScenarioError(f"{path}: `extends`: no file {base_path}")
+        raise ScenarioError(f"{path}: `extends`: no file {base_path}; allowed: a scenario file, "
+                            "relative to this file's folder")  # fmt: skip
     base, base_origins = _read_with_base(base_path, (*seen, path.resolve()))
     # the base must be a valid scenario on its own: its errors name it, not this file
     scenario_from_dict({"name": base_path.stem, **base}, source=base_path, origins=base_origins)
@@ -153,8 +167,22 @@ def scenario_from_dict(
     interventions = tuple(
         _intervention(item, j, file) for item, (file, j) in zip(items, origins, strict=True)
     )
+    _check_unique_names(interventions, origins)
     scenario = from_dict(Scenario, data, source=source)
     return replace(scenario, interventions=interventions, source=str(source))
+
+
+def _check_unique_names(interventions: tuple[Intervention, ...], origins: Origins) -> None:
+    """Interventions are found by name (overrides, reports): a repeated one names both places."""
+    first: dict[str, tuple[Path, int]] = {}
+    for item, (file, j) in zip(interventions, origins, strict=True):
+        if item.name in first:
+            other, k = first[item.name]
+            also = f"[interventions[{k}]]" + ("" if Path(other) == Path(file) else f" of {other}")
+            raise ScenarioError(f"{file}: [interventions[{j}]] `name` {item.name!r} is also the "
+                                f"name of {also}; allowed: a name no other intervention of the "
+                                "scenario has")  # fmt: skip
+        first[item.name] = (file, j)
 
 
 def _intervention(item: Any, i: int, source: Path | str) -> Intervention:
@@ -184,6 +212,8 @@ def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
 def _override(scenario: Scenario, key: str, value: Any) -> Scenario:
     parts = key.split(".")
     src = scenario.source or scenario.name
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ScenarioError(f"{src}: `{key}` is {value}; allowed: a finite number")
     if parts[0] == "interventions":
         if len(parts) < 3:
             raise ScenarioError(f"{src}: `{key}`: use interventions.<name>.<field>")
@@ -204,7 +234,9 @@ def _set_path(obj: Any, parts: list[str], value: Any, src: str, key: str) -> Any
         return _set_field(obj, parts[0], value, f"{src}: `{key}`")
     current = getattr(obj, parts[0], None)
     if isinstance(current, dict):
-        return replace(obj, **{parts[0]: {**current, parts[1]: value}})
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ScenarioError(f"{src}: `{key}`: must be a number, not {value!r}")
+        return replace(obj, **{parts[0]: {**current, parts[1]: float(value)}})
     raise ScenarioError(f"{src}: `{key}` is not a scenario parameter")
 
 
@@ -222,4 +254,6 @@ def _set_field(obj: Any, name: str, value: Any, where: str) -> Any:
     try:
         return replace(obj, **{name: value})
     except ScenarioError as exc:
-        raise ScenarioError(f"{where}: {exc}") from None
+        text = str(exc)  # "`days` must be ..." already names the field: name it once
+        head = where.rsplit(": ", 1)[0] if text.startswith(f"`{name}`") else where
+        raise ScenarioError(f"{head}: {text}") from None

@@ -8,6 +8,7 @@ estrato for Medellín-type data.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,7 @@ from numpy.typing import NDArray
 
 from sim.city import City
 from sim.errors import DataError
+from sim.validate_input import numbers, read_table
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,17 +42,23 @@ class Zones:
 
 
 def load_zones(city: City) -> Zones:
-    """Read, join and validate the zones of ``city``."""
+    """Read, join and validate the zones of ``city``.
+
+    Cells are checked one by one (:mod:`sim.validate_input`): a blank population or jobs cell
+    is 0 when the bundle declares ``zones.blank_counts_are_zero`` and an error otherwise; a
+    zone without a stratum takes the median stratum; any other cell that is not an allowed
+    number is an error naming the file, row and column.
+    """
     spec = city.zones
     path = city.path(spec.file)
-    table = _read_csv(path)
+    table = read_table(path)
     for key in (spec.id, spec.lon, spec.lat):
         _require(table, key, path)
     df = pd.DataFrame(
         {
             "id": table[spec.id].astype(str).str.strip(),
-            "lon": pd.to_numeric(table[spec.lon], errors="coerce"),
-            "lat": pd.to_numeric(table[spec.lat], errors="coerce"),
+            "lon": numbers(table[spec.lon], path, spec.lon, low=-180, high=180),
+            "lat": numbers(table[spec.lat], path, spec.lat, low=-90, high=90),
         }
     )
     df["name"] = table[spec.name].astype(str).str.strip(" '") if spec.name else df["id"]
@@ -58,18 +66,26 @@ def load_zones(city: City) -> Zones:
         col = getattr(spec, fld)
         if col is not None:
             _require(table, col, path)
-            df[fld] = pd.to_numeric(table[col], errors="coerce")
-            if spec.blank_counts_are_zero:
-                df[fld] = df[fld].where(table[col].notna(), 0.0)
+            df[fld] = _counts(table[col], path, col, spec.blank_counts_are_zero)
     for join in spec.join:
         jpath = city.path(join.file)
-        other = _read_csv(jpath)
+        other = read_table(jpath)
         _require(other, join.key, jpath)
         _require(other, join.column, jpath)
-        values = other.set_index(other[join.key].astype(str).str.strip())[join.column]
+        if join.field == "stratum":
+            cells = numbers(other[join.column], jpath, join.column, low=1, high=6, blank=np.nan)
+        else:
+            cells = _counts(other[join.column], jpath, join.column, spec.blank_counts_are_zero)
+        values = cells.set_axis(other[join.key].astype(str).str.strip())
         if values.index.duplicated().any():
-            raise DataError(f"{jpath}: `{join.key}` has duplicate keys; one row per zone allowed")
-        df[join.field] = pd.to_numeric(df["id"].map(values), errors="coerce")
+            dup = values.index[values.index.duplicated()][0]
+            raise DataError(f"{jpath}: `{join.key}` {dup!r} is on two rows; allowed: one row "
+                            "per zone")  # fmt: skip
+        df[join.field] = df["id"].map(values)
+        if join.field != "stratum" and df[join.field].isna().any():
+            bad = df.loc[df[join.field].isna(), "id"].iloc[0]
+            raise DataError(f"{jpath}: no row for zone {bad!r} (`{join.key}`); allowed: one row "
+                            f"per zone of {path.name}, giving its `{join.column}`")  # fmt: skip
     _check(df, path)
     df["stratum"] = df.get("stratum", np.nan)
     df["income"] = _income(city, df) * city.income.price_factor
@@ -86,47 +102,36 @@ def load_zones(city: City) -> Zones:
     )
 
 
-def _read_csv(path) -> pd.DataFrame:
-    if not path.is_file():
-        raise DataError(f"{path}: file not found")
-    try:
-        return pd.read_csv(path)
-    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"{path}: not a readable CSV ({type(exc).__name__})") from None
+def _counts(cells: pd.Series, path: Path, column: str, blank_is_zero: bool) -> pd.Series:
+    """People or jobs: numbers >= 0; a blank is 0 when the bundle says so."""
+    rule = "`zones.blank_counts_are_zero = true` in city.toml"
+    return numbers(cells, path, column, low=0, blank=0.0 if blank_is_zero else None,
+                   blank_rule=rule)  # fmt: skip
 
 
-def _require(df: pd.DataFrame, column: str, path) -> None:
+def _require(df: pd.DataFrame, column: str, path: Path) -> None:
     if column not in df.columns:
         cols = ", ".join(map(str, df.columns))
-        raise DataError(f"{path}: missing column `{column}` (columns: {cols})")
+        raise DataError(f"{path}: missing column `{column}`; allowed: one of its columns ({cols})")
 
 
-def _check(df: pd.DataFrame, path) -> None:
-    if "schools" in df and (df["schools"].isna().any() or (df["schools"] < 0).any()):
-        bad = df.loc[df["schools"].isna() | (df["schools"] < 0), "id"].iloc[0]
-        raise DataError(f"{path}: `schools` must be a number >= 0 (zone {bad})")
+def _check(df: pd.DataFrame, path: Path) -> None:
     for fld in ("population", "jobs"):
         if fld not in df:
-            raise DataError(f"{path}: zones need a `{fld}` column or join")
-        values = df[fld]
-        if values.isna().any():
-            bad = df.loc[values.isna(), "id"].iloc[0]
-            raise DataError(f"{path}: `{fld}` is missing or not a number for zone {bad}")
-        if (values < 0).any():
-            raise DataError(f"{path}: `{fld}` has negative values; must be >= 0")
-        if values.sum() <= 0:
-            raise DataError(f"{path}: `{fld}` sums to 0; a city needs people and jobs")
-    if df[["lon", "lat"]].isna().any().any():
-        raise DataError(f"{path}: zone coordinates must be numbers (lon, lat)")
-    if not (df["lon"].between(-180, 180).all() and df["lat"].between(-90, 90).all()):
-        raise DataError(f"{path}: zone coordinates must be lon/lat degrees (WGS84)")
+            raise DataError(f"{path}: zones need a `{fld}` column or join; allowed: "
+                            f"`zones.{fld}` (a column) or a `[[zones.join]]` with field = "
+                            f"{fld!r}")  # fmt: skip
+        if df[fld].sum() <= 0:
+            raise DataError(f"{path}: `{fld}` sums to 0; allowed: numbers >= 0, not all 0 (a "
+                            "city needs people and jobs)")  # fmt: skip
 
 
 def _income(city: City, df: pd.DataFrame) -> NDArray[np.float64]:
     spec = city.income
     if spec.kind == "estrato":
         if df["stratum"].isna().all():
-            raise DataError(f"{city.folder}/city.toml: income kind 'estrato' needs a `stratum`")
+            raise DataError(f"{city.folder}/city.toml: income kind 'estrato' needs a `stratum`; "
+                            "allowed: a `[[zones.join]]` with field = 'stratum'")  # fmt: skip
         grid = np.arange(1, 7, dtype=float)
         logs = np.log(np.asarray(spec.estrato_income))
         strat = df["stratum"].fillna(df["stratum"].median()).clip(1, 6).to_numpy()
@@ -143,12 +148,15 @@ def _income_by_polygon(city: City, df: pd.DataFrame) -> NDArray[np.float64]:
     try:
         polys = gpd.read_file(poly_path)[[spec.polygon_key, "geometry"]]
     except Exception as exc:  # pyogrio raises many types for a broken file
-        raise DataError(
-            f"{poly_path}: not a readable polygon file ({type(exc).__name__})"
-        ) from None
-    table = _read_csv(table_path)
+        raise DataError(f"{poly_path}: not a readable polygon file ({type(exc).__name__}); "
+                        "allowed: GeoJSON or another format GDAL reads") from None  # fmt: skip
+    table = read_table(table_path)
     _require(table, spec.table_key, table_path)
     _require(table, spec.column, table_path)
+    # a blank income is a bairro without income: its zones take the nearest bairro's (below)
+    table[spec.column] = numbers(table[spec.column], table_path, spec.column, low=0,
+                                 low_open=True, blank=np.nan)  # fmt: skip
+    table = table[table[spec.column].notna()]
     # the source lists aliases of one bairro with identical values: one row per official name
     table = table.drop_duplicates(spec.table_key)
     income = polys.merge(table, left_on=spec.polygon_key, right_on=spec.table_key, how="inner")
@@ -161,7 +169,9 @@ def _income_by_polygon(city: City, df: pd.DataFrame) -> NDArray[np.float64]:
     # polygons: keep the first.
     joined = gpd.sjoin_nearest(points, income, how="left")
     joined = joined[~joined.index.duplicated(keep="first")]
-    values = pd.to_numeric(joined[spec.column], errors="coerce").to_numpy(float)
-    if np.isnan(values).any() or (values <= 0).any():
-        raise DataError(f"{table_path}: `{spec.column}` must be positive numbers")
+    values = joined[spec.column].to_numpy(float)
+    if np.isnan(values).any():
+        raise DataError(f"{table_path}: no bairro has a `{spec.column}` matching "
+                        f"{poly_path.name}; allowed: `{spec.table_key}` values that are "
+                        f"`{spec.polygon_key}` names of polygons")  # fmt: skip
     return values

@@ -24,6 +24,19 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory):
         os.environ["LADERA_CACHE_DIR"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _allow_test_data():
+    """The test scenarios name the mini city and each other across tests/data's folders: allow
+    that tree as a user would (``LADERA_ALLOW``; subprocesses inherit it)."""
+    old = os.environ.get("LADERA_ALLOW")
+    os.environ["LADERA_ALLOW"] = str(DATA.resolve())
+    yield
+    if old is None:
+        os.environ.pop("LADERA_ALLOW", None)
+    else:
+        os.environ["LADERA_ALLOW"] = old
+
+
 @pytest.fixture()
 def mini_dir(tmp_path: Path) -> Path:
     """A writable copy of the mini city bundle."""

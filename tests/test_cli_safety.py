@@ -3,7 +3,8 @@ folders that cannot be written, bad run directories, missing extras and unreacha
 are one-line errors (exit 2) before any simulation; a cache miss says that it builds.
 
 Subprocesses, as a user runs them. A check that must come before the simulation is run with
-``--days 100000`` (over an hour): if the check came after it, the test would time out.
+``--days 100000`` (over 20 minutes; above the default limit on days, raised here with
+``LADERA_MAX_DAYS``): if the check came after it, the test would time out.
 """
 
 from __future__ import annotations
@@ -26,8 +27,21 @@ SCENARIOS = DATA / "scenarios"
 BASE = SCENARIOS / "mini_baseline.toml"
 CABLE = SCENARIOS / "mini_cable.toml"
 SMALL = ("--households", "300", "--days", "2")
-FOREVER = ("--households", "300", "--days", "100000")  # would run for more than an hour
+FOREVER = (
+    "--households",
+    "300",
+    "--solver",
+    "learning",
+    "--days",
+    "100000",
+)  # would run for more than an hour
 FAST = 120.0  # seconds: far less than FOREVER's simulation
+
+
+@pytest.fixture(autouse=True)
+def _forever_is_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """FOREVER is above the default limit on days (``ladera`` would refuse it at once)."""
+    monkeypatch.setenv("LADERA_MAX_DAYS", "1000000")
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +109,7 @@ def test_results_that_is_a_file_fails_before_simulating(command: str, tmp_path: 
     if command == "batch":
         experiment = tmp_path / "e.toml"
         experiment.write_text(f'scenarios = ["{BASE}"]\nseeds = 1\n'
-                              "[overrides]\nhouseholds = 300\ndays = 100000\n")  # fmt: skip
+                              "[overrides]\nhouseholds = 300\ndays = 100000\nsolver = \"learning\"\n")  # fmt: skip
         args = ["batch", str(experiment), "--workers", "0"]
     else:
         args = [command, *([str(BASE)] if command == "run" else [str(BASE), str(CABLE)]), *FOREVER]

@@ -80,10 +80,22 @@ def test_households_must_be_positive_integers(mini_city, mini_network, n):
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("population", "-5", "`population` has negative values"),
+        (
+            "population",
+            "-5",
+            "row 2, column `population`: '-5' is not allowed; allowed: a number >= 0",
+        ),
         ("jobs", "0", "`jobs` sums to 0"),
         ("population", "0", "`population` sums to 0"),
-        ("jobs", "lots", "`jobs` is missing or not a number"),
+        ("jobs", "lots", "row 2, column `jobs`: 'lots' is not allowed"),
+        ("jobs", "inf", "row 2, column `jobs`: 'inf' is not allowed"),
+        ("population", "nan", "row 2, column `population`: 'nan' is not allowed"),
+        (
+            "jobs",
+            "",
+            "row 2, column `jobs` is blank; allowed: a number >= 0, or blank with "
+            "`zones.blank_counts_are_zero = true`",
+        ),
     ],
 )
 def test_bad_zone_tables(mini_dir, column, value, message):

@@ -139,20 +139,29 @@ def cache_state(city: City) -> str:
         return "streets not fetched"
 
 
-def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
+def load_network(city: City, *, use_cache: bool = True, rebuild: bool = False) -> MultimodalNetwork:
     """The city's network: from the cache when possible, else built and cached.
 
     A build says so in one line on stderr (it takes about half a minute for a real city); the
     cache folder is checked writable before it starts, so a bad ``LADERA_CACHE_DIR`` fails now.
+    An entry that cannot be read (truncated, empty, not a network) is reported in one line,
+    removed, rebuilt and written again. ``rebuild=True`` builds anew and replaces the entry;
+    ``use_cache=False`` builds without reading or writing the cache.
     """
     path = entry_path(city)
-    if use_cache and path.is_file():
+    if use_cache and not rebuild and path.is_file():
         try:
             net = read_npz(path)
             net.meta["cache"] = "hit"
             return net
-        except (OSError, ValueError, KeyError):
-            path.unlink(missing_ok=True)  # an unreadable entry is rebuilt, not trusted
+        except MemoryError:
+            raise
+        except Exception as exc:  # any unreadable entry is rebuilt, never trusted
+            reason = " ".join(str(exc).split()).split(". ")[0][:160] or "no message"
+            path.unlink(missing_ok=True)
+            print(f"ladera: warning: {path}: unreadable network cache entry "
+                  f"({type(exc).__name__}: {reason}); removed, rebuilding it", file=sys.stderr,
+                  flush=True)  # fmt: skip
     if use_cache:
         try:
             check_writable(path.parent)
@@ -177,7 +186,7 @@ def load_network(city: City, *, use_cache: bool = True) -> MultimodalNetwork:
     net.meta["cache_key"] = path.stem
     if use_cache:
         write_npz(net, path)
-    net.meta["cache"] = "miss"
+    net.meta["cache"] = "rebuilt" if rebuild else "miss"
     return net
 
 
@@ -260,8 +269,12 @@ def write_npz(net: MultimodalNetwork, path: Path) -> None:
         with os.fdopen(fd, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            reason = exc.strerror or " ".join(str(exc).split())
+            raise OSError(exc.errno, f"{reason}; the network cache entry was not written (set "
+                          "LADERA_CACHE_DIR to another folder)", str(path)) from None  # fmt: skip
         raise
 
 
