@@ -75,6 +75,7 @@ class Convergence:
     seconds: float = 0.0
     converged: bool = False
     tolerance: float = 0.0
+    final_gap: float = float("nan")  # the gap of the point the model ends at
 
     @property
     def iterations(self) -> int:
@@ -88,11 +89,12 @@ def _dot(flow: NDArray[np.float64], cost: NDArray[np.float64]) -> float:
     return float(flow[used] @ cost[used])
 
 
-def _route_costs(res: PassResult, moto_pce: float, pce: NDArray[np.float64]) -> NDArray:
+def _route_costs(route: NDArray[np.float64], like: NDArray[np.float64], moto_pce: float,
+                 pce: NDArray[np.float64]) -> NDArray[np.float64]:  # fmt: skip
     """Each trip's least route cost by alternative, in the units its flow loads the network
-    (minutes x car units on roads; walk has no route)."""
-    route = res.out.route
-    out = np.zeros_like(res.out.prob)
+    (minutes x car units on roads; walk has no route), from the kernel's ``route`` columns
+    (0: transit, 1: one car unit on the road)."""
+    out = np.zeros_like(like)
     out[:, K.ALT_TRANSIT] = route[:, 0]
     out[:, K.ALT_CAR] = pce * route[:, 1]
     out[:, K.ALT_MOTO] = moto_pce * route[:, 1]
@@ -109,15 +111,23 @@ def _logsum(util: NDArray[np.float64]) -> NDArray[np.float64]:
 
 def relative_gap(model: CommuteModel, res: PassResult) -> Gap:
     """The gap of the model's current flows and probabilities, from a pass at their costs."""
+    return gap_of(model, res.out.route, res.out.skim)
+
+
+def gap_of(model: CommuteModel, least_route: NDArray[np.float64],
+           skim: NDArray[np.float64]) -> Gap:  # fmt: skip
+    """The gap of the model's current flows and probabilities, given every trip's least route
+    costs (the kernel's ``route``: transit, one car unit) and least costs by alternative
+    (``skim``) at their costs."""
     p = model.params
-    out, tr = res.out, model.trips
+    tr = model.trips
     w = tr.flow
     prob = model.prob
     costs = model.costs
     state = costs.state(model.car_flow, model.transit_flow)
     d = costs.drive
     road_now = float(model.car_flow[d] @ state.time_s[d]) / 60.0
-    route = _route_costs(res, p.moto_pce, model.trips.pce)
+    route = _route_costs(least_route, prob, p.moto_pce, model.trips.pce)
     used = prob > 0
     best = np.where(used, route, 0.0)
     road_best = float(w @ (best[:, K.ALT_CAR] * prob[:, K.ALT_CAR]
@@ -126,7 +136,7 @@ def relative_gap(model: CommuteModel, res: PassResult) -> Gap:
     transit_now = (_dot(model.transit_flow, tau) / 60.0 + _dot(model.m1_flow, costs.fare_board)
                    + _dot(model.m2_flow, costs.fare_transfer) + model.egress)  # fmt: skip
     transit_best = float(w @ (best[:, K.ALT_TRANSIT] * prob[:, K.ALT_TRANSIT]))
-    choice, own = _choice_gap(model, out.skim, prob)
+    choice, own = _choice_gap(model, skim, prob)
     route_gap = (road_now - road_best) + (transit_now - transit_best)
     return Gap(
         road=road_now - road_best,
@@ -190,39 +200,31 @@ class Point:
                      a * self.egress + b * other.egress, a * self.prob + b * other.prob)  # fmt: skip
 
 
-def _hessian_product(model: CommuteModel, u: Point, v: Point) -> float:
-    """u' H v with H the diagonal of the objective's Hessian at the model's point: road-link
-    cost derivatives and the choice entropy's w / (theta P)."""
-    costs, p = model.costs, model.params
-    d = costs.drive
-    slope = costs.road_slopes(model.car_flow) / 60.0
-    value = float(np.sum(u.car[d] * slope * v.car[d]))
-    iv, tslope = costs.transit_slopes(model.car_flow, model.transit_flow)
-    value += float(np.sum(u.transit[iv] * tslope * v.transit[iv])) / 60.0
-    ch = model.trips.chooses
-    curv = (model.trips.flow[ch] / p.scale)[:, None] / np.maximum(model.prob[ch], 1e-6)
-    return value + float(np.sum(u.prob[ch] * curv * v.prob[ch]))
+def nonroute_costs(model: CommuteModel, res: PassResult) -> NDArray[np.float64]:
+    """Each trip's minutes of each alternative that do not depend on its route: today's
+    generalised cost less the least route cost (in the units its flow loads the network);
+    inf where unavailable."""
+    route = _route_costs(res.out.route, res.out.prob, model.params.moto_pce, model.trips.pce)
+    skim = res.out.skim
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isfinite(skim), skim - route, np.inf)
 
 
 class _Direction:
-    """The segment from the current point to a target point, and the objective's directional
-    derivative along it (link costs held diagonal; non-route choice costs at the start)."""
+    """A segment from the current point, and the objective's directional derivative along it
+    (link costs held diagonal; non-route choice costs held at their last values)."""
 
-    def __init__(self, model: CommuteModel, res: PassResult, target: Point) -> None:
+    def __init__(self, model: CommuteModel, d: Point, nonroute: NDArray[np.float64]) -> None:
         self.model = model
-        self.d = target.minus(Point.of_model(model))
+        self.d = d
         p = model.params
-        route = _route_costs(res, p.moto_pce, model.trips.pce)
         ch = model.trips.chooses
-        self.rows = np.flatnonzero(ch & (np.abs(self.d.prob).max(axis=1) > 0))
-        skim = res.out.skim[self.rows]
-        with np.errstate(invalid="ignore"):
-            nonroute = np.where(np.isfinite(skim), skim - route[self.rows], 0.0)
-        self.lin = nonroute - p.asc_vector()[None, :]
+        self.rows = np.flatnonzero(ch & (np.abs(d.prob).max(axis=1) > 0))
+        lin = nonroute[self.rows]
+        self.lin = np.where(np.isfinite(lin), lin, 0.0) - p.asc_vector()[None, :]
         self.w = model.trips.flow[self.rows]
         costs = model.costs
-        self.fixed = _dot(self.d.m1, costs.fare_board) + _dot(self.d.m2, costs.fare_transfer)
-        self.fixed += self.d.egress
+        self.fixed = _dot(d.m1, costs.fare_board) + _dot(d.m2, costs.fare_transfer) + d.egress
 
     def derivative(self, lam: float) -> float:
         m, costs, p, d = self.model, self.model.costs, self.model.params, self.d
@@ -238,17 +240,32 @@ class _Direction:
             value += float(self.w @ terms.sum(axis=1))
         return value
 
-    def step(self, iterations: int = 30) -> float:
-        """The step in (0, 1] where the derivative changes sign (1 if it never does)."""
-        if self.derivative(1.0) <= 0:
+    def step(self, tol: float = 1e-4, iterations: int = 40) -> float:
+        """The step in (0, 1] where the derivative changes sign (1 if it never does), by the
+        Illinois variant of regula falsi: the derivative is monotone on the segment, so the
+        bracket always holds the root and shrinks to ``tol``."""
+        hi_v = self.derivative(1.0)
+        if hi_v <= 0:
             return 1.0
-        lo, hi = 0.0, 1.0
+        lo_v = self.derivative(0.0)
+        if lo_v >= 0:
+            return 1e-9
+        lo, hi, side = 0.0, 1.0, 0
         for _ in range(iterations):
-            mid = 0.5 * (lo + hi)
-            if self.derivative(mid) > 0:
-                hi = mid
+            mid = (lo * hi_v - hi * lo_v) / (hi_v - lo_v)
+            v = self.derivative(mid)
+            if v > 0:
+                hi, hi_v = mid, v
+                if side == 1:
+                    lo_v *= 0.5
+                side = 1
             else:
-                lo = mid
+                lo, lo_v = mid, v
+                if side == -1:
+                    hi_v *= 0.5
+                side = -1
+            if hi - lo <= tol * max(hi, 1e-3) or v == 0:
+                break
         return max(0.5 * (lo + hi), 1e-9)
 
     def move(self, lam: float) -> float:
@@ -263,46 +280,9 @@ class _Direction:
         return float(lam * np.abs(d.prob).max()) if d.prob.size else 0.0
 
 
-@dataclass
-class _Targets:
-    """The last two targets and steps, for (bi)conjugate directions."""
-
-    s1: Point | None = None
-    s2: Point | None = None
-    tau1: float = 1.0
-    tau2: float = 1.0
-
-    def push(self, target: Point, step: float) -> None:
-        self.s2, self.tau2 = self.s1, self.tau1
-        self.s1, self.tau1 = target, step
-
-
-def _biconjugate(model: CommuteModel, aux: Point, past: _Targets) -> Point:
-    """Bi-conjugate Frank-Wolfe target (Mitradjieva and Lindberg, 2013): the combination of
-    today's auxiliary point and the last two targets whose direction is conjugate to the last
-    two with respect to the Hessian's diagonal (plain Frank-Wolfe after a full step)."""
-    if past.s1 is None or past.s2 is None or past.tau1 >= 1.0 or past.tau2 >= 1.0:
-        return aux
-    here = Point.of_model(model)
-    t1 = past.tau1
-    step = aux.minus(here)
-    a = past.s1.mix(past.s2, t1).minus(here)
-    den = _hessian_product(model, a, past.s2.minus(past.s1))
-    if den == 0:
-        return aux
-    mu = max(0.0, -_hessian_product(model, a, step) / den)
-    b = past.s1.minus(here)
-    den = _hessian_product(model, b, b)
-    if den == 0:
-        return aux
-    nu = max(0.0, mu * t1 / (1.0 - t1) - _hessian_product(model, b, step) / den)
-    beta0 = 1.0 / (1.0 + nu + mu)
-    return aux.mix(past.s1, beta0 / (beta0 + nu * beta0)).mix(past.s2, beta0 + nu * beta0)
-
-
-def _start(model: CommuteModel, start: str) -> None:
+def _start(model: CommuteModel, start: str) -> PassResult:
     """Load the first point: the logit split (``empty``) or every trip's single best
-    alternative (``aon``) at free-flow costs, all or nothing."""
+    alternative (``aon``) at free-flow costs, all or nothing. Returns the free-flow pass."""
     if start not in STARTS:
         raise ScenarioError(f"`start` must be one of {', '.join(STARTS)}, not {start!r}")
     model.reset()
@@ -315,6 +295,7 @@ def _start(model: CommuteModel, start: str) -> None:
     model.m1_flow, model.m2_flow = res.m1_flow, res.m2_flow
     model.egress = res.egress
     model.prob = res.out.prob.copy()
+    return res
 
 
 def solve(
@@ -324,43 +305,126 @@ def solve(
     max_iterations: int | None = None,
     start: str = "empty",
     progress: bool = False,
+    inner: int = 4,
 ) -> Convergence:
     """Iterate until the relative gap is below ``tol`` (default ``params.gap_tolerance``) or
-    ``max_iterations`` (default ``params.max_iterations``) passes have run.
+    ``max_iterations`` (default ``params.max_iterations``) iterations have run.
 
-    The model ends at the last point, with ``model.last`` the pass at its costs (so every
-    per-trip output is evaluated at the returned flows) and ``model.relative_gap`` its gap.
+    Each iteration grows shortest-path trees at the current costs and keeps them as new
+    columns; the columns' costs at every trip's origin give the least route costs, hence the
+    gap (route costs that do not depend on the route, such as access walks and parking, are
+    held from the first pass, where they are computed once). Then ``inner`` gradient-projection
+    steps on the kept columns, each with an exact line search, alternate between moving mode
+    probabilities and route shares together and route shares alone: flows move between a
+    trip's routes in proportion to their cost differences (Newton-scaled), and its mode
+    probabilities toward the logit of its cheapest routes. When the columns' gap is below
+    ``tol`` a full pass confirms it. The model ends at the last point with ``model.last`` the
+    pass at its costs (so every per-trip output is evaluated at the returned flows) and
+    ``model.relative_gap`` its gap.
     """
     from tqdm.auto import tqdm
+
+    from sim.columns import Columns
 
     tol = model.params.gap_tolerance if tol is None else tol
     limit = model.params.max_iterations if max_iterations is None else max_iterations
     t0 = time.perf_counter()
     conv = Convergence(tolerance=tol)
-    _start(model, start)
-    past = _Targets()
+    first = _start(model, start)
+    nonroute = nonroute_costs(model, first)
+    params = model._params(dynamic=False)
+    zero = np.zeros(model.network.n_edges)
+    columns = Columns(model)
+    columns.add(model.costs.kernel_costs(model.costs.state(zero, zero), model.classes), params)
+    columns.start_from(model.prob)
     bar = tqdm(total=limit, desc="equilibrium", unit="it", disable=not progress, leave=False)
+    gap = None
     for _ in range(limit):
-        res = model.run_pass()
-        gap = relative_gap(model, res)
-        model.last = res
-        model.relative_gap = gap.relative
-        conv.relative_gap.append(gap.relative)
-        model.datacollector.collect(model)
-        bar.update()
-        bar.set_postfix(gap=f"{gap.relative:.2e}")
+        kcosts = _kernel_costs(model)
+        columns.add(kcosts, params)
+        dirn = columns.direction(kcosts, _slot_slopes(model), params, nonroute, model.prob,
+                                 shares_only=False)  # fmt: skip
+        gap = _column_gap(model, columns.last_costs, nonroute)
+        if gap.relative <= tol:  # confirmed on a full pass (columns may miss a better route)
+            res = model.run_pass()
+            gap = relative_gap(model, res)
+            model.last = res
+        _record(model, conv, gap, bar)
         if gap.relative <= tol:
             conv.converged = True
             break
-        target = _biconjugate(model, Point.of_pass(res), past)
-        direction = _Direction(model, res, target)
-        lam = direction.step()
-        past.push(target, lam)
-        conv.step.append(lam)
-        conv.prob_change.append(direction.move(lam))
-        model.prob_change = conv.prob_change[-1]
+        change = 0.0
+        for k in range(inner):
+            if k > 0:
+                dirn = columns.direction(_kernel_costs(model), _slot_slopes(model), params,
+                                         nonroute, model.prob, shares_only=k % 2 == 1)  # fmt: skip
+            lam, moved = _move(model, columns, dirn, nonroute)
+            conv.step.append(lam)
+            change = max(change, moved)
+        conv.prob_change.append(change)
+        model.prob_change = change
     bar.close()
+    if not conv.converged:
+        res = model.run_pass()
+        model.last = res
+        model.relative_gap = relative_gap(model, res).relative
+    conv.final_gap = model.relative_gap
     model.iterations = conv.iterations
     model.mode = model.reported_mode()
     conv.seconds = time.perf_counter() - t0
     return conv
+
+
+def _record(model: CommuteModel, conv: Convergence, gap: Gap, bar) -> None:
+    model.relative_gap = gap.relative
+    conv.relative_gap.append(gap.relative)
+    model.datacollector.collect(model)
+    bar.update()
+    bar.set_postfix(gap=f"{gap.relative:.2e}")
+
+
+def _column_gap(model: CommuteModel, ccost: NDArray[np.float64],
+                nonroute: NDArray[np.float64]) -> Gap:  # fmt: skip
+    """The gap from the columns' costs at every trip's origin (minutes; ``ccost[h, 0]`` one
+    car unit, ``ccost[h, 1]`` transit) and the held non-route costs."""
+    least = ccost.min(axis=2)[:, ::-1]  # kernel order: 0 transit, 1 car
+    route = _route_costs(least, model.prob, model.params.moto_pce, model.trips.pce)
+    with np.errstate(invalid="ignore"):
+        skim = np.where(np.isfinite(nonroute) & np.isfinite(route), nonroute + route, np.inf)
+    skim[:, K.ALT_WALK] = nonroute[:, K.ALT_WALK]
+    return gap_of(model, least, skim)
+
+
+def _kernel_costs(model: CommuteModel) -> K.Costs:
+    state = model.costs.state(model.car_flow, model.transit_flow)
+    return model.costs.kernel_costs(state, model.classes)
+
+
+#: Flow (per hour) below which a link's flow-weighted slope counts this much flow instead.
+SLOPE_FLOOR = 20.0
+
+
+def _slot_slopes(model: CommuteModel) -> NDArray[np.float64]:
+    """Each slot's delay slope times its edge's flow (seconds): how much its cost rises when
+    every trip on it moves the same share of its flow there. Roads' delay functions and
+    in-vehicle crowding; a link with little flow counts :data:`SLOPE_FLOOR`."""
+    costs = model.costs
+    edge = np.zeros(model.network.n_edges)
+    edge[costs.drive] = costs.road_slopes(model.car_flow) * np.maximum(
+        model.car_flow[costs.drive], SLOPE_FLOOR
+    )
+    iv, slope = costs.transit_slopes(model.car_flow, model.transit_flow)
+    load = costs.crowding.segment_loads(model.transit_flow)[costs.base_edge[iv]]
+    edge[iv] = slope * np.maximum(load, SLOPE_FLOOR)
+    return edge[model.blocks.slot_edge]
+
+
+def _move(model: CommuteModel, columns, dirn, nonroute: NDArray[np.float64]) -> tuple[float, float]:
+    """The line search along a gradient-projection direction, and the move."""
+    d = Point(dirn.car, dirn.transit, dirn.m1, dirn.m2, dirn.egress, dirn.prob)
+    seg = _Direction(model, d, nonroute)
+    lam = seg.step()
+    moved = seg.move(lam)
+    columns.fcol += lam * dirn.fcol
+    np.maximum(columns.fcol, 0.0, out=columns.fcol)
+    return lam, moved

@@ -267,7 +267,7 @@ def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
     if scenario.solver == "equilibrium":
         conv = model.equilibrate(progress=progress)
         if not conv.converged:
-            warnings.warn(f"{scenario.name}: relative gap {conv.relative_gap[-1]:.2e} after "
+            warnings.warn(f"{scenario.name}: relative gap {conv.final_gap:.2e} after "
                           f"{conv.iterations} iterations, above the tolerance {conv.tolerance:g} "
                           "(raise `choice.max_iterations`)", stacklevel=2)  # fmt: skip
         return conv.iterations

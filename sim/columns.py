@@ -1,0 +1,195 @@
+"""The columns of the equilibrium solver: compact shortest-path trees of every destination and
+group, and each trip's flow on them (:mod:`sim.kernels.columns`).
+
+A pass at given link costs yields, per destination, one tree per group (the car, and transit by
+routing class); :meth:`Columns.add` keeps the part of each tree its trips use, unless an equal
+column is kept already. :meth:`Columns.direction` runs the gradient-projection kernel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.kernels import columns as KC
+from sim.kernels import day as K
+
+if TYPE_CHECKING:
+    from sim.model import CommuteModel
+
+#: Columns kept per destination and group (the least used is replaced when a new one comes).
+MAX_COLUMNS = 16
+
+
+@dataclass
+class Direction:
+    """The master's direction: per trip ``prob`` and column flows, per network edge flows."""
+
+    prob: NDArray[np.float64]
+    fcol: NDArray[np.float64]
+    car: NDArray[np.float64]
+    transit: NDArray[np.float64]
+    m1: NDArray[np.float64]
+    m2: NDArray[np.float64]
+    egress: float
+
+
+class Columns:
+    """Every destination's columns by group, and every trip's flow on its groups' columns."""
+
+    def __init__(self, model: CommuteModel, max_columns: int = MAX_COLUMNS) -> None:
+        self.model = model
+        kt = model.ktrips
+        self.n_dest = model.dest.n
+        self.n_groups = 1 + model.classes.n
+        self.max_columns = max_columns
+        self.parts: list[list[list[tuple[NDArray, ...]]]] = [
+            [[] for _ in range(self.n_groups)] for _ in range(self.n_dest)
+        ]
+        self.fcol = np.zeros((model.trips.n, 2, max_columns))
+        self._origins(kt)
+        self._pack()
+
+    def _origins(self, kt: K.Trips) -> None:
+        """Origins (block nodes) of every group of every destination, flat by d x group."""
+        lists: list[list[int]] = [[] for _ in range(self.n_dest * self.n_groups)]
+        for d in range(self.n_dest):
+            for i in range(kt.ptr[d], kt.ptr[d + 1]):
+                h = kt.order[i]
+                if kt.node[1, h] >= 0:
+                    lists[d * self.n_groups].append(int(kt.node[1, h]))
+                if kt.node[2, h] >= 0:
+                    lists[d * self.n_groups + 1 + int(kt.klass[h])].append(int(kt.node[2, h]))
+        sizes = np.array([len(x) for x in lists], np.int64)
+        self.origins_ptr = np.zeros(sizes.size + 1, np.int64)
+        np.cumsum(sizes, out=self.origins_ptr[1:])
+        flat = [np.unique(np.asarray(x, np.int64)) for x in lists]
+        self.origins = np.concatenate(flat) if flat else np.zeros(0, np.int64)
+        sizes = np.array([x.size for x in flat], np.int64)
+        self.origins_ptr[1:] = np.cumsum(sizes)
+
+    def _pack(self) -> None:
+        """Flat buffers of the kept columns, with their starts and lengths."""
+        d_n, g_n, j_n = self.n_dest, self.n_groups, self.max_columns
+        self.n_cols = np.zeros((d_n, g_n), np.int64)
+        self.col_start = np.zeros((d_n, g_n, j_n), np.int64)
+        self.col_len = np.zeros((d_n, g_n, j_n), np.int64)
+        chunks: list[list[NDArray]] = [[], [], [], []]
+        at = 0
+        for d in range(d_n):
+            for grp in range(g_n):
+                cols = self.parts[d][grp]
+                self.n_cols[d, grp] = len(cols)
+                for j, col in enumerate(cols):
+                    self.col_start[d, grp, j] = at
+                    self.col_len[d, grp, j] = col[0].size
+                    at += col[0].size
+                    for b in range(4):
+                        chunks[b].append(col[b])
+        kinds = (np.int64, np.int64, np.int64, np.float64)
+        self.cols = tuple(
+            np.concatenate(c).astype(t) if c else np.zeros(0, t)
+            for c, t in zip(chunks, kinds, strict=True)
+        )
+
+    def add(self, kcosts: K.Costs, params: K.Params) -> int:
+        """Keep the trees of the pass at ``kcosts`` as new columns; returns how many are new."""
+        m = self.model
+        sizes = np.zeros((self.n_dest, self.n_groups), np.int64)
+        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
+        start = np.zeros((self.n_dest, self.n_groups), np.int64)
+        args = (m.graph, kcosts, m.ktrips, params, self.origins_ptr, self.origins)
+        KC.grow_columns(*args, sizes, False, start, empty_i, empty_i, empty_i, empty_f)
+        flat = np.zeros(sizes.size + 1, np.int64)
+        np.cumsum(sizes.ravel(), out=flat[1:])
+        start = flat[:-1].reshape(sizes.shape)
+        total = int(flat[-1])
+        node, slot, seed = (np.empty(total, np.int64) for _ in range(3))
+        egress = np.empty(total)
+        KC.grow_columns(*args, sizes, True, start, node, slot, seed, egress)
+        added = 0
+        for d in range(self.n_dest):
+            for grp in range(self.n_groups):
+                a, n = start[d, grp], sizes[d, grp]
+                if n == 0:
+                    continue
+                col = (node[a : a + n], slot[a : a + n], seed[a : a + n], egress[a : a + n])
+                added += self._keep(d, grp, col)
+        self._pack()
+        return added
+
+    def _keep(self, d: int, grp: int, col: tuple[NDArray, ...]) -> int:
+        cols = self.parts[d][grp]
+        for old in cols:
+            if (
+                old[0].size == col[0].size
+                and np.array_equal(old[0], col[0])
+                and np.array_equal(old[1], col[1])
+            ):
+                return 0
+        if len(cols) < self.max_columns:
+            cols.append(tuple(c.copy() for c in col))
+            return 1
+        # full: replace the column that carries no flow, if any
+        s = 0 if grp == 0 else 1
+        rows = self._rows(d, grp)
+        load = self.fcol[rows, s, :].sum(axis=0) if rows.size else np.zeros(self.max_columns)
+        idle = np.flatnonzero(load[: len(cols)] <= 0.0)
+        if idle.size == 0:
+            return 0
+        cols[int(idle[0])] = tuple(c.copy() for c in col)
+        return 1
+
+    def _rows(self, d: int, grp: int) -> NDArray[np.int64]:
+        kt = self.model.ktrips
+        rows = kt.order[kt.ptr[d] : kt.ptr[d + 1]]
+        if grp == 0:
+            return rows[kt.node[1, rows] >= 0]
+        return rows[(kt.node[2, rows] >= 0) & (kt.klass[rows] == grp - 1)]
+
+    def start_from(self, prob: NDArray[np.float64]) -> None:
+        """Every trip's flow on its groups' first column, from mode probabilities ``prob``."""
+        m = self.model
+        tr, mp = m.trips, m.params.moto_pce
+        self.fcol[:] = 0.0
+        kt = m.ktrips
+        car = kt.node[1] >= 0
+        transit = kt.node[2] >= 0
+        self.fcol[car, 0, 0] = (tr.flow * (tr.pce * prob[:, K.ALT_CAR] + mp * prob[:, K.ALT_MOTO]))[
+            car
+        ]
+        self.fcol[transit, 1, 0] = (tr.flow * prob[:, K.ALT_TRANSIT])[transit]
+
+    def direction(self, kcosts: K.Costs, slope: NDArray[np.float64], params: K.Params,
+                  nonroute: NDArray[np.float64], prob: NDArray[np.float64],
+                  *, shares_only: bool) -> Direction:  # fmt: skip
+        """The gradient-projection direction at the model's point (costs ``kcosts``)."""
+        from sim.assign import N_CHUNKS
+
+        m = self.model
+        bg = m.blocks
+        n_t = m.trips.n
+        ccost = np.full((n_t, 2, self.max_columns), np.inf)
+        cder = np.zeros((n_t, 2, self.max_columns))
+        dprob = np.zeros_like(prob)
+        dfcol = np.zeros_like(self.fcol)
+        dflow = np.zeros((N_CHUNKS, bg.n_slots))
+        dm1 = np.zeros((N_CHUNKS, bg.n_slots))
+        dm2 = np.zeros((N_CHUNKS, bg.n_slots))
+        degress = np.zeros(N_CHUNKS)
+        KC.master(m.graph, kcosts, slope, m.ktrips, params, m.walk_s, nonroute, self.cols,
+                  self.col_start, self.col_len, self.n_cols, self.fcol, prob, shares_only,
+                  ccost, cder, dprob, dfcol, dflow, dm1, dm2, degress)  # fmt: skip
+        e = m.network.n_edges
+        slot = dflow.sum(axis=0)
+        car = np.zeros(bg.n_slots)
+        car[bg.slot_off[1] : bg.slot_off[2]] = slot[bg.slot_off[1] : bg.slot_off[2]]
+        self.last_costs = ccost
+        return Direction(
+            prob=dprob, fcol=dfcol, car=bg.scatter(car, e), transit=bg.scatter(slot - car, e),
+            m1=bg.scatter(dm1.sum(axis=0), e), m2=bg.scatter(dm2.sum(axis=0), e),
+            egress=float(degress.sum()) / 60.0,
+        )  # fmt: skip

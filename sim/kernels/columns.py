@@ -1,0 +1,354 @@
+"""Columns: compact shortest-path trees kept between passes, and the gradient-projection
+direction on them (numba only).
+
+A *group* of destination ``d`` is its car trips (group 0, the car block) or its transit trips
+of one routing class (group ``1 + k``, the transit block with class ``k``'s weights). A
+*column* of a group is the part of one reverse shortest-path tree to ``d`` that the group's
+trips use: the nodes on the paths from their origins to the root, in root-first order, each
+with the slot leading to its parent (``-1`` at a root; transit roots carry their seed hop and
+weighted egress walk). Each trip keeps a flow on each column of its groups; link flows are
+those flows pushed along the columns.
+
+:func:`grow_columns` regrows the trees of a pass (same weights, hence the same trees) and
+writes each group's column into a flat buffer (a first call counts, a second writes).
+:func:`master` evaluates every column's path cost and its derivative for every trip and returns
+the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
+proportion to their cost difference over the sum of their derivatives (a Newton step,
+Jayakrishnan et al. 1994), and the mode probabilities move toward the logit of the cheapest
+columns' costs; the link-flow direction is the column-flow direction pushed along the columns.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from sim.kernels.day import (
+    ALT_CAR,
+    ALT_MOTO,
+    ALT_TRANSIT,
+    ALT_WALK,
+    N_ALT,
+    S_CUTOFF,
+    S_EGRESS,
+    S_MOTOPCE,
+    S_SCALE,
+    S_WWALK,
+    _seed,
+)
+from sim.kernels.dijkstra import _dijkstra, _dijkstra_seeded
+
+#: A trip's share of a column below which the shift takes it all.
+MIN_SHARE = 1e-4
+
+
+@njit(cache=True, nogil=True)
+def _tree(g, weight, lo, hi, root, cutoff, dist, pred, order, hk, hn):
+    dist[lo:hi] = np.inf
+    if root < 0:
+        return 0
+    empty = np.zeros(0, np.uint8)
+    slots = np.arange(g.rindices.shape[0])
+    n, _ = _dijkstra(g.rindptr, g.rindices, slots, weight, root, cutoff, dist, pred,
+                     order[lo:hi], hk, hn, empty, 0)  # fmt: skip
+    return n
+
+
+@njit(cache=True, nogil=True)
+def _emit(order, lo, n_settled, pred, slot_head, origins, mark, seed_slot, seed_egress,
+          write, out_node, out_slot, out_seed, out_egress, at, dist):  # fmt: skip
+    """Mark the ancestors of the reached ``origins`` and emit them in settle (root-first)
+    order."""
+    for o in origins:
+        v = o
+        if dist[v] == np.inf:  # not reached by this tree: its pred is stale
+            continue
+        while v >= 0 and mark[v] == 0:
+            mark[v] = 1
+            k = pred[v]
+            v = slot_head[k] if k >= 0 else -1
+    count = 0
+    for i in range(lo, lo + n_settled):
+        v = order[i]
+        if mark[v] == 0:
+            continue
+        mark[v] = 0
+        if write:
+            out_node[at + count] = v
+            out_slot[at + count] = pred[v]
+            out_seed[at + count] = seed_slot[v] if pred[v] < 0 else -1
+            out_egress[at + count] = seed_egress[v] if pred[v] < 0 else 0.0
+        count += 1
+    return count
+
+
+@njit(cache=True, parallel=True)
+def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, write, start, out_node,
+                 out_slot, out_seed, out_egress):  # fmt: skip
+    """Regrow each destination's car tree and transit trees (one per class) and count (or, with
+    ``write``, write at ``start[d, grp]``) the column of every group. ``origins`` of group
+    ``grp`` of ``d`` are ``origins[origins_ptr[d, grp]:origins_ptr[d, grp + 1]]`` (block nodes;
+    the pointer array is flat over ``d * n_groups + grp``)."""
+    n = g.rindptr.shape[0] - 1
+    n_slots = g.rindices.shape[0]
+    n_chunks = trips.chunks.shape[0] - 1
+    n_class = costs.transit.shape[0]
+    n_groups = 1 + n_class
+    cutoff = p.scalars[S_CUTOFF]
+    off = g.off
+    for c in prange(n_chunks):
+        dist = np.empty(n)
+        pred = np.empty(n, np.int64)
+        order = np.empty(n, np.int64)
+        hk = np.empty(n_slots + 1)
+        hn = np.empty(n_slots + 1, np.int32)
+        mark = np.zeros(n, np.uint8)
+        root_acc = np.zeros((n, 9))
+        seed_slot = np.full(n, -1, np.int64)
+        seed_egress = np.zeros(n)
+        seeds = np.empty(n, np.int64)
+        seed_dist = np.empty(n)
+        no_seed = np.full(n, -1, np.int64)
+        for d in range(trips.chunks[c], trips.chunks[c + 1]):
+            base = d * n_groups
+            _tree(g, costs.street, off[0], off[1], g.roots[0, d], s_egress(p), dist, pred, order,
+                  hk, hn)  # fmt: skip
+            walk_ok = g.roots[0, d] >= 0
+            nc = _tree(g, costs.street, off[1], off[2], g.roots[1, d], cutoff, dist, pred, order,
+                       hk, hn)  # fmt: skip
+            org = origins[origins_ptr[base] : origins_ptr[base + 1]]
+            sizes[d, 0] = _emit(order, off[1], nc, pred, g.slot_head, org, mark, no_seed,
+                                seed_egress, write, out_node, out_slot, out_seed, out_egress,
+                                start[d, 0], dist)  # fmt: skip
+            for k in range(n_class):
+                org = origins[origins_ptr[base + 1 + k] : origins_ptr[base + 2 + k]]
+                if not walk_ok or org.shape[0] == 0:
+                    sizes[d, 1 + k] = 0
+                    continue
+                w = costs.transit[k]
+                ns = _seed(g, w, costs.attr, dist, p.scalars[S_EGRESS], p.scalars[S_WWALK],
+                           seeds, seed_dist, seed_slot, seed_egress, root_acc)  # fmt: skip
+                dist[off[2] : off[3]] = np.inf
+                nt, _ = _dijkstra_seeded(g.rindptr, g.rindices, np.arange(n_slots), w,
+                                         seeds[:ns], seed_dist[:ns], cutoff, dist, pred,
+                                         order[off[2] : off[3]], hk, hn)  # fmt: skip
+                sizes[d, 1 + k] = _emit(order, off[2], nt, pred, g.slot_head, org, mark,
+                                        seed_slot, seed_egress, write, out_node, out_slot,
+                                        out_seed, out_egress, start[d, 1 + k], dist)  # fmt: skip
+                for j in range(ns):
+                    seed_slot[seeds[j]] = -1
+
+
+@njit(cache=True, nogil=True)
+def s_egress(p):
+    return p.scalars[S_EGRESS]
+
+
+@njit(cache=True, nogil=True)
+def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, slot_head, cost, der,
+                stamp, tag):  # fmt: skip
+    """Cost (seconds) and derivative sum of the path from every node of one column to its root:
+    a root costs its seed hop and egress walk (transit) or nothing (car). Nodes written are
+    stamped with ``tag``."""
+    for i in range(col_lo, col_hi):
+        v = node[i]
+        stamp[v] = tag
+        k = slot[i]
+        if k >= 0:
+            u = slot_head[k]
+            cost[v] = cost[u] + weight[k]
+            der[v] = der[u] + slope[k]
+        elif seed[i] >= 0:
+            cost[v] = weight[seed[i]] + egress[i]
+            der[v] = slope[seed[i]]
+        else:
+            cost[v] = 0.0
+            der[v] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def _push_column(col_lo, col_hi, node, slot, seed, egress, slot_head, demand, flow, fa, a, fb,
+                 b, eg):  # fmt: skip
+    """Push node demands along one column to its root (leaves first), adding slot flows."""
+    for i in range(col_hi - 1, col_lo - 1, -1):
+        v = node[i]
+        q = demand[v]
+        if q == 0.0:
+            continue
+        k = slot[i]
+        if k >= 0:
+            demand[slot_head[k]] += q
+        else:
+            k = seed[i]
+            if k >= 0:
+                eg[0] += q * egress[i]
+        if k >= 0:
+            flow[k] += q
+            if fa.shape[0] > 0:
+                fa[k] += a * q
+                fb[k] += b * q
+        demand[v] = 0.0
+
+
+@njit(cache=True, parallel=True)
+def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len, n_cols,
+           fcol, prob, shares_only, ccost, cder, dprob, dfcol, dflow, dm1, dm2,
+           degress):  # fmt: skip
+    """The gradient-projection direction of every trip (see the module docstring).
+
+    ``cols`` = (node, slot, seed, egress) flat column buffers; column ``j`` of group ``grp`` of
+    destination ``d`` spans ``col_start[d, grp, j]`` for ``col_len[d, grp, j]`` entries
+    (``n_cols[d, grp]`` columns). ``fcol[h, s, j]``: flow of trip ``h`` on column ``j`` of its
+    car group (``s`` 0) or its transit group (``s`` 1). ``nonroute[h, a]``: minutes of
+    alternative ``a`` that do not depend on the route (held fixed between passes). Writes the
+    columns' costs and derivative sums at each trip's origin (``ccost``, ``cder``, minutes),
+    ``dprob``, ``dfcol`` and the per-chunk link-flow directions ``dflow``/``dm1``/``dm2``/
+    ``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0).
+    """
+    n = g.rindptr.shape[0] - 1
+    n_chunks = trips.chunks.shape[0] - 1
+    n_class = costs.transit.shape[0]
+    node, slot, seed, egress = cols
+    for c in prange(n_chunks):
+        cost = np.zeros(n)
+        der = np.zeros(n)
+        stamp = np.full(n, -1, np.int64)
+        tag = 0
+        demand = np.zeros(n)
+        none = np.zeros(0)
+        for d in range(trips.chunks[c], trips.chunks[c + 1]):
+            lo, hi = trips.ptr[d], trips.ptr[d + 1]
+            for grp in range(1 + n_class):
+                weight = costs.street if grp == 0 else costs.transit[grp - 1]
+                gs = 0 if grp == 0 else 1
+                row = 1 if grp == 0 else 2
+                for j in range(n_cols[d, grp]):
+                    a0 = col_start[d, grp, j]
+                    tag += 1
+                    _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight,
+                                slope, g.slot_head, cost, der, stamp, tag)  # fmt: skip
+                    for i in range(lo, hi):
+                        h = trips.order[i]
+                        if _in_group(trips, h, grp):
+                            v = trips.node[row, h]
+                            ok = stamp[v] == tag  # the column reaches the trip's origin
+                            ccost[h, gs, j] = cost[v] / 60.0 if ok else np.inf
+                            cder[h, gs, j] = der[v] / 60.0 if ok else 0.0
+            for i in range(lo, hi):
+                h = trips.order[i]
+                _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob,
+                                shares_only, ccost, cder, dprob, dfcol)  # fmt: skip
+            for grp in range(1 + n_class):
+                gs = 0 if grp == 0 else 1
+                row = 1 if grp == 0 else 2
+                for j in range(n_cols[d, grp]):
+                    moved = False
+                    for i in range(lo, hi):
+                        h = trips.order[i]
+                        if _in_group(trips, h, grp) and dfcol[h, gs, j] != 0.0:
+                            demand[trips.node[row, h]] += dfcol[h, gs, j]
+                            moved = True
+                    if not moved:
+                        continue
+                    a0 = col_start[d, grp, j]
+                    a1 = a0 + col_len[d, grp, j]
+                    if grp == 0:
+                        _push_column(a0, a1, node, slot, seed, egress, g.slot_head, demand,
+                                     dflow[c], none, 0.0, none, 0.0, degress[c : c + 1])  # fmt: skip
+                    else:
+                        _push_column(a0, a1, node, slot, seed, egress, g.slot_head, demand,
+                                     dflow[c], dm1[c], p.class_m1[grp - 1], dm2[c],
+                                     p.class_m2[grp - 1], degress[c : c + 1])  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _in_group(trips, h, grp):
+    if grp == 0:
+        return trips.node[1, h] >= 0
+    return trips.node[2, h] >= 0 and trips.klass[h] == grp - 1
+
+
+@njit(cache=True, nogil=True)
+def _cheapest(ccost, h, s, m):
+    best = 0
+    for j in range(1, m):
+        if ccost[h, s, j] < ccost[h, s, best]:
+            best = j
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob, shares_only, ccost,
+                    cder, dprob, dfcol):  # fmt: skip
+    """Target mode probabilities (logit at the cheapest columns) and target column flows
+    (a Newton shift of route shares toward the cheapest column, times the target demand)."""
+    s = p.scalars
+    mc = n_cols[d, 0] if trips.node[1, h] >= 0 else 0
+    mt = n_cols[d, 1 + trips.klass[h]] if trips.node[2, h] >= 0 else 0
+    jc = _cheapest(ccost, h, 0, mc) if mc > 0 else -1
+    jt = _cheapest(ccost, h, 1, mt) if mt > 0 else -1
+    for a in range(N_ALT):
+        dprob[h, a] = 0.0
+    target = np.empty(N_ALT)
+    for a in range(N_ALT):
+        target[a] = prob[h, a]
+    if trips.fixed[h] < 0 and not shares_only:
+        cost = np.full(N_ALT, np.inf)
+        cost[ALT_WALK] = nonroute[h, ALT_WALK]
+        if jt >= 0:
+            cost[ALT_TRANSIT] = nonroute[h, ALT_TRANSIT] + ccost[h, 1, jt]
+        if jc >= 0:
+            cost[ALT_CAR] = nonroute[h, ALT_CAR] + trips.pce[h] * ccost[h, 0, jc]
+            cost[ALT_MOTO] = nonroute[h, ALT_MOTO] + s[S_MOTOPCE] * ccost[h, 0, jc]
+        seg = trips.segment[h]
+        top = -np.inf
+        for a in range(N_ALT):
+            if np.isfinite(cost[a]):
+                top = max(top, s[S_SCALE] * (p.asc[seg, a] - cost[a]))
+        if top > -np.inf:
+            total = 0.0
+            for a in range(N_ALT):
+                target[a] = 0.0
+                if np.isfinite(cost[a]):
+                    target[a] = np.exp(s[S_SCALE] * (p.asc[seg, a] - cost[a]) - top)
+                    total += target[a]
+            for a in range(N_ALT):
+                target[a] /= total
+                dprob[h, a] = target[a] - prob[h, a]
+    q = trips.flow[h]
+    car = q * (trips.pce[h] * target[ALT_CAR] + s[S_MOTOPCE] * target[ALT_MOTO])
+    _shift(h, 0, mc, jc, car, fcol, ccost, cder, dfcol)
+    _shift(h, 1, mt, jt, q * target[ALT_TRANSIT], fcol, ccost, cder, dfcol)
+
+
+@njit(cache=True, nogil=True)
+def _shift(h, s, m, best, demand, fcol, ccost, cder, dfcol):
+    """Column flows of trip ``h`` (group slot ``s``) moved toward column ``best``, scaled to the
+    target ``demand``; writes the difference to ``dfcol``."""
+    if m == 0:
+        return
+    now = 0.0
+    for j in range(m):
+        now += fcol[h, s, j]
+    if now <= 0.0:
+        for j in range(m):
+            dfcol[h, s, j] = demand if j == best else 0.0
+        return
+    moved = 0.0
+    for j in range(m):
+        dfcol[h, s, j] = fcol[h, s, j] / now  # the share, for now
+    for j in range(m):
+        if j == best or dfcol[h, s, j] <= 0.0:
+            continue
+        gap = ccost[h, s, j] - ccost[h, s, best]
+        # derivative sums are of slopes times the links' flows: the change in cost when every
+        # trip on the links moves the same share of its flow (as they all do at once)
+        curv = cder[h, s, j] + cder[h, s, best]
+        step = dfcol[h, s, j] if curv <= 0.0 else min(dfcol[h, s, j], gap / curv)
+        if dfcol[h, s, j] - step < MIN_SHARE:  # a sliver left behind: take it all, and the
+            step = dfcol[h, s, j]  # column can be dropped once nobody uses it
+        dfcol[h, s, j] -= step
+        moved += step
+    dfcol[h, s, best] += moved
+    for j in range(m):
+        dfcol[h, s, j] = demand * dfcol[h, s, j] - fcol[h, s, j]

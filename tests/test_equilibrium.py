@@ -1,0 +1,169 @@
+"""The equilibrium solver and its gap, against closed forms on toy networks and on the mini
+city (two starts reach the same flows)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from sim import equilibrium as E
+from sim.kernels import day as K
+from sim.model import ChoiceParams, CommuteModel
+from tests.toy import households, toy_city, two_route_network, two_zones
+
+Q = 3000.0  # trips an hour
+
+
+def bpr(t0: float, x: float, cap: float) -> float:
+    return t0 * (1 + 0.15 * (x / cap) ** 4)
+
+
+def toy(n: int = 60, *, walk_asc: float | None = None, seed: int = 1) -> CommuteModel:
+    """Two congestible car routes; with ``walk_asc`` a walk alternative competes by logit."""
+    asc = {"car": 0.0} if walk_asc is None else {"car": 0.0, "walk": walk_asc}
+    return CommuteModel(
+        toy_city(car_per_km=0.0),
+        seed=seed,
+        network=two_route_network(),
+        zones=two_zones(float(n)),
+        population=households(n, weight=Q / n, vot=1e9),
+        params=ChoiceParams(peak_hour_factor=1.0, asc=asc, max_walk_min=1000.0, scale=0.1),
+        agents=False,
+    )
+
+
+def route_links(model: CommuteModel) -> tuple[int, int]:
+    net = model.network
+    a = np.flatnonzero((net.tail == 2) & (net.indices == 4))[0]
+    b = np.flatnonzero((net.tail == 2) & (net.indices == 5))[0]
+    return int(a), int(b)
+
+
+def wardrop_split(q: float) -> float:
+    """Route A's flow at which both routes take the same time (all of ``q`` if A stays the
+    faster route with everything on it)."""
+    if bpr(300, q, 1000) <= 450:
+        return q
+    return brentq(lambda x: 2 * bpr(300, x, 1000) - 2 * bpr(450, q - x, 2000), 0, q)
+
+
+def test_fixed_demand_reaches_wardrop_to_1e_6():
+    model = toy()
+    conv = model.equilibrate(tol=1e-6, max_iterations=60)
+    assert conv.converged and model.relative_gap <= 1e-6
+    a, b = route_links(model)
+    x_star = wardrop_split(Q)
+    assert model.car_flow[a] == pytest.approx(x_star, rel=1e-4)
+    # every trip drives (walking 11 km has a probability of about 1e-8)
+    assert model.car_flow[a] + model.car_flow[b] == pytest.approx(Q, rel=1e-6)
+
+
+def test_logit_mode_choice_with_congested_routes_matches_the_closed_form():
+    walk_asc = 185.0
+    model = toy(walk_asc=walk_asc)
+    # the gap is quadratic in a probability's error: 1e-10 pins probabilities to about 1e-5
+    model.equilibrate(tol=1e-10, max_iterations=80)
+    assert model.relative_gap <= 1e-10
+    # flow-independent parts of each alternative's cost, read off the model's own skims
+    skim = model.last.out.skim[0]
+    route_min = model.last.out.route[0, 1]
+    car_rest = skim[K.ALT_CAR] - route_min
+    walk_cost = skim[K.ALT_WALK]
+    theta = 0.1
+
+    def p_car_given(p: float) -> float:
+        x_a = wardrop_split(p * Q)
+        t_min = 2 * bpr(300, x_a, 1000) / 60
+        v_car, v_walk = theta * (0.0 - car_rest - t_min), theta * (walk_asc - walk_cost)
+        return 1 / (1 + np.exp(v_walk - v_car))
+
+    p_star = brentq(lambda p: p_car_given(p) - p, 1e-6, 1 - 1e-6)
+    assert 0.2 < p_star < 0.8  # both modes matter
+    assert model.prob[:, K.ALT_CAR].mean() == pytest.approx(p_star, abs=1e-5)
+    a, b = route_links(model)
+    assert model.car_flow[a] == pytest.approx(wardrop_split(p_star * Q), rel=1e-4)
+
+
+def test_gap_is_positive_away_from_equilibrium_and_zero_at_it():
+    model = toy(walk_asc=185.0)
+    model.equilibrate(tol=1e-9, max_iterations=100)
+    at_eq = E.relative_gap(model, model.run_pass())
+    assert 0 <= at_eq.relative <= 1e-8
+    a, b = route_links(model)
+    # move 300 trips from route B to route A (both links of each route), probabilities held
+    net = model.network
+    for edge, sign in ((a, 1), (b, -1)):
+        nxt = np.flatnonzero(net.tail == net.indices[edge])
+        for e in (edge, *nxt[model.costs.is_drive[nxt]]):
+            model.car_flow[e] += sign * 300.0
+    off_route = E.relative_gap(model, model.run_pass())
+    assert off_route.road > 0 and off_route.relative > 1e-4
+    # and a mode split that is not the logit of the costs
+    model.equilibrate(tol=1e-9, max_iterations=100)
+    model.prob[:, [K.ALT_CAR, K.ALT_WALK]] = model.prob[:, [K.ALT_WALK, K.ALT_CAR]]
+    scale = model.prob[:, K.ALT_CAR].mean() / max(1e-12, model.prob[:, K.ALT_WALK].mean())
+    model.car_flow = model.car_flow * scale  # flows consistent with the swapped split
+    off_choice = E.relative_gap(model, model.run_pass())
+    assert off_choice.choice > 0 and off_choice.absolute > 0
+
+
+def test_gap_stays_positive_where_the_old_measure_was_negative():
+    # the old measure: (today's all-or-nothing cost - averaged flows' cost) / averaged cost,
+    # with the all-or-nothing load of one day's draws against averaged flows of more demand
+    model = toy()
+    model.equilibrate(tol=1e-3, max_iterations=2)
+    res = model.run_pass()
+    t = model.costs.state(model.car_flow, model.transit_flow).time_s
+    old = (res.car_flow @ t - 1.1 * model.car_flow @ t) / (1.1 * model.car_flow @ t)
+    assert old < 0
+    assert E.relative_gap(model, res).relative > 0
+
+
+@pytest.mark.parametrize("start", ["empty", "aon"])
+def test_starts_are_named(start):
+    model = toy()
+    conv = model.equilibrate(tol=1e-6, max_iterations=60, start=start)
+    assert conv.converged
+
+
+def test_an_unknown_start_is_refused():
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="start"):
+        toy().equilibrate(start="warm")
+
+
+def test_two_starts_give_the_same_flows_on_the_mini_city(mini_city, mini_network):
+    flows = []
+    for start in ("empty", "aon"):
+        model = CommuteModel(mini_city, 400, seed=7, network=mini_network,
+                             agents=False)  # fmt: skip
+        conv = model.equilibrate(tol=1e-6, max_iterations=60, start=start)
+        assert conv.converged, conv.relative_gap[-5:]
+        flows.append(np.concatenate([model.car_flow, model.transit_flow]))
+    big = np.abs(flows[0]).max()
+    assert np.abs(flows[0] - flows[1]).max() <= 1e-3 * big
+
+
+def test_the_columns_gap_equals_the_gap_of_a_full_pass(mini_city, mini_network):
+    # the solver reads the gap off its columns between passes; it must be the same number
+    from sim.columns import Columns
+
+    model = CommuteModel(mini_city, 400, seed=3, network=mini_network, agents=False)
+    model.equilibrate(tol=0.0, max_iterations=2)
+    first = model.run_pass()
+    nonroute = E.nonroute_costs(model, first)
+    params = model._params(dynamic=False)
+    columns = Columns(model)
+    kcosts = E._kernel_costs(model)
+    columns.add(kcosts, params)
+    columns.start_from(model.prob)
+    columns.direction(kcosts, E._slot_slopes(model), params, nonroute, model.prob,
+                      shares_only=False)  # fmt: skip
+    from_columns = E._column_gap(model, columns.last_costs, nonroute)
+    from_pass = E.relative_gap(model, first)
+    assert from_pass.relative > 1e-6  # not at equilibrium after two iterations
+    assert from_columns.road == pytest.approx(from_pass.road, rel=1e-9, abs=1e-9)
+    assert from_columns.transit == pytest.approx(from_pass.transit, rel=1e-9, abs=1e-9)
+    assert from_columns.choice == pytest.approx(from_pass.choice, rel=1e-9, abs=1e-9)
