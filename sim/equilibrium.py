@@ -406,16 +406,22 @@ SLOPE_FLOOR = 20.0
 
 def _slot_slopes(model: CommuteModel) -> NDArray[np.float64]:
     """Each slot's delay slope times its edge's flow (seconds): how much its cost rises when
-    every trip on it moves the same share of its flow there. Roads' delay functions and
-    in-vehicle crowding; a link with little flow counts :data:`SLOPE_FLOOR`."""
+    every trip on it moves the same share of its flow there. Roads' delay functions, in-vehicle
+    crowding and the wait of riders failing to board; a link with little flow counts
+    :data:`SLOPE_FLOOR`."""
     costs = model.costs
     edge = np.zeros(model.network.n_edges)
     edge[costs.drive] = costs.road_slopes(model.car_flow) * np.maximum(
         model.car_flow[costs.drive], SLOPE_FLOOR
     )
     iv, slope = costs.transit_slopes(model.car_flow, model.transit_flow)
-    load = costs.crowding.segment_loads(model.transit_flow)[costs.base_edge[iv]]
-    edge[iv] = slope * np.maximum(load, SLOPE_FLOOR)
+    crowd = costs.crowding
+    seg = crowd.segment_loads(model.transit_flow)
+    edge[iv] = slope * np.maximum(seg[costs.base_edge[iv]], SLOPE_FLOOR)
+    # riders who fail to board wait longer as the segment they join fills
+    joined = np.where(crowd.joins >= 0, seg[np.maximum(crowd.joins, 0)], 0.0)
+    dwait = crowd.boarding_wait(model.transit_flow)[1]
+    edge[crowd.boarding] += model.params.wait_weight * dwait * np.maximum(joined, SLOPE_FLOOR)
     return edge[model.blocks.slot_edge]
 
 
