@@ -54,16 +54,29 @@ def comparable(folder: Path) -> pd.DataFrame:
 
 
 def assert_same_batch(folder: Path, reference: Path) -> None:
-    pd.testing.assert_frame_equal(comparable(folder), comparable(reference))
+    """Bit for bit: the runs table (less time and worker), the summary, and every run's tables
+    (the relative gap and every per-household number included)."""
+    pd.testing.assert_frame_equal(comparable(folder), comparable(reference), check_exact=True)
     pd.testing.assert_frame_equal(
-        pd.read_parquet(folder / "summary.parquet"), pd.read_parquet(reference / "summary.parquet")
+        pd.read_parquet(folder / "summary.parquet"),
+        pd.read_parquet(reference / "summary.parquet"),
+        check_exact=True,
     )
-    for run in ("mini_cable/p001-s002", "mini_baseline/p002-s003"):
-        for table in ("households.parquet", "lines.parquet"):
-            pd.testing.assert_frame_equal(
-                pd.read_parquet(folder / "runs" / run / table),
-                pd.read_parquet(reference / "runs" / run / table),
-            )
+    runs = sorted(p.relative_to(reference) for p in (reference / "runs").glob("*/*/*.parquet"))
+    assert len(runs) >= 2 * N_RUNS
+    for table in runs:
+        pd.testing.assert_frame_equal(
+            pd.read_parquet(folder / table), pd.read_parquet(reference / table), check_exact=True
+        )
+    import json
+
+    summaries = list((reference / "runs").glob("*/*/summary.json"))
+    assert len(summaries) == N_RUNS
+    for summary in summaries:
+        ours = json.loads((folder / summary.relative_to(reference)).read_text())
+        theirs = json.loads(summary.read_text())
+        assert ours["relative_gap"] == theirs["relative_gap"]  # bit for bit, not approximately
+        assert ours["by_class"] == theirs["by_class"]
 
 
 def write(path: Path, text: str) -> Path:
@@ -197,6 +210,18 @@ def test_local_cluster_of_two_workers_equals_serial_row_for_row(
     assert (result.ran, result.failed) == (N_RUNS, [])
     assert result.runs["worker"].nunique() >= 2  # runs were spread over the worker processes
     assert_same_batch(result.folder, serial.folder)
+
+
+def test_numba_and_blas_thread_counts_do_not_change_a_bit(serial: BatchResult, tmp_path: Path):
+    # the same batch in a process with one thread for numba and for BLAS
+    env = {**os.environ, "NUMBA_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+           "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}  # fmt: skip
+    code = ("import sys; from pathlib import Path; from sim.batch import run_batch; "
+            "run_batch(Path(sys.argv[1]), workers=0, results=Path(sys.argv[2]), progress=False)")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code, str(EXPERIMENT), str(tmp_path)], env=env,
+                   check=True, capture_output=True, timeout=280)  # fmt: skip
+    (index,) = tmp_path.rglob("runs.parquet")
+    assert_same_batch(index.parent, serial.folder)
 
 
 def _children(pid: int) -> list:
