@@ -83,35 +83,53 @@ class Place:
 
 
 # ------------------------------------------------------------------------------ places
-def places(base: MultimodalNetwork, scenario: Scenario) -> list[Place]:
-    """The place of each intervention of ``scenario``, on the city's network ``base``.
+def places(city: MultimodalNetwork, scenario: Scenario,
+           baseline: Scenario | None = None) -> list[Place]:  # fmt: skip
+    """The place of each intervention of ``scenario`` that its ``baseline`` does not hold.
 
-    Interventions are applied in order, as a run applies them, so that lines added by one can
-    be found in the next network; everything is returned in ``base``'s numbering.
+    ``city`` is the city's own network. Interventions are applied in order, as a run applies
+    them, so that lines added by one can be found in the next network; everything is returned
+    in the numbering of the baseline's network (the city's with the baseline's interventions),
+    on which the baseline model runs. An intervention the baseline also holds (Medellín's
+    scenarios all take the later lines out) changes nothing against it and has no place.
     """
+    shared = list(baseline.interventions) if baseline is not None else []
+    ref = iv.apply(city, tuple(shared)).network if shared else city
+    final = iv.apply(city, tuple(scenario.interventions)).network
+    # a line changes if it runs in one network and not in the other (added, removed, restored)
+    running = {str(n): bool(r) for n, r in zip(ref.lines.name, lines_in_service(ref), strict=True)}
+    changed = {str(n) for n, r in zip(final.lines.name, lines_in_service(final), strict=True)
+               if running.get(str(n), False) != bool(r)}  # fmt: skip
     out = []
-    net = base
+    net = city
     for item in scenario.interventions:
         applied = iv.apply(net, (item,))
         after = applied.network
-        segments = _segments(applied.reports[0].get("geometry") or {})
-        out.append(_place(base, net, after, item, segments))
+        if item not in shared:
+            segments = _segments(applied.reports[0].get("geometry") or {})
+            place = _place(ref, net, after, item, segments, changed)
+            if place is not None:
+                out.append(place)
         net = after
     return out
 
 
 def _place(base: MultimodalNetwork, before: MultimodalNetwork, after: MultimodalNetwork,
-           item: Any, segments: NDArray[np.float64]) -> Place:  # fmt: skip
+           item: Any, segments: NDArray[np.float64], changed: set[str]) -> Place | None:  # fmt: skip
+    """The place of ``item`` in ``base``'s numbering; ``None`` when it changes nothing against
+    the baseline (a line it touches runs, or not, in both)."""
     name, kind = item.name, item.type
-    if isinstance(item, iv.CableLine | iv.BusRoute):
-        lines = np.arange(before.lines.n, after.lines.n)
+    if isinstance(item, iv.CableLine | iv.BusRoute | iv.BundledLine | iv.RemoveLine):
+        if isinstance(item, iv.CableLine | iv.BusRoute):
+            lines = np.arange(before.lines.n, after.lines.n)
+        else:
+            lines = iv.match_lines(before, item.line_pattern)
+        lines = lines[np.isin(after.lines.name[lines].astype(str), list(changed))]
+        if lines.size == 0:
+            return None
         stops = _line_stops(base, after, lines)
-        return Place(name, kind, stations=stops, segments=_points_too(segments, base, stops))
-    if isinstance(item, iv.BundledLine | iv.RemoveLine):
-        lines = iv.match_lines(before, item.line_pattern)
-        if isinstance(item, iv.BundledLine):
-            lines = lines[lines_in_service(before)[lines]]
-        stops = _line_stops(base, before, lines)
+        if isinstance(item, iv.RemoveLine):  # its report draws nothing: the stops are the place
+            segments = np.zeros((0, 4))
         return Place(name, kind, stations=stops, segments=_points_too(segments, base, stops))
     if isinstance(item, iv.RoadUpgrade):
         return Place(name, kind, roads=iv.select_roads(base, item), segments=segments)

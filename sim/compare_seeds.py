@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -67,9 +68,13 @@ def run_job(scenario: Scenario, results: str, cache_file: str,
 
     _limit_threads(threads)
     net = _network(cache_file, scenario)
-    result = run_scenario(scenario, results=Path(results), base_network=net, progress=progress)
+    with warnings.catch_warnings(record=True) as caught:  # shown by the client, one line each
+        warnings.simplefilter("always")
+        result = run_scenario(scenario, results=Path(results), base_network=net,
+                              progress=progress)  # fmt: skip
     masks = catchments(result.model, probe) if probe else None
-    return {"path": str(result.path), "catchments": masks}
+    return {"path": str(result.path), "catchments": masks,
+            "warnings": [str(w.message) for w in caught]}  # fmt: skip
 
 
 def cache_file(scenario: Scenario) -> str:
@@ -92,7 +97,7 @@ def probes(scenarios: dict[int, Scenario], baseline: int, cache: str) -> dict[st
 
     base = scenarios[baseline]
     net = _network(cache, base)
-    return {s.name: places(net, s) for i, s in scenarios.items() if i != baseline}
+    return {s.name: places(net, s, base) for i, s in scenarios.items() if i != baseline}
 
 
 def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, workers: int,
@@ -117,6 +122,8 @@ def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, worker
     start = time.perf_counter()
     for n, (job, row) in enumerate(execute(jobs, str(results), cache, probe, baseline,
                                            progress), 1):  # fmt: skip
+        for message in row.get("warnings", []):
+            print(f"ladera: warning: {' '.join(message.split())}", file=sys.stderr)
         paths[(job.item, job.replication)] = Path(row["path"])
         if row["catchments"] is not None:
             masks[job.replication] = row["catchments"]

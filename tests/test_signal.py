@@ -145,6 +145,30 @@ def solved():
     return model, found
 
 
+def test_only_what_differs_from_the_baseline_has_a_place(solved) -> None:
+    """A line both runs take out is no change; a line the baseline takes out and the scenario
+    keeps is one (Medellín's Line K against 2003)."""
+    from dataclasses import replace
+
+    from sim.interventions import BundledLine, RemoveLine
+    from sim.scenario import load_scenario
+
+    model, _ = solved
+    net = model.network
+    base, cable = load_scenario(BASE), load_scenario(CABLE)
+    gone = RemoveLine(type="remove_line", name="no 346", line_pattern="^346 ")
+    also = RemoveLine(type="remove_line", name="no 348", line_pattern="^348 ")
+    kept = BundledLine(type="bundled_line", name="348 kept", line_pattern="^348 ")
+    baseline = replace(base, interventions=(gone, also))
+    scenario = replace(cable, interventions=(gone, *cable.interventions, kept))
+    found = C.places(net, scenario, baseline)
+    assert [p.name for p in found] == ["Morro cable", "348 kept"]
+    stops = net.stop_walk[np.isin(net.stop_line, np.flatnonzero(np.char.startswith(
+        net.lines.name.astype(str), "348 ")))]  # fmt: skip
+    assert set(found[1].stations) == set(stops)
+    assert C.places(net, baseline, baseline) == []
+
+
 def _walk_graph(net) -> nx.DiGraph:
     from sim.network.arrays import Layer
 
