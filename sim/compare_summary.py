@@ -71,9 +71,10 @@ METRICS: dict[str, tuple[str, str, str]] = {
 }
 #: The catchment groups' metrics (per group, class and ``all``; changes paired by household).
 GROUP_METRICS = (
-    "households", "acc_smooth", "acc_smooth_change", "acc30_change", "acc45_change",
-    "acc60_change", "expected_cost_change_min", "time_change_min", "money_change",
-    "share_transit", "share_transit_change", "annual_benefit",
+    "households", "acc_smooth_base", "acc_smooth", "acc_smooth_change", "acc30_change",
+    "acc45_change", "acc60_change", "expected_cost_change_min", "time_change_min",
+    "money_change", "fare_burden_change", "share_transit", "share_transit_change",
+    "annual_benefit",
 )  # fmt: skip
 
 
@@ -114,11 +115,13 @@ def group_table(run: _Run, base: _Run, masks: dict[str, NDArray[np.bool_]]) -> p
     transit = new["mode"].isin(["bus", "metro", "cable"]).astype(float)
     transit_old = old["mode"].isin(["bus", "metro", "cable"]).astype(float)
     frame = pd.DataFrame({
-        "acc_smooth": new["acc_smooth"], "acc_smooth_change": new["acc_smooth"] - old["acc_smooth"],
+        "acc_smooth_base": old["acc_smooth"], "acc_smooth": new["acc_smooth"],
+        "acc_smooth_change": new["acc_smooth"] - old["acc_smooth"],
         **{f"acc{t}_change": new[f"acc{t}"] - old[f"acc{t}"] for t in (30, 45, 60)},
         "expected_cost_change_min": delta,
         "time_change_min": new["travel_time_min"] - old["travel_time_min"],
         "money_change": new["money_cost"] - old["money_cost"],
+        "fare_burden_change": new["fare_burden"] - old["fare_burden"],
         "share_transit": transit, "share_transit_change": transit - transit_old,
     })  # fmt: skip
     classes = new["income_class"].map(_cls)
