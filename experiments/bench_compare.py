@@ -154,6 +154,11 @@ def _catchments(summary: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _num(value: float | None, spec: str) -> str:
+    """A number, or "n/a" (one seed has no interval and no standard deviation)."""
+    return "n/a" if value is None else format(value, spec)
+
+
 def main_bench(argv: list[str] | None = None) -> int:
     args = _args(argv)
     result = run(args)
@@ -165,13 +170,13 @@ def main_bench(argv: list[str] | None = None) -> int:
           f"{result['machine']['load_average_after'][0]:.2f}")  # fmt: skip
     for name, far in result["far_households"].items():
         iv = far["welfare_change_min"]
-        print(f"far from {name}: {far['households']['mean']:,.0f} households, welfare "
-              f"{iv['mean']:+.4f} [{iv['low']:+.4f}, {iv['high']:+.4f}] min: "
-              f"{'ok' if far['ok'] else 'NOT within +/-0.02'}")  # fmt: skip
+        print(f"far from {name}: {_num(far['households']['mean'], ',.0f')} households, welfare "
+              f"{_num(iv['mean'], '+.4f')} [{_num(iv['low'], '+.4f')}, {_num(iv['high'], '+.4f')}]"
+              f" min: {'ok' if far['ok'] else 'NOT within +/-0.02'}")  # fmt: skip
     b = result["cable_benefit"]
-    print(f"cable yearly user benefit {b['annual_benefit']['mean']:,.0f}, seed sd "
-          f"{b['annual_benefit']['sd']:,.0f} ({b['sd_over_mean']:.0%} of the mean): "
-          f"{'ok' if b['ok'] else 'NOT under 15%'}")  # fmt: skip
+    print(f"cable yearly user benefit {_num(b['annual_benefit']['mean'], ',.0f')}, seed sd "
+          f"{_num(b['annual_benefit']['sd'], ',.0f')} ({_num(b['sd_over_mean'], '.0%')} of the "
+          f"mean): {'ok' if b['ok'] else 'NOT under 15%'}")  # fmt: skip
     print(f"-> {args.out}")
     return 0
 

@@ -75,12 +75,11 @@ def mean_zone_table(loaded: list[list[_Run]], baseline: int) -> pd.DataFrame:
 
 
 def mean_cable_table(loaded: list[list[_Run]]) -> pd.DataFrame:
-    """:func:`sim.report.cable_table` averaged over the seeds."""
+    """:func:`sim.report.cable_table` over the seeds: means with their intervals."""
     frames = [report.cable_table(runs) for runs in loaded]
-    stacked = pd.concat(frames, ignore_index=True)
-    if stacked.empty:
+    if pd.concat(frames, ignore_index=True).empty:
         return frames[0]
-    return stacked.groupby(["scenario", "line"], sort=False).mean().reset_index()
+    return intervals.aggregate(frames, ["scenario", "line"])
 
 
 # ------------------------------------------------------------------------------ report

@@ -754,20 +754,6 @@ def _fmt(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def _pct(value: Any) -> str:
-    return _fmt(value, ".1%")
-
-
-def _signed(value: Any, spec: str = ",.0f") -> str:
-    return _fmt(value, "+" + spec)
-
-
-def _points(share: Any) -> str:
-    """A change of a share in percentage points."""
-    value = _num(share)
-    return "n/a" if math.isnan(value) else f"{100.0 * value:+.1f} pp"
-
-
 def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,
                   figures: dict[str, Path], currency: str,
                   extra: Callable[[_Report], None] | None = None) -> _Report:  # fmt: skip
@@ -892,26 +878,37 @@ def _winners_frame(rows: pd.DataFrame, matched: bool) -> pd.DataFrame:
         "jobs 30 min change": _iv(rows, "acc30_change", ",.0f", change=True),
         "jobs (smooth) change": _iv(rows, "acc_smooth_change", ",.0f", change=True),
         "welfare change (min)": _iv(rows, "expected_cost_change_min", ".3f", change=True),
-        "fare burden": rows["fare_burden"].map(_pct),
-        "fare burden change": rows["fare_burden_change"].map(_points),
+        "fare burden": _iv(rows, "fare_burden", ".1%"),
+        "fare burden change (pp)": _iv(rows, "fare_burden_change", ".1f", change=True,
+                                       scale=100.0),
     })  # fmt: skip
     if matched:
-        out["better off (welfare)"] = rows["share_better_welfare"].map(_pct)
-        out["worse off (welfare)"] = rows["share_worse_welfare"].map(_pct)
-        out["better off (access)"] = rows["share_better_acc30"].map(_pct)
-        out["worse off (access)"] = rows["share_worse_acc30"].map(_pct)
+        for col, title in (("share_better_welfare", "better off (welfare)"),
+                           ("share_worse_welfare", "worse off (welfare)"),
+                           ("share_better_acc30", "better off (access)"),
+                           ("share_worse_acc30", "worse off (access)")):  # fmt: skip
+            out[title] = _iv(rows, col, ".1%")
+    if "annual_benefit" in rows:
+        out["yearly user benefit"] = _iv(rows, "annual_benefit", ",.0f", change=True)
     if "benefit_per_capex" in rows:
         out["benefit / annualised capex"] = _iv(rows, "benefit_per_capex", ".3f", change=True)
     return out
 
 
-def _iv(rows: pd.DataFrame, col: str, spec: str, *, change: bool = False) -> list[str]:
-    """Each row's mean of ``col`` with its interval across seeds (:mod:`sim.intervals`); a
-    change whose interval holds zero says it is not distinguishable from zero."""
+def _iv(rows: pd.DataFrame, col: str, spec: str, *, change: bool = False,
+        scale: float = 1.0) -> list[str]:  # fmt: skip
+    """Each row's mean of ``col`` (times ``scale``) with its interval across seeds
+    (:mod:`sim.intervals`); a change whose interval holds zero says it is not distinguishable
+    from zero."""
     if col not in rows:
         return ["n/a"] * len(rows)
     text = intervals.change_text if change else intervals.interval_text
-    return [text(intervals.column_interval(row, col), spec) for _, row in rows.iterrows()]
+    cells = []
+    for _, row in rows.iterrows():
+        iv = intervals.column_interval(row, col)
+        iv.update({k: iv[k] * scale for k in ("mean", "low", "high", "sd") if iv[k] is not None})
+        cells.append(text(iv, spec))
+    return cells
 
 
 def _section_equity(doc: _Report, table: pd.DataFrame, figures: dict[str, Path]) -> None:
@@ -919,11 +916,10 @@ def _section_equity(doc: _Report, table: pd.DataFrame, figures: dict[str, Path])
     rows = _all_rows(table)
     doc.add("table", pd.DataFrame({
         "scenario": rows.index,
-        "Gini": rows["acc30_gini"].map(lambda v: _fmt(v, ".4f")),
-        "Palma": rows["acc30_palma"].map(lambda v: _fmt(v, ".4f")),
-        "Palma by income": rows["acc30_palma_by_income"].map(lambda v: _fmt(v, ".4f")),
-        "poorest / richest class": rows["acc30_poorest_over_richest"].map(
-            lambda v: _fmt(v, ".4f")),
+        "Gini": _iv(rows, "acc30_gini", ".4f"),
+        "Palma": _iv(rows, "acc30_palma", ".4f"),
+        "Palma by income": _iv(rows, "acc30_palma_by_income", ".4f"),
+        "poorest / richest class": _iv(rows, "acc30_poorest_over_richest", ".4f"),
     }))  # fmt: skip
     doc.add("p", "Gini 0 = everyone reaches as many jobs. Palma = share of the 10% with the most "
                  "access over the 40% with the least (0.25 = equal); by income it ranks "
@@ -940,10 +936,10 @@ def _section_cable(doc: _Report, cable: pd.DataFrame, figures: dict[str, Path]) 
         return
     doc.add("table", pd.DataFrame({
         "scenario": cable["scenario"], "line": cable["line"],
-        "boardings/h": cable["boardings_per_hour"].map(lambda v: _fmt(v, ",.0f")),
-        "peak load/h": cable["peak_load_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "boardings/h": _iv(cable, "boardings_per_hour", ",.0f"),
+        "peak load/h": _iv(cable, "peak_load_per_hour", ",.0f"),
         "capacity/h": cable["capacity_per_hour"].map(lambda v: _fmt(v, ",.0f")),
-        "load factor": cable["load_factor"].map(_pct),
+        "load factor": _iv(cable, "load_factor", ".1%"),
     }))  # fmt: skip
     doc.add("fig", (figures["cable_load"], "Cable peak load vs capacity"))
 

@@ -375,3 +375,26 @@ def test_results_do_not_depend_on_the_workers(compared: Path, tmp_path: Path) ->
     for name in a["scenarios"]:
         assert a["scenarios"][name]["levels"] == b["scenarios"][name]["levels"]
         assert a["scenarios"][name].get("catchments") == b["scenarios"][name].get("catchments")
+
+
+def test_winners_equity_and_cable_tables_carry_intervals(compared: Path) -> None:
+    from sim.report import _winners_frame
+
+    def cols(name: str, mean: float, low: float, high: float) -> dict[str, float]:
+        return {name: mean, f"{name}_low": low, f"{name}_high": high}
+
+    rows = pd.DataFrame([{"income_class": "1", "households": 10.0, "n_seeds": 3,
+                          **cols("fare_burden", 0.1, 0.08, 0.12),
+                          **cols("fare_burden_change", 0.005, -0.001, 0.011),
+                          **cols("share_better_welfare", 0.2, 0.1, 0.3),
+                          **cols("annual_benefit", -5.0, -9.0, -1.0)}])  # fmt: skip
+    frame = _winners_frame(rows, matched=False).iloc[0]
+    assert frame["fare burden"] == "10.0% [8.0%, 12.0%]"
+    assert frame["fare burden change (pp)"] == "+0.5 [-0.1, +1.1] (not distinguishable from zero)"
+    assert frame["yearly user benefit"] == "-5 [-9, -1]"
+    md = (compared / "report.md").read_text()
+    equity = md.split("## Equity")[1].split("\n## ")[0]
+    cable = md.split("## Cable load")[1].split("\n## ")[0]
+    for section in (equity, cable):  # two seeds: every scenario's row has an interval
+        rows_md = [ln for ln in section.splitlines() if ln.startswith("| mini_")]
+        assert rows_md and all("[" in ln for ln in rows_md), section
