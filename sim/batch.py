@@ -141,14 +141,14 @@ __all__ = [
 _FIXED_KEYS = ("name", "seed", "city", "source", "description", "baseline")
 #: Per-run numbers copied from summary.json into the index (``None`` when missing).
 _LEVELS = (
-    "acc30_mean", "acc30_gini", "acc30_palma", "acc30_poorest_over_richest", "fare_burden_mean",
+    "acc_smooth_mean", "acc30_mean", "acc30_gini", "acc30_palma", "acc30_poorest_over_richest", "fare_burden_mean",
     "transit_boardings_per_hour", "cable_boardings_per_hour", "cable_peak_load_factor",
     "mean_time_min", "mean_gen_cost_min", "mean_expected_cost_min", "cost_burden_mean",
     "car_vkt_per_hour", "co2_kg_per_hour",
 )  # fmt: skip
 #: Per-class numbers: ``<name>_class_<c>`` from ``by_class[c][<key>]``. ``welfare`` is the mean
 #: expected generalised cost (logsum, minutes): its change is the class's welfare change.
-_BY_CLASS = {"acc30": "acc30", "fare_burden": "fare_burden", "mean_time": "mean_time_min",
+_BY_CLASS = {"acc_smooth": "acc_smooth", "acc30": "acc30", "fare_burden": "fare_burden", "mean_time": "mean_time_min",
              "welfare": "expected_cost_min"}  # fmt: skip
 #: Columns of the runs table that change from one execution to the next.
 VOLATILE = ("seconds", "worker", "finished")

@@ -230,6 +230,25 @@ class CostsSpec:
 
 
 @dataclass(frozen=True)
+class AccessibilitySpec:
+    """The smooth accessibility measure, the default headline: jobs weighted by a decay of
+    travel time (:func:`sim.metrics.gravity_accessibility`), so a job at 31 minutes counts
+    almost as much as one at 29. ``decay = "exponential"``: ``exp(-beta_per_min t)``;
+    ``"logistic"``: ``1 / (1 + exp(pi (t - cutoff_min) / (sd_min sqrt 3)))``."""
+
+    decay: Literal["exponential", "logistic"] = "exponential"
+    beta_per_min: float = 0.0337
+    cutoff_min: float = 40.0
+    sd_min: float = 12.0
+    source: str = "default (Porto Alegre's, see its city.toml): state the city's own"
+
+    def __post_init__(self) -> None:
+        if not (self.beta_per_min >= 0 and self.cutoff_min > 0 and self.sd_min > 0):
+            raise ScenarioError("`accessibility`: `beta_per_min` must be >= 0, `cutoff_min` "
+                                "and `sd_min` > 0")  # fmt: skip
+
+
+@dataclass(frozen=True)
 class City:
     name: str
     title: str
@@ -247,6 +266,7 @@ class City:
     household_size: float = 3.0
     currency_year: int = 2020
     demand: DemandSpec | None = None  # peak demand in segments and streams (sim.demand)
+    accessibility: AccessibilitySpec = field(default_factory=AccessibilitySpec)
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:

@@ -103,6 +103,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override the equilibrium's most iterations (choice.max_iterations)")  # fmt: skip
     comp.add_argument("--id", help="name of results/compare/<id>, which must not exist yet "
                       "(default: the scenario names and the time)")  # fmt: skip
+    comp.add_argument("--seeds", type=int, help="run every scenario on this many seeds (seed, "
+                      "seed + 1, ...; the same households in every scenario of a seed) for "
+                      "95%% intervals (default: 5; 1 with run directories)")  # fmt: skip
+    comp.add_argument("--workers", type=int, help="local Dask worker processes for the runs "
+                      "(default: one per core; 0 runs them here, one after another)")  # fmt: skip
 
     cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares",
                          parents=[allow])  # fmt: skip
@@ -311,32 +316,59 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         out = free_folder(folder, f"{'-vs-'.join(names)}-{timestamp()}")
     check_writable(folder)
-    from sim.runner import check_scenario, run_dir, run_scenario
+    from sim.runner import check_scenario, run_dir
 
+    n_seeds = _seeds(args, bool(given), bool(scenarios))
     for scenario in scenarios.values():
         run_dir(scenario, args.results)  # writable, before any simulation
     for scenario in scenarios.values():
         check_scenario(scenario)
-    _check_size(list(scenarios.values()), args)
+    _check_size(list(scenarios.values()), args, runs=n_seeds)
 
-    runs: list[Path] = []
-    for i, p in enumerate(items):
-        if i in scenarios:
-            result = run_scenario(scenarios[i], results=args.results)
-            assert result.path is not None  # results were written
-            print(f"ran {scenarios[i].name} -> {result.path}")
-            runs.append(result.path)
-        else:
-            runs.append(p)
+    from sim.compare_seeds import default_workers, plan, run_jobs
+
+    seed_runs = [list(items) for _ in range(n_seeds)]
+    catchments = None
+    if scenarios:
+        jobs = plan(scenarios, n_seeds)
+        workers = default_workers(len(jobs)) if args.workers is None else args.workers
+        done, catchments = run_jobs(jobs, results=args.results, workers=workers,
+                                    baseline=baseline if baseline in scenarios else None)  # fmt: skip
+        for (i, k), path in done.items():
+            seed_runs[k][i] = path
     from sim.report import compare, format_summary
 
-    out = compare(runs, out, baseline=baseline)
+    out = compare(seed_runs, out, baseline=baseline, catchments=catchments)
     import pandas as pd
 
     print(format_summary(pd.read_csv(out / "summary.csv")))
+    if (out / "catchments.csv").is_file():
+        from sim.compare_text import format_catchments
+
+        print("\n" + format_catchments(pd.read_csv(out / "catchments.csv")))
     print(f"\nreport: {out / 'report.md'} (HTML: {out / 'report.html'})")
-    print(f"tables: {out / 'summary.csv'}, zones for QGIS: {out / 'zones.gpkg'}")
+    print(f"tables: {out / 'summary.csv'}, {out / 'summary.json'}; zones for QGIS: "
+          f"{out / 'zones.gpkg'}")  # fmt: skip
     return 0
+
+
+def _seeds(args: argparse.Namespace, run_dirs: bool, scenario_files: bool) -> int:
+    """Seeds to run: ``--seeds``, else 5 (1 when run directories, which hold one seed, are
+    compared)."""
+    from sim.compare_seeds import DEFAULT_SEEDS
+    from sim.limits import check_limit
+
+    if args.workers is not None and args.workers < 0:
+        raise ScenarioError(f"`--workers` must be >= 0, not {args.workers}")
+    if args.seeds is None:
+        return 1 if run_dirs or not scenario_files else DEFAULT_SEEDS
+    if args.seeds < 1:
+        raise ScenarioError(f"`--seeds` must be a positive integer, not {args.seeds}")
+    check_limit("seeds", args.seeds, "`--seeds`")
+    if run_dirs and args.seeds > 1:
+        raise ScenarioError(f"`--seeds` is {args.seeds} but a run directory holds one seed; "
+                            "allowed: `--seeds 1` with run directories, or scenario files only")  # fmt: skip
+    return args.seeds
 
 
 def _check_cities(scenarios: dict, runs: dict[int, tuple[Path, str]]) -> None:

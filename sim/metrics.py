@@ -70,6 +70,7 @@ class DecayForm(StrEnum):
 
     EXPONENTIAL = "exponential"  # f(t) = exp(-beta t)
     POWER = "power"  # f(t) = max(t, 1) ** -beta
+    LOGISTIC = "logistic"  # f(t) = 1 / (1 + exp(pi (t - cutoff) / (sd sqrt 3)))
 
 
 class Better(StrEnum):
@@ -200,12 +201,17 @@ def gravity_accessibility(
     *,
     beta: float = 0.05,
     form: DecayForm | str = DecayForm.EXPONENTIAL,
+    cutoff_min: float = 40.0,
+    sd_min: float = 12.0,
 ) -> NDArray[np.float64]:
     """Gravity-type accessibility: jobs weighted by a decreasing function of travel time.
 
-    ``A_i = sum_j jobs_j f(t_ij)`` with ``f(t) = exp(-beta t)`` (``form="exponential"``) or
+    ``A_i = sum_j jobs_j f(t_ij)`` with ``f(t) = exp(-beta t)`` (``form="exponential"``),
     ``f(t) = max(t, 1) ** -beta`` (``form="power"``; times under one minute count as one so an
-    intrazonal zero time does not get infinite weight). Unreachable destinations get ``f = 0``.
+    intrazonal zero time does not get infinite weight) or the logistic
+    ``f(t) = 1 / (1 + exp(pi (t - cutoff_min) / (sd_min sqrt 3)))`` (``form="logistic"``: 1/2
+    at the cutoff, the steepness of a logistic distribution of standard deviation ``sd_min``;
+    the form of Ipea's ``accessibility`` package). Unreachable destinations get ``f = 0``.
 
     Parameters
     ----------
@@ -217,7 +223,9 @@ def gravity_accessibility(
         Decay parameter, per minute for the exponential form (0.05 halves the weight every
         ~14 minutes). ``beta=0`` counts every reachable job.
     form
-        ``"exponential"`` or ``"power"`` (see :class:`DecayForm`).
+        ``"exponential"``, ``"power"`` or ``"logistic"`` (see :class:`DecayForm`).
+    cutoff_min, sd_min
+        Inflection point and standard deviation of the logistic form, minutes.
 
     Returns
     -------
@@ -236,8 +244,13 @@ def gravity_accessibility(
     safe = np.where(reachable, t, 0.0)
     if decay is DecayForm.EXPONENTIAL:
         weight = np.exp(-beta * safe)
-    else:
+    elif decay is DecayForm.POWER:
         weight = np.maximum(safe, 1.0) ** -beta
+    else:
+        if not (cutoff_min > 0 and sd_min > 0):
+            raise ValueError(f"`cutoff_min` and `sd_min` must be > 0, got {cutoff_min}, {sd_min}")
+        z = np.clip(math.pi * (safe - cutoff_min) / (sd_min * math.sqrt(3.0)), -700.0, 700.0)
+        weight = 1.0 / (1.0 + np.exp(z))
     return np.where(reachable, weight, 0.0) @ j
 
 

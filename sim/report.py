@@ -3,10 +3,18 @@
 :func:`run_figures` draws the two figures of one run directory; :func:`compare` reads two or
 more run directories (see :mod:`sim.runner`) and writes a comparison folder::
 
-    summary.csv      one row per scenario x income class, plus an "all" row per scenario
+    summary.csv      one row per scenario x income class, plus an "all" row per scenario: each
+                     number's mean across seeds, with `_low`, `_high` (95% interval) and `_sd`
+    summary.json     every headline by scenario, class and "all" as {mean, low, high, sd,
+                     n_seeds}, with the catchments' (:mod:`sim.compare_summary`)
+    catchments.csv   served and far households' results by class (when catchments are given)
     report.md        planner-readable report; report.html the same, figures embedded
     zones.gpkg       zone points (EPSG:4326) with accessibility per scenario and its change
     figures/*.png
+
+With several seeds (:func:`compare` takes one list of run directories per seed), every change
+is computed within a seed against that seed's baseline (the same households) and then
+summarised across seeds (:mod:`sim.intervals`).
 
 Every number is computed from the run's Parquet tables with the pure functions of
 :mod:`sim.metrics` (``summary.json`` only supplies capex, car VKT and CO2, which need the model),
@@ -37,13 +45,16 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 
-from sim import metrics
+from sim import intervals, metrics
 from sim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.compare_summary import Catchments
 
 __all__ = ["check_run_dirs", "compare", "format_summary", "run_city", "run_figures"]
 
@@ -216,9 +227,12 @@ def _load(path: Path) -> _Run:
     if "city" not in summary:
         raise ScenarioError(f"{path / 'summary.json'}: incomplete, lacks `city`")
     geometry = _read_json(path / "interventions.geojson") or {"features": []}
+    households = pd.read_parquet(path / "households.parquet")
+    if "acc_smooth" not in households:  # a run written before the smooth measure
+        households["acc_smooth"] = np.nan
     return _Run(
         path=path, label="", summary=summary, manifest=_read_json(path / "manifest.json"),
-        households=pd.read_parquet(path / "households.parquet"),
+        households=households,
         zones=pd.read_parquet(path / "zones.parquet"),
         lines=pd.read_parquet(path / "lines.parquet"), geometry=geometry,
     )  # fmt: skip
@@ -311,7 +325,7 @@ def class_table(run: _Run) -> pd.DataFrame:
     hh = run.households
     cols = ["travel_time_min", "money_cost", "gen_cost_min", "expected_cost_min", "fare_burden",
             "cost_burden", "income"]  # fmt: skip
-    cols += [f"acc{t}" for t in THRESHOLDS]
+    cols += [*(f"acc{t}" for t in THRESHOLDS), "acc_smooth"]
     means = metrics.by_class(_with_all(hh), "income_class", cols)
     order = [*sorted((c for c in means.index if c != ALL), key=_class_sort), ALL]
     means = means.reindex(order)
@@ -384,8 +398,7 @@ def _num(x: Any) -> float:
 def changes(table: pd.DataFrame, base: pd.DataFrame) -> pd.DataFrame:
     """Change of class means vs the baseline (absolute and in % of the baseline)."""
     out = pd.DataFrame(index=table.index)
-    for t in THRESHOLDS:
-        col = f"acc{t}"
+    for col in (*(f"acc{t}" for t in THRESHOLDS), "acc_smooth"):
         ref = base[col].reindex(table.index)
         out[f"{col}_change"] = table[col] - ref
         out[f"{col}_change_pct"] = 100.0 * (table[col] - ref) / ref.where(ref > 0)
@@ -540,14 +553,20 @@ def _fig_accessibility_change(table: pd.DataFrame, runs: list[_Run], base: _Run)
     classes = list(dict.fromkeys(table["income_class"]))
     width = 0.8 / len(others)
     x = np.arange(len(classes))
+    col = "acc_smooth_change" if table["acc_smooth_change"].notna().any() else "acc30_change"
     for k, run in enumerate(others):
-        rows = table[table["scenario"] == run.label].set_index("income_class")
-        values = rows["acc30_change"].reindex(classes).to_numpy(dtype=float)
-        ax.bar(x + (k - (len(others) - 1) / 2) * width, values, width, label=run.label)
+        rows = table[table["scenario"] == run.label].set_index("income_class").reindex(classes)
+        values = rows[col].to_numpy(dtype=float)
+        err = None
+        if f"{col}_low" in rows and rows[f"{col}_low"].notna().any():  # 95% interval over seeds
+            err = np.vstack([values - rows[f"{col}_low"], rows[f"{col}_high"] - values])
+        ax.bar(x + (k - (len(others) - 1) / 2) * width, values, width, yerr=err, capsize=3,
+               label=run.label)  # fmt: skip
     ax.axhline(0, color="k", lw=0.8)
     ax.set_xticks(x, classes)
     ax.set_xlabel("income class (1 = poorest)")
-    ax.set_ylabel("change in mean jobs within 30 min")
+    ax.set_ylabel("change in mean jobs " + ("(smooth)" if col == "acc_smooth_change"
+                                            else "within 30 min"))  # fmt: skip
     ax.set_title(f"Accessibility change vs {base.label}")
     ax.legend(fontsize="small")
     return fig
@@ -573,14 +592,17 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     others = [r for r in runs if r is not base]
     fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
     for ax, run in zip(np.atleast_1d(axes), others, strict=True):
-        change = zones[f"d_acc30_{_slug(run.label)}"].to_numpy(dtype=float)
+        slug = _slug(run.label)
+        smooth = f"d_acc_smooth_{slug}" in zones and zones[f"d_acc_smooth_{slug}"].notna().any()
+        change = zones[f"d_acc_smooth_{slug}" if smooth else f"d_acc30_{slug}"].to_numpy(float)
         lim = float(np.nanmax(np.abs(change), initial=0.0)) or 1.0
         size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
         points = ax.scatter(zones["lon"], zones["lat"], c=change, s=size, cmap="RdBu",
                             vmin=-lim, vmax=lim, edgecolors="0.4", linewidths=0.3)  # fmt: skip
         _draw_interventions(ax, run.geometry)
         ax.set_aspect(1.0 / math.cos(math.radians(float(zones["lat"].mean()))))
-        ax.set_title(f"{run.label}: change in jobs within 30 min by transit", fontsize="medium")
+        what = "jobs (smooth)" if smooth else "jobs within 30 min"
+        ax.set_title(f"{run.label}: change in {what} by transit", fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.ticklabel_format(useOffset=False)
         ax.set_xlabel("longitude")
@@ -698,11 +720,13 @@ def zone_table(runs: list[_Run], base: _Run) -> pd.DataFrame:
     for run in runs:
         z = run.zones.set_index(run.zones["zone"].astype(str)).reindex(out["zone"])
         slug = _slug(run.label)
-        for t in THRESHOLDS:
-            out[f"acc{t}_{slug}"] = z[f"acc{t}_transit"].to_numpy()
+        for t in (*THRESHOLDS, "_smooth"):
+            col = f"acc{t}_transit"
+            if col not in z or col not in ref:  # runs written before the smooth measure
+                continue
+            out[f"acc{t}_{slug}"] = z[col].to_numpy()
             if run is not base:
-                diff = z[f"acc{t}_transit"] - ref[f"acc{t}_transit"].reindex(out["zone"])
-                out[f"d_acc{t}_{slug}"] = diff.to_numpy()
+                out[f"d_acc{t}_{slug}"] = (z[col] - ref[col].reindex(out["zone"])).to_numpy()
     return out
 
 
@@ -730,22 +754,9 @@ def _fmt(value: Any, spec: str) -> str:
     return format(value, spec)
 
 
-def _pct(value: Any) -> str:
-    return _fmt(value, ".1%")
-
-
-def _signed(value: Any, spec: str = ",.0f") -> str:
-    return _fmt(value, "+" + spec)
-
-
-def _points(share: Any) -> str:
-    """A change of a share in percentage points."""
-    value = _num(share)
-    return "n/a" if math.isnan(value) else f"{100.0 * value:+.1f} pp"
-
-
 def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,
-                  figures: dict[str, Path], currency: str) -> _Report:  # fmt: skip
+                  figures: dict[str, Path], currency: str,
+                  extra: Callable[[_Report], None] | None = None) -> _Report:  # fmt: skip
     doc = _Report([])
     doc.add("h1", "Ladera comparison: " + " vs ".join(r.label for r in runs))
     doc.add(
@@ -755,6 +766,8 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
     )
     _section_scenarios(doc, runs, base, currency)
     _section_headline(doc, table, currency, str(base.summary.get("income_per", "household")))
+    if extra is not None:  # precision and catchments (sim.compare_text)
+        extra(doc)
     _section_winners(doc, runs, base, table, figures)
     _section_equity(doc, table, figures)
     _section_cable(doc, cable, figures)
@@ -796,21 +809,24 @@ def _section_headline(doc: _Report, table: pd.DataFrame, currency: str, income_p
     rows = _all_rows(table)
     doc.add("table", pd.DataFrame({
         "scenario": rows.index,
-        "transit share": rows["share_transit"].map(_pct),
-        "mean commute (min)": rows["mean_time_min"].map(lambda v: _fmt(v, ".1f")),
-        "gen. cost (min)": rows["mean_gen_cost_min"].map(lambda v: _fmt(v, ".1f")),
-        "jobs within 30 min": rows["acc30"].map(lambda v: _fmt(v, ",.0f")),
-        "change": rows.get("acc30_change", pd.Series(dtype=float)).reindex(rows.index).map(_signed),
-        "change %": rows.get("acc30_change_pct", pd.Series(dtype=float)).reindex(rows.index)
-                    .map(lambda v: _fmt(v, "+.2f")),
-        "fare burden": rows["fare_burden"].map(_pct),
-        "cost burden": rows["cost_burden"].map(_pct),
+        "jobs (smooth)": _iv(rows, "acc_smooth", ",.0f"),
+        "change": _iv(rows, "acc_smooth_change", ",.0f", change=True),
+        "welfare change (min)": _iv(rows, "expected_cost_change_min", ".3f", change=True),
+        "jobs within 30 min": _iv(rows, "acc30", ",.0f"),
+        "change 30 min": _iv(rows, "acc30_change", ",.0f", change=True),
+        "transit share": _iv(rows, "share_transit", ".1%"),
+        "mean commute (min)": _iv(rows, "mean_time_min", ".1f"),
+        "fare burden": _iv(rows, "fare_burden", ".1%"),
+        "cost burden": _iv(rows, "cost_burden", ".1%"),
         f"capex ({currency})": rows["capex"].map(lambda v: _fmt(v, ",.0f")),
-        "car+moto VKT/h": rows["car_vkt_per_hour"].map(lambda v: _fmt(v, ",.0f")),
-        "CO2 kg/h": rows["co2_kg_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "car+moto VKT/h": _iv(rows, "car_vkt_per_hour", ",.0f"),
+        "CO2 kg/h": _iv(rows, "co2_kg_per_hour", ",.0f"),
     }))  # fmt: skip
     income = "income per person" if income_per == "person" else "household income"
-    doc.add("p", "Shares and means are over the synthetic households. Fare burden: transit "
+    doc.add("p", "Jobs (smooth): jobs weighted by the city's decay of travel time (the "
+                 "default headline: no threshold to cross). Welfare: expected generalised cost "
+                 "of a trip (the logsum, minutes; negative change = gain). "
+                 "Shares and means are over the synthetic households. Fare burden: transit "
                  f"riders' monthly fares ({TRIPS_PER_MONTH:.0f} trips) over their {income}, after subsidies; cost "
                  "burden: everyone's monthly commuting money cost (fares, fuel, parking) over "
                  f"{income}. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
@@ -859,21 +875,40 @@ def _winners_frame(rows: pd.DataFrame, matched: bool) -> pd.DataFrame:
     out = pd.DataFrame({
         "class": rows["income_class"],
         "households": rows["households"].map(lambda v: _fmt(v, ",.0f")),
-        "jobs 30 min change": rows["acc30_change"].map(_signed),
-        "change %": rows["acc30_change_pct"].map(lambda v: _fmt(v, "+.2f")),
-        "welfare change (min)": rows["expected_cost_change_min"].map(
-            lambda v: _signed(v, ".2f")),
-        "fare burden": rows["fare_burden"].map(_pct),
-        "fare burden change": rows["fare_burden_change"].map(_points),
+        "jobs 30 min change": _iv(rows, "acc30_change", ",.0f", change=True),
+        "jobs (smooth) change": _iv(rows, "acc_smooth_change", ",.0f", change=True),
+        "welfare change (min)": _iv(rows, "expected_cost_change_min", ".3f", change=True),
+        "fare burden": _iv(rows, "fare_burden", ".1%"),
+        "fare burden change (pp)": _iv(rows, "fare_burden_change", ".1f", change=True,
+                                       scale=100.0),
     })  # fmt: skip
     if matched:
-        out["better off (welfare)"] = rows["share_better_welfare"].map(_pct)
-        out["worse off (welfare)"] = rows["share_worse_welfare"].map(_pct)
-        out["better off (access)"] = rows["share_better_acc30"].map(_pct)
-        out["worse off (access)"] = rows["share_worse_acc30"].map(_pct)
+        for col, title in (("share_better_welfare", "better off (welfare)"),
+                           ("share_worse_welfare", "worse off (welfare)"),
+                           ("share_better_acc30", "better off (access)"),
+                           ("share_worse_acc30", "worse off (access)")):  # fmt: skip
+            out[title] = _iv(rows, col, ".1%")
+    if "annual_benefit" in rows:
+        out["yearly user benefit"] = _iv(rows, "annual_benefit", ",.0f", change=True)
     if "benefit_per_capex" in rows:
-        out["benefit / annualised capex"] = rows["benefit_per_capex"].map(lambda v: _fmt(v, ".3f"))
+        out["benefit / annualised capex"] = _iv(rows, "benefit_per_capex", ".3f", change=True)
     return out
+
+
+def _iv(rows: pd.DataFrame, col: str, spec: str, *, change: bool = False,
+        scale: float = 1.0) -> list[str]:  # fmt: skip
+    """Each row's mean of ``col`` (times ``scale``) with its interval across seeds
+    (:mod:`sim.intervals`); a change whose interval holds zero says it is not distinguishable
+    from zero."""
+    if col not in rows:
+        return ["n/a"] * len(rows)
+    text = intervals.change_text if change else intervals.interval_text
+    cells = []
+    for _, row in rows.iterrows():
+        iv = intervals.column_interval(row, col)
+        iv.update({k: iv[k] * scale for k in ("mean", "low", "high", "sd") if iv[k] is not None})
+        cells.append(text(iv, spec))
+    return cells
 
 
 def _section_equity(doc: _Report, table: pd.DataFrame, figures: dict[str, Path]) -> None:
@@ -881,11 +916,10 @@ def _section_equity(doc: _Report, table: pd.DataFrame, figures: dict[str, Path])
     rows = _all_rows(table)
     doc.add("table", pd.DataFrame({
         "scenario": rows.index,
-        "Gini": rows["acc30_gini"].map(lambda v: _fmt(v, ".4f")),
-        "Palma": rows["acc30_palma"].map(lambda v: _fmt(v, ".4f")),
-        "Palma by income": rows["acc30_palma_by_income"].map(lambda v: _fmt(v, ".4f")),
-        "poorest / richest class": rows["acc30_poorest_over_richest"].map(
-            lambda v: _fmt(v, ".4f")),
+        "Gini": _iv(rows, "acc30_gini", ".4f"),
+        "Palma": _iv(rows, "acc30_palma", ".4f"),
+        "Palma by income": _iv(rows, "acc30_palma_by_income", ".4f"),
+        "poorest / richest class": _iv(rows, "acc30_poorest_over_richest", ".4f"),
     }))  # fmt: skip
     doc.add("p", "Gini 0 = everyone reaches as many jobs. Palma = share of the 10% with the most "
                  "access over the 40% with the least (0.25 = equal); by income it ranks "
@@ -902,10 +936,10 @@ def _section_cable(doc: _Report, cable: pd.DataFrame, figures: dict[str, Path]) 
         return
     doc.add("table", pd.DataFrame({
         "scenario": cable["scenario"], "line": cable["line"],
-        "boardings/h": cable["boardings_per_hour"].map(lambda v: _fmt(v, ",.0f")),
-        "peak load/h": cable["peak_load_per_hour"].map(lambda v: _fmt(v, ",.0f")),
+        "boardings/h": _iv(cable, "boardings_per_hour", ",.0f"),
+        "peak load/h": _iv(cable, "peak_load_per_hour", ",.0f"),
         "capacity/h": cable["capacity_per_hour"].map(lambda v: _fmt(v, ",.0f")),
-        "load factor": cable["load_factor"].map(_pct),
+        "load factor": _iv(cable, "load_factor", ".1%"),
     }))  # fmt: skip
     doc.add("fig", (figures["cable_load"], "Cable peak load vs capacity"))
 
@@ -918,8 +952,7 @@ def _section_caveats(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
         "Behaviour parameters (value of time, mode constants, weights of waiting and walking, "
         "vehicle ownership by income, capacities, emission factors) are assumptions or "
         "calibrated to aggregate mode shares; test sensitivity before deciding.",
-        "One seed per scenario: differences of a few per cent may be noise; run several seeds "
-        "(ladera batch) for confidence intervals.",
+        _seeds_caveat(int(_num(table["n_seeds"].iloc[0])) if "n_seeds" in table else 1),
         "Accessibility counts jobs reachable at the morning peak by transit and walking, or by "
         "car for households owning a car or motorbike; zones are points.",
         "Capex is as stated in the scenario, spread as an equal annual cost at "
@@ -931,6 +964,16 @@ def _section_caveats(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
     if any(not r for r in table.get("matched_households", pd.Series(dtype=bool)).dropna()):
         items.append("Some runs hold different synthetic populations: compare class means only.")
     doc.add("ul", items)
+
+
+def _seeds_caveat(n_seeds: int) -> str:
+    if n_seeds <= 1:
+        return ("One seed per scenario: no number has an interval, and differences of a few per "
+                "cent may be noise; compare on several seeds (`ladera compare --seeds 5`).")  # fmt: skip
+    return (f"Each number is the mean over {n_seeds} seeds (different synthetic populations, "
+            "the same in every scenario of a seed) with its 95% interval; a change whose "
+            "interval holds zero is reported as not distinguishable from zero. The intervals "
+            "cover the population draw, not the model's assumptions.")  # fmt: skip
 
 
 # ------------------------------------------------------------------------------ rendering
@@ -994,45 +1037,63 @@ def to_html(doc: _Report) -> str:
 
 
 # ------------------------------------------------------------------------------ compare
-def compare(runs: Sequence[Path], out_dir: Path, *, baseline: int = 0) -> Path:
+def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
+            baseline: int = 0, catchments: Catchments | None = None) -> Path:  # fmt: skip
     """Compare run directories by income class and write a report folder atomically.
 
     Parameters
     ----------
     runs
         Two or more run directories written by :func:`sim.runner.run_scenario`, all of the
-        same city.
+        same city; or one such list per seed, the scenarios in the same order in each (seed
+        ``s`` of every scenario holding the same households), for intervals across seeds.
     out_dir
         Folder to write; it must not exist (a comparison is never overwritten). It is built in a
         hidden sibling folder and renamed into place, so a failure leaves nothing behind.
     baseline
-        Index in ``runs`` of the baseline every change is measured against.
+        Index in each list of the baseline every change is measured against.
+    catchments
+        The served and far households of each scenario, per seed
+        (:class:`sim.compare_summary.Catchments`); their results go to ``catchments.csv``,
+        ``summary.json`` and the report.
 
     Returns
     -------
     pathlib.Path
-        ``out_dir``, holding ``summary.csv``, ``report.md``, ``report.html``, ``zones.gpkg``
-        and ``figures/*.png`` (see the module docstring).
+        ``out_dir``, holding ``summary.csv``, ``summary.json``, ``report.md``,
+        ``report.html``, ``zones.gpkg`` and ``figures/*.png`` (see the module docstring).
 
     Raises
     ------
     ScenarioError
         Fewer than two runs, a missing or incomplete run directory, a bad ``baseline``, runs
-        of different cities or an ``out_dir`` that exists; raised before anything is written.
+        of different cities, seeds whose scenarios differ or an ``out_dir`` that exists;
+        raised before anything is written.
     """
-    paths = _check_runs(runs, baseline)
+    nested = bool(runs) and not isinstance(runs[0], str | Path)
+    seeds = (
+        [list(cast(Sequence[Path], r)) for r in runs] if nested else [cast(Sequence[Path], runs)]
+    )
+    paths = [_check_runs(r, baseline) for r in seeds]
     _check_free(Path(out_dir))
-    loaded = [_load(p) for p in paths]
-    _label(loaded)
-    _check_cities(loaded)
-    base = loaded[baseline]
+    loaded = []
+    for seed_paths in paths:
+        seed_runs = [_load(p) for p in seed_paths]
+        _label(seed_runs)
+        _check_cities(seed_runs)
+        loaded.append(seed_runs)
+    names = [r.label for r in loaded[0]]
+    for seed_runs in loaded[1:]:
+        if [r.label for r in seed_runs] != names:
+            raise ScenarioError(f"every seed must hold the same scenarios in the same order "
+                                f"({', '.join(names)}); got {', '.join(r.label for r in seed_runs)}")  # fmt: skip
     out_dir = Path(out_dir)
     created = _make_parents(out_dir.parent)
     tmp = out_dir.parent / f".tmp-{out_dir.name}-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir()
-        _write_all(tmp, loaded, base)
+        _write_all(tmp, loaded, baseline, catchments)
         _publish(tmp, out_dir)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -1045,19 +1106,11 @@ def compare(runs: Sequence[Path], out_dir: Path, *, baseline: int = 0) -> Path:
     return out_dir
 
 
-def _write_all(out: Path, runs: list[_Run], base: _Run) -> None:
-    choice = base.manifest.get("scenario", {}).get("choice", {})
-    vot_factor = float(choice.get("vot_factor", 1.0))
-    table = summary_table(runs, base, vot_factor)
-    table.to_csv(out / "summary.csv", index=False)
-    zones = zone_table(runs, base)
-    _write_gpkg(zones, out / "zones.gpkg")
-    cable = cable_table(runs)
-    figures = _figures(out, table, zones, runs, base, cable)
-    currency = str(base.summary.get("currency", "local currency"))
-    doc = _build_report(runs, base, table, cable, figures, currency)
-    (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
-    (out / "report.html").write_text(to_html(doc), encoding="utf-8")
+def _write_all(out: Path, loaded: list[list[_Run]], baseline: int,
+               catchments: Catchments | None) -> None:  # fmt: skip
+    from sim.compare_text import write_all
+
+    write_all(out, loaded, baseline, catchments)
 
 
 def _make_parents(folder: Path) -> list[Path]:
@@ -1090,48 +1143,8 @@ def _publish(tmp: Path, out_dir: Path) -> None:
 
 # ------------------------------------------------------------------------------ CLI table
 def format_summary(df: pd.DataFrame) -> str:
-    """The headline of a ``summary.csv`` table as plain text, for the command line.
+    """The headline of a ``summary.csv`` table as plain text, for the command line
+    (:func:`sim.compare_text.format_summary`)."""
+    from sim.compare_text import format_summary as text
 
-    Parameters
-    ----------
-    df
-        The table written by :func:`compare` (as read back by :func:`pandas.read_csv`).
-
-    Returns
-    -------
-    str
-        One line per scenario (its ``all`` row), then the change in jobs within 30 minutes by
-        income class for every scenario but the baseline.
-    """
-    cls = df["income_class"].astype(str)
-    rows = df[cls == ALL]
-    names = rows["scenario"].astype(str)
-    headline = pd.DataFrame({"scenario": names.str.ljust(int(names.str.len().max()))})
-    for col, title, spec in _HEADLINE:
-        if col in rows:
-            headline[title] = [_fmt(_num(v), spec) for v in rows[col]]
-    text = headline.to_string(index=False)
-    if "acc30_change" in df:
-        by_class = df[(cls != ALL) & df["acc30_change"].notna()]
-        if not by_class.empty:
-            pivot = by_class.assign(income_class=cls[by_class.index]).pivot(
-                index="income_class", columns="scenario", values="acc30_change"
-            )
-            pivot = pivot.reindex(sorted(pivot.index, key=_class_sort))
-            text += "\n\nchange in jobs within 30 min by income class (1 = poorest)\n"
-            text += pivot.map(lambda v: _signed(_num(v))).to_string()
-    return text
-
-
-_HEADLINE = (
-    ("households", "households", ",.0f"),
-    ("share_transit", "transit", ".1%"),
-    ("mean_time_min", "commute min", ".1f"),
-    ("acc30", "jobs 30 min", ",.0f"),
-    ("acc30_change_pct", "change %", "+.2f"),
-    ("expected_cost_change_min", "welfare min", "+.2f"),
-    ("acc30_gini", "Gini", ".3f"),
-    ("cable_peak_load_factor", "cable load", ".0%"),
-    ("capex", "capex", ",.0f"),
-    ("co2_kg_per_hour", "CO2 kg/h", ",.0f"),
-)
+    return text(df)

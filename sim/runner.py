@@ -318,6 +318,7 @@ def summary_from_tables(
             "acc30": _f(g["acc30"].mean()),
             "acc45": _f(g["acc45"].mean()),
             "acc60": _f(g["acc60"].mean()),
+            "acc_smooth": _f(g["acc_smooth"].mean()),
             "gen_cost_min": _f(g["gen_cost_min"].mean()),
             "expected_cost_min": _f(g["expected_cost_min"].mean()),
             "mode_shares": {m: _f(v) for m, v in s.items()},
@@ -336,6 +337,7 @@ def summary_from_tables(
         "mean_gen_cost_min": _f(hh["gen_cost_min"].mean()),
         "mean_expected_cost_min": _f(hh["expected_cost_min"].mean()),
         "acc30_mean": _f(np.nanmean(acc)),
+        "acc_smooth_mean": _f(hh["acc_smooth"].mean()),
         "acc30_gini": _f(metrics.gini(np.nan_to_num(acc))),
         "acc30_palma": _f(metrics.palma(np.nan_to_num(acc))),
         "acc30_poorest_over_richest": _f(

@@ -26,7 +26,8 @@ WORKING_DAYS_YEAR = 264.0
 
 
 def accessibility(model: CommuteModel) -> dict[str, np.ndarray]:
-    """Jobs reachable per zone within each threshold, by transit and walking, and by car."""
+    """Jobs reachable per zone within each threshold, and the smooth measure (jobs weighted by
+    the city's decay of travel time, ``acc_smooth_*``), by transit and walking, and by car."""
     walk, transit, car = (model.zone_skim[i].astype(float) for i in range(3))
     n = model.dest.n_internal
     jobs = model.dest.jobs[:n]
@@ -37,8 +38,15 @@ def accessibility(model: CommuteModel) -> dict[str, np.ndarray]:
         cum = metrics.cumulative_accessibility(times, jobs, THRESHOLDS)
         for k, t in enumerate(THRESHOLDS):
             out[f"acc{t}_{label}"] = cum[:, k]
-        out[f"gravity_{label}"] = metrics.gravity_accessibility(times, jobs, beta=0.05)
+        out[f"acc_smooth_{label}"] = smooth_accessibility(times, jobs, model)
     return out
+
+
+def smooth_accessibility(times: np.ndarray, jobs: np.ndarray, model: CommuteModel) -> np.ndarray:
+    """Jobs weighted by the city bundle's decay (``[accessibility]`` of ``city.toml``)."""
+    spec = model.city.accessibility
+    return metrics.gravity_accessibility(times, jobs, beta=spec.beta_per_min, form=spec.decay,
+                                         cutoff_min=spec.cutoff_min, sd_min=spec.sd_min)  # fmt: skip
 
 
 def trip_table(model: CommuteModel) -> pd.DataFrame:
@@ -120,8 +128,10 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
         by_car = zone_acc[f"acc{t}_car"][hh.home_zone]
         by_transit = zone_acc[f"acc{t}_transit"][hh.home_zone]
         df[f"acc{t}"] = np.where(drives, by_car, by_transit)
-    df["gravity_access"] = np.where(
-        drives, zone_acc["gravity_car"][hh.home_zone], zone_acc["gravity_transit"][hh.home_zone]
+    df["acc_smooth"] = np.where(
+        drives,
+        zone_acc["acc_smooth_car"][hh.home_zone],
+        zone_acc["acc_smooth_transit"][hh.home_zone],
     )
     return df
 

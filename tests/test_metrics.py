@@ -54,7 +54,8 @@ def test_gravity_with_zero_beta_counts_every_reachable_job():
         ([[1.0, 2.0]], [1.0, np.nan], {}, "`jobs` must not contain NaN"),
         ([[1.0, 2.0]], [1.0, -1.0], {}, "`jobs` must be non-negative"),
         ([[1.0, 2.0]], [1.0, 1.0], {"beta": -0.1}, "`beta`"),
-        ([[1.0, 2.0]], [1.0, 1.0], {"form": "logistic"}, "`form` must be one of"),
+        ([[1.0, 2.0]], [1.0, 1.0], {"form": "gaussian"}, "`form` must be one of"),
+        ([[1.0, 2.0]], [1.0, 1.0], {"form": "logistic", "sd_min": 0.0}, "`cutoff_min` and"),
     ],
 )
 def test_gravity_accessibility_rejects_bad_input(times, jobs, kwargs, match):

@@ -267,8 +267,9 @@ def test_format_summary_prints_the_headline(summary: pd.DataFrame) -> None:
     assert lines[1].split()[0] == "mini_baseline" and lines[2].split()[0] == "mini_cable"
     assert "3,000" in lines[1]
     assert "by income class" in text
-    c1 = _row(summary, "mini_cable", "1")["acc30_change"]
-    assert f"{c1:+,.0f}" in text
+    row = _row(summary, "mini_cable", "1")  # the smooth measure is the headline by class
+    assert f"{row['acc_smooth_change']:+,.0f} | {row['expected_cost_change_min']:+.3f}" in text
+    assert "one seed: no interval" in text
 
 
 # ------------------------------------------------------------------------------ other inputs

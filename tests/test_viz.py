@@ -78,6 +78,7 @@ def test_scenario_files_bundled_and_folder():
     assert {k: p.name for k, p in mini.items()} == {
         "baseline": "mini_baseline.toml",
         "cable": "mini_cable.toml",
+        "road": "mini_road.toml",  # the road widening the catchment tests use
     }
     with pytest.raises(ScenarioError, match="no scenarios for `atlantis`"):
         scenario_files("atlantis")
