@@ -180,8 +180,8 @@ def calibrate_equilibrium(
         got["relative_gap"] = float(conv.relative_gap[-1]) if conv.relative_gap else np.nan
         history.append(got)
         if progress:
-            print(f"trial {trial}: " + ", ".join(f"{k} {v:.3f}" for k, v in got.items()),
-                  flush=True)  # fmt: skip
+            print(f"trial {trial}: " + ", ".join(f"{k} {v:.3f}" for k, v in got.items())
+                  + f"\n  with {values}", flush=True)  # fmt: skip
         if all(abs(got[m] - t) < tol for m, t in targets.items()) or trial == iterations:
             break
         values = _update(values, targets, got, past, model.params.scale)
