@@ -132,3 +132,16 @@ source = "test: made to fail"
     assert (folder / "figures.png").stat().st_size > 0
     md = (folder / "validation.md").read_text(encoding="utf-8")
     assert "## Validation figures (not fitted)" in md and "| mode_share:car | 90.0% |" in md
+
+
+def test_sensitivity_moves_transit_the_way_a_boarding_penalty_should(solved):
+    from sim.sensitivity import CASES, sensitivity, sensitivity_markdown
+    from sim.validate import headline
+
+    base = headline(solved)
+    rows = sensitivity(solved, base, step=0.5, max_iterations=10,
+                       cases={"boarding_penalty": CASES["boarding_penalty"]})  # fmt: skip
+    lower, higher = (r["change"]["share_transit"] for r in rows)
+    assert [r["factor"] for r in rows] == [0.5, 1.5]
+    assert lower > 0 > higher  # a dearer boarding loses riders, a cheaper one gains them
+    assert sensitivity_markdown(rows)[2].startswith("| boarding_penalty | ×0.50 |")
