@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from sim.behaviour import BehaviourSpec
 from sim.config import from_dict, read_toml
 from sim.demand_spec import DemandSpec
 from sim.errors import ScenarioError
@@ -262,11 +263,12 @@ class City:
     costs: CostsSpec = field(default_factory=CostsSpec)
     mode_shares: dict[str, float] = field(default_factory=dict)
     mode_shares_source: str = ""
-    observed: str | None = None  # a bundled file of observed figures, for calibration later
+    observed: str | None = None  # observed figures for calibration and validation (sim.observed)
     household_size: float = 3.0
     currency_year: int = 2020
     demand: DemandSpec | None = None  # peak demand in segments and streams (sim.demand)
     accessibility: AccessibilitySpec = field(default_factory=AccessibilitySpec)
+    behaviour: BehaviourSpec | None = None  # values of time and fare support (sim.behaviour)
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:

@@ -109,12 +109,61 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--workers", type=int, help="local Dask worker processes for the runs "
                       "(default: one per core; 0 runs them here, one after another)")  # fmt: skip
 
-    cal = sub.add_parser("calibrate", help="fit mode constants to a city's observed shares",
+    cal = sub.add_parser("calibrate", help="fit mode constants, gravity and ownership to a city's observed figures",
                          parents=[allow])  # fmt: skip
     cal.add_argument("scenario", type=Path, help="a baseline scenario TOML")
     cal.add_argument("--iterations", type=int, default=12, help="calibration runs after the "
                      "first (default: %(default)s)")  # fmt: skip
     cal.add_argument("--households", type=int, help="override the scenario's households")
+    cal.add_argument(
+        "--max-iterations",
+        type=int,
+        dest="max_iterations",
+        help="equilibrium iterations of each trial (default choice.max_iterations)",
+    )
+
+    val = sub.add_parser("validate", help="a solved baseline against observed figures not "
+                         "fitted; writes results/validate/<id>/", parents=[allow])  # fmt: skip
+    val.add_argument("scenario", type=Path, help="a baseline scenario TOML")
+    val.add_argument("--households", type=int, help="override the scenario's households")
+    val.add_argument(
+        "--max-iterations",
+        type=int,
+        dest="max_iterations",
+        help="override the equilibrium's most iterations (choice.max_iterations)",
+    )
+    val.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    val.add_argument(
+        "--sensitivity",
+        action="store_true",
+        help="also run the one-at-a-time +/-25%% sensitivity (10 more solves)",
+    )
+
+    skim = sub.add_parser("skim", help="door-to-door minutes by each mode between two points at "
+                          "the scenario's solved peak", parents=[allow])  # fmt: skip
+    skim.add_argument("scenario", type=Path, help="a scenario TOML")
+    skim.add_argument(
+        "--from",
+        dest="origin",
+        required=True,
+        metavar="LON,LAT",
+        help="origin, degrees; write --from=LON,LAT (negative numbers)",
+    )
+    skim.add_argument(
+        "--to",
+        dest="to",
+        required=True,
+        metavar="LON,LAT",
+        help="destination, degrees; write --to=LON,LAT",
+    )
+    skim.add_argument("--json", action="store_true", help="print JSON (keys in the README)")
+    skim.add_argument("--households", type=int, help="override the scenario's households")
+    skim.add_argument(
+        "--max-iterations",
+        type=int,
+        dest="max_iterations",
+        help="override the equilibrium's most iterations (choice.max_iterations)",
+    )
 
     batch = sub.add_parser("batch", help="run an experiment: scenarios x parameters x seeds",
                            parents=[allow])  # fmt: skip
@@ -420,9 +469,10 @@ def _baseline_index(items: list[Path], scenarios: dict, runs: dict[int, Path]) -
 
 @command("calibrate")
 def _calibrate(args: argparse.Namespace) -> int:
-    from sim.calibrate import calibrate
+    from sim.calibrate import calibrate_equilibrium, calibration_targets, start_values
     from sim.limits import check_limit
-    from sim.runner import build_model, city_of
+    from sim.network.cache import load_network
+    from sim.runner import build_model, check_scenario, city_of
     from sim.scenario import load_scenario, with_overrides
 
     if args.iterations < 1:
@@ -431,36 +481,114 @@ def _calibrate(args: argparse.Namespace) -> int:
     overrides = _check_flags(args)
     scenario = with_overrides(load_scenario(args.scenario), overrides)
     city = city_of(scenario)
-    if not city.mode_shares:
-        raise ScenarioError(f"{city.folder / 'city.toml'}: no `mode_shares` to calibrate to; "
-                            "allowed: a city that gives its observed [mode_shares]")  # fmt: skip
-    from sim.calibrate import target_alternative_shares
-    from sim.network.cache import load_network
-
+    targets = calibration_targets(city)
     network = load_network(city)
-    from sim.runner import check_scenario
-
     check_scenario(scenario)
     _check_size([scenario], args, runs=args.iterations + 1)
+    cap = args.max_iterations or scenario.choice.max_iterations
 
-    def make_model(asc: dict[str, float]) -> CommuteModel:
-        trial = with_overrides(scenario, {"choice.asc": asc})
+    def make_model(values: dict) -> CommuteModel:
+        trial = with_overrides(scenario, {"choice.asc": values["asc"],
+                                          "choice.gravity_beta": values["gravity_beta"],
+                                          "choice.ownership_shift": values["ownership_shift"]})  # fmt: skip
         return build_model(trial, base_network=network)[0]
 
-    asc, history = calibrate(make_model, city.mode_shares, days=scenario.days,
-                             asc=scenario.choice.asc, iterations=args.iterations,
-                             progress=True)  # fmt: skip
-    for i, shares in enumerate(history):
-        print(f"run {i}: " + ", ".join(f"{k} {v:.3f}" for k, v in shares.items()))
-    targets = target_alternative_shares(city.mode_shares)
+    values, history = calibrate_equilibrium(make_model, targets, start_values(scenario.choice),
+                                            iterations=args.iterations, max_iterations=cap,
+                                            progress=True)  # fmt: skip
     print("targets: " + ", ".join(f"{k} {v:.3f}" for k, v in targets.items()))
-    worst = max(abs(history[-1][a] - targets[a]) for a in targets)
+    worst = max(abs(history[-1][m] - t) for m, t in targets.items())
     if worst >= 0.005:
-        print(f"ladera: warning: not within 0.005 of the targets after {len(history)} runs "
+        print(f"ladera: warning: not within 0.005 of the targets after {len(history)} trials "
               f"(worst {worst:.3f}); rerun with more --iterations", file=sys.stderr)  # fmt: skip
-    print(f"\n# {scenario.days}-day runs of {scenario.households:,} households; paste into the "
+    command = (
+        f"ladera calibrate {args.scenario} --iterations {args.iterations} "
+        f"--max-iterations {cap}" + (f" --households {args.households}" if args.households else "")
+    )
+    print(f"\n# fitted on the equilibrium ({cap} iterations at most) of "
+          f"{scenario.households:,} households with\n#   {command}\n# paste into the "
           "scenario's [choice] table:")  # fmt: skip
-    print("asc = { " + ", ".join(f"{k} = {v:.3f}" for k, v in asc.items()) + " }")
+    print("asc = { " + ", ".join(f"{k} = {v:.3f}" for k, v in values["asc"].items()) + " }")
+    print(f"gravity_beta = {values['gravity_beta']:.5f}")
+    shift = values["ownership_shift"]
+    print("ownership_shift = { " + ", ".join(f"{k} = {v:.4f}" for k, v in shift.items()) + " }")
+    return 0
+
+
+def _solved(args: argparse.Namespace):
+    """The scenario's model, solved to its equilibrium (the scenario's tolerance and cap)."""
+    from sim.runner import build_model, check_scenario
+
+    scenario = _scenario(args.scenario, args)
+    check_scenario(scenario)
+    _check_size([scenario], args)
+    model = build_model(scenario)[0]
+    conv = model.equilibrate()
+    if not conv.converged:
+        print(f"ladera: warning: the equilibrium stopped at {conv.iterations} iterations with a "
+              f"relative gap of {conv.relative_gap[-1]:.2e} (tolerance {conv.tolerance:g})",
+              file=sys.stderr)  # fmt: skip
+    return scenario, model, conv
+
+
+@command("validate")
+def _validate(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.outputs import check_writable, free_folder, timestamp
+    from sim.validate import figure_markdown, markdown, validation_report
+
+    check_writable(args.results)
+    scenario, model, conv = _solved(args)
+    report = validation_report(model, scenario, conv)
+    if args.sensitivity:
+        from sim.sensitivity import sensitivity
+
+        report["sensitivity"] = sensitivity(model, report["headline"],
+                                             max_iterations=model.params.max_iterations)  # fmt: skip
+    folder = free_folder(args.results / "validate", f"{scenario.name}-{timestamp()}")
+    folder.mkdir(parents=True)
+    (folder / "validation.md").write_text(markdown(report), encoding="utf-8")
+    (folder / "validation.json").write_text(json.dumps(report, indent=1, default=float),
+                                            encoding="utf-8")  # fmt: skip
+    from sim.report_validate import validation_figures
+
+    validation_figures(report, folder)
+    print("calibration (fitted):")
+    print("\n".join(figure_markdown(report["calibration"])))
+    print("\nvalidation (not fitted):")
+    print("\n".join(figure_markdown(report["validation"])))
+    failed = [r["metric"] for r in report["validation"] if not r["pass"]]
+    print(f"\n{len(report['validation']) - len(failed)} of {len(report['validation'])} "
+          f"validation figures within their bands; report: {folder / 'validation.md'}")  # fmt: skip
+    if failed:
+        print(f"ladera: outside their bands: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+@command("skim")
+def _skim(args: argparse.Namespace) -> int:
+    import json
+
+    from sim.skim import Point, point_skim
+
+    origin, to = Point.parse(args.origin, "--from"), Point.parse(args.to, "--to")
+    _, model, _ = _solved(args)
+    res = point_skim(model, origin, to)
+    if args.json:
+        print(json.dumps(res, indent=1))
+        return 0
+    for mode in ("walk", "transit", "car", "motorbike"):
+        r = res[mode]
+        if r["minutes"] is None:
+            print(f"{mode:10s} no path")
+            continue
+        extra = ""
+        if mode == "transit":
+            extra = (f" (walk {r['walk']}, wait {r['wait']}, in vehicle {r['in_vehicle']}; "
+                     f"{r['boardings']} boardings, {r['main_vehicle']})")  # fmt: skip
+        print(f"{mode:10s} {r['minutes']:7.1f} min  money {r['money']:.2f}{extra}")
     return 0
 
 

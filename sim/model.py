@@ -16,7 +16,7 @@ Both run one numba pass over destination zones per iteration or day (:mod:`sim.a
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import mesa
@@ -34,20 +34,25 @@ from sim.assign import (
     routing_classes,
     run_pass,
 )
+from sim.behaviour import (
+    BOARDING_PENALTY_MIN,
+    LOGIT_SCALE,
+    WAIT_WEIGHT,
+    WALK_WEIGHT,
+    resident_behaviour,
+)
 from sim.city import City, load_city
 from sim.congestion import MOTORBIKE_PCE
-from sim.demand import Trips, concat, draw_destinations, resident_trips, stream_trips
+from sim.demand import Trips, concat, resident_trips, stream_trips
 from sim.errors import ScenarioError
 from sim.externals import Entries, road_entries
 from sim.kernels import day as K
 from sim.network.arrays import DRIVE_MASK, TRANSIT_MASK, WALK_MASK, Layer, MultimodalNetwork
 from sim.network.blocks import block_graph
 from sim.population import (
-    DestZones,
     Households,
     destination_zones,
     synthesise,
-    work_zones,
     zone_nodes,
 )
 from sim.streams import stream_places
@@ -67,10 +72,11 @@ class ChoiceParams:
     """
 
     asc: dict[str, float] = field(default_factory=dict)  # by alternative, minutes
-    scale: float = 0.1  # logit scale, 1/minutes
-    wait_weight: float = 2.0
-    walk_weight: float = 1.5
-    boarding_penalty_min: float = 5.0
+    # logit scale (1/minutes) and time weights: from the literature, cited in sim.behaviour
+    scale: float = LOGIT_SCALE
+    wait_weight: float = WAIT_WEIGHT
+    walk_weight: float = WALK_WEIGHT
+    boarding_penalty_min: float = BOARDING_PENALTY_MIN
     max_walk_min: float = 90.0
     learning_rate: float = 0.5  # exponential smoothing of perceived costs (day-to-day mode)
     vot_factor: float = 1.0  # value of time = factor x income per working hour
@@ -80,7 +86,9 @@ class ChoiceParams:
     peak_hour_factor: float = 0.35  # share of commute trips in the modelled hour
     bpr_alpha: float = 0.15
     bpr_beta: float = 4.0
-    gravity_beta: float = 0.05  # 1/minutes, work-zone choice
+    gravity_beta: float = 0.05  # 1/minutes, work-zone choice (fitted by `ladera calibrate`)
+    # car and motorbike ownership moved on the logit scale (fitted to registered vehicles)
+    ownership_shift: dict[str, float] = field(default_factory=dict)
     zone_size_m: float = 1000.0
     # generalised minutes beyond which trees stop growing: none by default, so that which
     # alternatives a trip has never depends on how congested the network is
@@ -110,11 +118,16 @@ class ChoiceParams:
             raise ScenarioError("`routing_classes` must be an integer from 1 to 16")
         if self.max_iterations < 1:
             raise ScenarioError("`max_iterations` must be >= 1")
+        if set(self.ownership_shift) - {"car", "motorbike"}:
+            raise ScenarioError("`ownership_shift` keys are car and motorbike")
         for key, share in self.fare_subsidy.items():
             if not key.isdigit() or not 0 <= share <= 1:
                 raise ScenarioError(
                     f'`fare_subsidy.{key}`: keys are income classes ("1"...), values in [0, 1]'
                 )
+
+    def shifts(self) -> tuple[float, float]:
+        return self.ownership_shift.get("car", 0.0), self.ownership_shift.get("motorbike", 0.0)
 
     def asc_vector(self) -> NDArray[np.float64]:
         return np.array([self.asc.get(m, 0.0) for m in ALTERNATIVES])
@@ -187,7 +200,7 @@ class CommuteModel(mesa.Model):
         if population is None:
             population = synthesise(
                 self.city, self.zones, network, households, population_rng,
-                vot_factor=self.params.vot_factor,
+                vot_factor=self.params.vot_factor, ownership_shift=self.params.shifts(),
             )  # fmt: skip
         if np.any(population.work_zone < 0) or (
             self.city.demand is not None and population.destinations is None
@@ -210,24 +223,13 @@ class CommuteModel(mesa.Model):
     # ---------------------------------------------------------------- setup
     def _destinations(self, hh: Households, rng: np.random.Generator) -> Households:
         """Work zones and every segment's destinations, drawn on free-flow times of this
-        model's network (the reference network: scenarios share them)."""
-        free = self.free_flow_minutes()
-        n_int = self.dest.n_internal
-        minutes = np.fmin(free[1], np.fmin(free[2], free[0]))[:, :n_int].astype(float)
-        if np.any(hh.work_zone < 0):
-            hh = work_zones(hh, minutes, self._internal_dest(), rng,
-                            beta=self.params.gravity_beta)  # fmt: skip
-        if self.city.demand is None:
-            return hh
-        cols = []
-        for i, seg in enumerate(self.city.demand.segments):
-            if i == 0 and seg.destinations == "jobs":
-                cols.append(hh.work_zone.astype(np.int32))
-                continue
-            attraction = self.dest.attraction(seg.destinations)[:n_int]
-            cols.append(draw_destinations(hh.home_zone, attraction, minutes, rng,
-                                          beta=seg.gravity_beta))  # fmt: skip
-        return replace(hh, destinations=np.column_stack(cols).astype(np.int32))
+        model's network (the reference network: scenarios share them) by the modes each
+        household can use (:mod:`sim.destinations`)."""
+        from sim.destinations import draw_segments
+
+        segments = self.city.demand.segments if self.city.demand is not None else None
+        return draw_segments(hh, self.free_flow_minutes(), self.dest, segments,
+                             self.params.gravity_beta, rng)  # fmt: skip
 
     def _entries(self, reference: MultimodalNetwork) -> Entries | None:
         """Road entries (external zones), appended to the destinations, when streams use them."""
@@ -243,16 +245,12 @@ class CommuteModel(mesa.Model):
                                              reference.y[entries.node])  # fmt: skip
         return entries
 
-    def _internal_dest(self) -> DestZones:
-        n = self.dest.n_internal
-        d = self.dest
-        return DestZones(d.walk_node[:n], d.drive_node[:n], d.jobs[:n], d.lon[:n], d.lat[:n],
-                         d.of_zone)  # fmt: skip
-
     def _trips(self, hh: Households, reference: MultimodalNetwork) -> Trips:
         """Residents' trips, then the fixed streams (laid out on the reference network)."""
         factor = self._fare_factor(hh)
         residents = resident_trips(self.city, hh, factor, self.params.peak_hour_factor)
+        residents = resident_behaviour(self.city, hh, residents, seed=self.seed,
+                                       vot_factor=self.params.vot_factor)  # fmt: skip
         demand = self.city.demand
         if demand is None or not demand.streams:
             return residents

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
+from sim.behaviour import shift_probability, worker_vot
 from sim.city import City
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
@@ -28,7 +29,7 @@ CAR_BY_QUINTILE = (0.10, 0.20, 0.35, 0.52, 0.72)
 MOTO_BY_QUINTILE = (0.06, 0.08, 0.08, 0.07, 0.04)
 CAR_BY_ESTRATO = (0.05, 0.12, 0.28, 0.50, 0.68, 0.80)
 MOTO_BY_ESTRATO = (0.14, 0.18, 0.16, 0.10, 0.06, 0.03)
-#: Working hours a month: value of time is ``vot_factor`` times household income per hour.
+#: Working hours a month of a city without a ``[behaviour]`` table (see :mod:`sim.behaviour`).
 HOURS_PER_MONTH = 176.0
 WALK_SPEED_MPS = 5.0 / 3.6
 
@@ -171,8 +172,12 @@ def synthesise(
     *,
     vot_factor: float = 1.0,
     place_radius_m: float = 250.0,
+    ownership_shift: tuple[float, float] = (0.0, 0.0),
 ) -> Households:
-    """Draw ``n`` households (without work zones: see :func:`work_zones`)."""
+    """Draw ``n`` households (without work zones: see :func:`work_zones`).
+
+    ``ownership_shift`` moves the car and motorbike ownership probabilities on the logit scale
+    (fitted to registered vehicles by ``ladera calibrate``; :mod:`sim.behaviour`)."""
     if not isinstance(n, int | np.integer) or n <= 0:
         raise ScenarioError(f"`households` must be a positive integer, not {n!r}")
     if zones.population.sum() <= 0:
@@ -191,6 +196,8 @@ def synthesise(
     project = projector(net)
     gap, nearest = drive_tree.query(project(net.x[home_node], net.y[home_node]))
     income, klass, car_p, moto_p = _income(city, zones, home, rng)
+    car_p = shift_probability(car_p, ownership_shift[0]) if ownership_shift[0] else car_p
+    moto_p = shift_probability(moto_p, ownership_shift[1]) if ownership_shift[1] else moto_p
     u_car, u_moto = rng.random(n), rng.random(n)
     car = u_car < car_p
     moto = ~car & (u_moto < moto_p / np.maximum(1.0 - car_p, 1e-9))
@@ -207,7 +214,7 @@ def synthesise(
         income_class=klass,
         car=car,
         moto=moto,
-        vot=vot_factor * income / HOURS_PER_MONTH / 60.0,
+        vot=worker_vot(city, income, vot_factor),
         weight=float(households_real / n),
     )
 

@@ -97,7 +97,9 @@ def test_transit_tree_equals_an_expanded_graph_reference(model, day_one):
             walk_s = egress[net.stop_walk[stop_index[int(net.indices[e])]]]
             if walk_s <= egress_cap:
                 key = (int(net.tail[e]), sink)
-                best[key] = min(best.get(key, np.inf), w_edge[e] + 1.5 * walk_s)
+                best[key] = min(
+                    best.get(key, np.inf), w_edge[e] + model.params.walk_weight * walk_s
+                )
         ref = dijkstra(to_csr(best, n).T, indices=sink)
         mine = np.flatnonzero(hh.work_zone == d)
         expected = ref[hh.home_node[mine]] / 60

@@ -135,35 +135,15 @@ def test_an_unknown_start_is_refused():
 
 
 def test_two_starts_give_the_same_flows_on_the_mini_city(mini_city, mini_network):
-    flows = []
+    """Road flows are unique at equilibrium (every road's time rises strictly with its flow),
+    and so are mode probabilities; transit flows on uncrowded lines are not (two equally
+    good paths may share riders in any proportion), so they are not compared."""
+    models = []
     for start in ("empty", "aon"):
-        model = CommuteModel(mini_city, 400, seed=7, network=mini_network,
-                             agents=False)  # fmt: skip
-        conv = model.equilibrate(tol=1e-6, max_iterations=60, start=start)
+        model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
+        conv = model.equilibrate(tol=1e-5, max_iterations=60, start=start)
         assert conv.converged, conv.relative_gap[-5:]
-        flows.append(np.concatenate([model.car_flow, model.transit_flow]))
-    big = np.abs(flows[0]).max()
-    assert np.abs(flows[0] - flows[1]).max() <= 1e-3 * big
-
-
-def test_the_columns_gap_equals_the_gap_of_a_full_pass(mini_city, mini_network):
-    # the solver reads the gap off its columns between passes; it must be the same number
-    from sim.columns import Columns
-
-    model = CommuteModel(mini_city, 400, seed=3, network=mini_network, agents=False)
-    model.equilibrate(tol=0.0, max_iterations=2)
-    first = model.run_pass()
-    nonroute = E.nonroute_costs(model, first)
-    params = model._params(dynamic=False)
-    columns = Columns(model)
-    kcosts = E._kernel_costs(model)
-    columns.add(kcosts, params)
-    columns.start_from(model.prob)
-    columns.direction(kcosts, E._slot_slopes(model), params, nonroute, model.prob,
-                      shares_only=False)  # fmt: skip
-    from_columns = E._column_gap(model, columns.last_costs, nonroute)
-    from_pass = E.relative_gap(model, first)
-    assert from_pass.relative > 1e-6  # not at equilibrium after two iterations
-    assert from_columns.road == pytest.approx(from_pass.road, rel=1e-9, abs=1e-9)
-    assert from_columns.transit == pytest.approx(from_pass.transit, rel=1e-9, abs=1e-9)
-    assert from_columns.choice == pytest.approx(from_pass.choice, rel=1e-9, abs=1e-9)
+        models.append(model)
+    a, b = models
+    assert np.abs(a.car_flow - b.car_flow).max() <= 1e-3 * a.car_flow.max()
+    assert np.abs(a.prob - b.prob).max() <= 1e-3

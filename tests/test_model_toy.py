@@ -52,7 +52,7 @@ def test_two_routes_converge_to_wardrop_equilibrium():
 def test_uncongested_logit_shares_match_closed_form():
     # huge capacities keep free-flow times: car 10 min vs walk 11 km at 5 km/h (132 min)
     n = 20_000
-    params = dict(asc={"car": 0.0, "walk": 190.0}, max_walk_min=1000.0, scale=0.1)
+    params = dict(asc={"car": 0.0, "walk": 190.0}, max_walk_min=1000.0, scale=0.1, walk_weight=1.5)
     model = CommuteModel(
         toy_city(),
         seed=3,

@@ -1,0 +1,211 @@
+"""``ladera validate``: a solved baseline against its city's observed figures, with the
+indicators a reviewer asks for, the count of sourced and assumed parameters, and a
+one-at-a-time sensitivity of the headline results (:mod:`sim.sensitivity`).
+
+Calibration figures (fitted by ``ladera calibrate``) are shown apart from the validation
+figures, which nothing fits. Each figure carries its band from the city's ``observed`` file,
+stated there before any run.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.observed import (
+    ALTS,
+    commute_bands,
+    figure_row,
+    load_observed,
+    measure,
+    mode_shares,
+)
+
+if TYPE_CHECKING:
+    from sim.city import City
+    from sim.model import CommuteModel
+
+WALK_BANDS = {"0-15": (0, 15), "15-30": (15, 30), "30-45": (30, 45), "45-60": (45, 60),
+              ">60": (60, np.inf)}  # fmt: skip
+
+
+def figure_tables(model: CommuteModel) -> dict[str, list[dict[str, Any]]]:
+    """Rows of the calibration and validation tables (see :func:`sim.observed.figure_row`)."""
+    observed = load_observed(model.city)
+    return {role: [figure_row(f, measure(model, f.metric)) for f in observed.of_role(role)]
+            for role in ("calibration", "validation")}  # fmt: skip
+
+
+def roads_by_class(model: CommuteModel) -> list[dict[str, Any]]:
+    """Per OSM road class: km, length-weighted v/c, share of km over 0.9, congested and free
+    speeds (km/h, length-weighted harmonic: total km over total hours)."""
+    costs, net = model.costs, model.network
+    d = costs.drive
+    vc = costs.roads.vc(model.car_flow[d] + costs.bus_preload[d])
+    t = costs.road_times(model.car_flow)
+    t0 = costs.roads.free_times()
+    km = net.length_m[d] / 1000.0
+    rows = []
+    for cls in np.unique(net.highway[d]):
+        s = net.highway[d] == cls
+        L = float(km[s].sum())
+        if L < 1.0:
+            continue
+        rows.append({"class": str(cls) or "?", "km": L,
+                     "vc_mean": float((vc[s] * km[s]).sum() / L),
+                     "km_over_0.9": float(km[s & (vc > 0.9)].sum() / L),
+                     "speed_kmh": float(L / (t[s].sum() / 3600.0)),
+                     "free_speed_kmh": float(L / (t0[s].sum() / 3600.0))})  # fmt: skip
+    return sorted(rows, key=lambda r: -r["km"])
+
+
+def line_loads(model: CommuteModel, top: int = 12) -> list[dict[str, Any]]:
+    """The lines with the highest peak load over capacity (passengers an hour)."""
+    lines = model.network.lines
+    load = model.line_loads()
+    cap = lines.vehicle_capacity * 3600.0 / np.maximum(lines.headway_s, 1.0)
+    board = model.boardings()
+    ratio = load / np.maximum(cap, 1e-9)
+    order = np.argsort(-ratio)[:top]
+    return [{"line": str(lines.name[i]), "boardings": float(board[i]), "peak_load": float(load[i]),
+             "capacity": float(cap[i]), "load_over_capacity": float(ratio[i])}
+            for i in order if load[i] > 0]  # fmt: skip
+
+
+def walk_times(model: CommuteModel) -> dict[str, float]:
+    """Residents' walking trips by duration band (shares of walking trips)."""
+    tr = model.trips
+    assert model.last is not None
+    t = np.asarray(model.last.out.time_s, float)[tr.chooses, 0] / 60.0
+    w = tr.flow[tr.chooses] * model.prob[tr.chooses, 0]
+    ok = np.isfinite(t)
+    total = float(w[ok].sum()) or 1.0
+    return {k: float(w[ok & (t > lo) & (t <= hi)].sum()) / total
+            for k, (lo, hi) in WALK_BANDS.items()}  # fmt: skip
+
+
+def by_class(model: CommuteModel) -> list[dict[str, Any]]:
+    """Per income class: residents' mode shares, mean door-to-door minutes, and walkers' mean
+    minutes (flow x probability weights)."""
+    tr, hh = model.trips, model.households
+    assert model.last is not None
+    t = np.asarray(model.last.out.time_s, float) / 60.0
+    klass = np.where(tr.household >= 0, hh.income_class[np.maximum(tr.household, 0)], 0)
+    rows = []
+    for k in sorted(set(klass[tr.chooses].tolist())):
+        sel = tr.chooses & (klass == k)
+        w = tr.flow[sel, None] * model.prob[sel]
+        tt = np.where(np.isfinite(t[sel]), t[sel], 0.0)
+        row: dict[str, Any] = {"class": int(k)}
+        row.update(mode_shares(model, klass == k))
+        row["minutes"] = float((w * tt).sum() / max(w.sum(), 1e-12))
+        row["walk_minutes"] = float((w[:, 0] * tt[:, 0]).sum() / max(w[:, 0].sum(), 1e-12))
+        rows.append(row)
+    return rows
+
+
+def parameter_count(city: City) -> dict[str, Any]:
+    """Parameters with a source against those marked "assumption", from every structured
+    source of the city (behaviour, demand, observed conversions) and the literature's choice
+    parameters. A source that mentions an assumption counts as assumed."""
+    from sim.behaviour import LITERATURE
+
+    items: list[tuple[str, str]] = [(k, v) for k, v in LITERATURE.items()]
+    if city.behaviour is not None:
+        items += [(f"behaviour.{k}", v) for k, v in city.behaviour.sources.items()]
+    if city.demand is not None:
+        items += [(f"demand.{s.name}", s.source) for s in city.demand.segments]
+        items += [(f"demand.{s.name}", s.source) for s in city.demand.streams]
+    for fig in load_observed(city).figures:
+        items += [(f"observed.{fig.metric}.{f.what}", f.source) for f in fig.factors]
+    assumed = [k for k, v in items if "assumption" in v.lower()]
+    return {"sourced": len(items) - len(assumed), "assumed": len(assumed), "total": len(items),
+            "assumed_items": assumed}  # fmt: skip
+
+
+def headline(model: CommuteModel) -> dict[str, float]:
+    """The results the sensitivity follows."""
+    shares = mode_shares(model)
+    tr = model.trips
+    work = tr.chooses & (tr.segment_names() == "work")
+    assert model.last is not None
+    t = np.asarray(model.last.out.time_s, float)[work] / 60.0
+    w = tr.flow[work, None] * model.prob[work]
+    ok = np.isfinite(t)
+    out = {f"share_{a}": shares[a] for a in ALTS}
+    out["work_minutes"] = float((w[ok] * t[ok]).sum() / max(w[ok].sum(), 1e-12))
+    out["commute_le_30"] = commute_bands(model)["commute_le_30"]
+    out["walk_over_45"] = measure(model, "walk_over:45")
+    return out
+
+
+# ------------------------------------------------------------------------------ Markdown
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def figure_markdown(rows: list[dict[str, Any]]) -> list[str]:
+    out = ["| figure | observed | model | difference | band | pass | source and conversion |",
+           "|---|---:|---:|---:|---:|:---:|---|"]  # fmt: skip
+    for r in rows:
+        share = r["kind"] == "points"
+        obs = _pct(r["observed"]) if share else f"{r['observed']:,.0f}"
+        mod = _pct(r["model"]) if share else f"{r['model']:,.0f}"
+        diff = f"{100 * r['difference']:+.1f} pt" if share else f"{100 * r['difference']:+.0f}%"
+        band = f"±{100 * r['band']:.0f} pt" if share else f"±{100 * r['band']:.0f}%"
+        src = r["source"] + (f"; {r['conversion']}" if r["conversion"] else "")
+        out.append(f"| {r['metric']} | {obs} | {mod} | {diff} | {band} | "
+                   f"{'yes' if r['pass'] else '**no**'} | {src.replace('|', '/')} |")  # fmt: skip
+    return out
+
+
+def table(rows: list[dict[str, Any]], fmt: dict[str, str] | None = None) -> list[str]:
+    """A Markdown table of homogeneous dict rows."""
+    if not rows:
+        return ["(none)"]
+    keys = list(rows[0])
+    fmt = fmt or {}
+    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        cells = [format(r[k], fmt.get(k, ".3f")) if isinstance(r[k], float) else str(r[k])
+                 for k in keys]  # fmt: skip
+        out.append("| " + " | ".join(cells) + " |")
+    return out
+
+
+def markdown(report: dict[str, Any]) -> str:
+    lines = [f"# Validation: {report['scenario']}", "",
+             f"{report['households']:,} households, seed {report['seed']}; equilibrium: "
+             f"{report['iterations']} iterations, relative gap {report['relative_gap']:.2e}.",
+             "", "## Calibration figures (fitted by `ladera calibrate`)", ""]  # fmt: skip
+    lines += figure_markdown(report["calibration"])
+    lines += ["", "## Validation figures (not fitted)", ""]
+    lines += figure_markdown(report["validation"])
+    n = report["parameters"]
+    lines += ["", f"## Parameters: {n['sourced']} sourced, {n['assumed']} assumed "
+              f"(of {n['total']} structured sources)", ""]  # fmt: skip
+    lines += ["Assumed: " + ", ".join(n["assumed_items"]), ""]
+    lines += ["## Roads by class", ""] + table(report["roads"], {"km": ".0f"})
+    lines += ["", "## Busiest lines (peak load over capacity)", ""]
+    lines += table(report["lines"], {"boardings": ".0f", "peak_load": ".0f", "capacity": ".0f"})
+    lines += ["", "## Walking trips by duration (minutes)", ""]
+    lines += table([{k: _pct(v) for k, v in report["walk_times"].items()}])
+    lines += ["", "## Mode and time by income class", ""] + table(report["by_class"])
+    if report.get("sensitivity"):
+        from sim.sensitivity import sensitivity_markdown
+
+        lines += ["", "## One-at-a-time sensitivity", ""]
+        lines += sensitivity_markdown(report["sensitivity"])
+    return "\n".join(lines) + "\n"
+
+
+def validation_report(model: CommuteModel, scenario: Any, conv: Any) -> dict[str, Any]:
+    """Everything ``ladera validate`` writes, for a solved model."""
+    tables = figure_tables(model)
+    return {"scenario": scenario.name, "households": scenario.households, "seed": model.seed,
+            "iterations": int(conv.iterations),
+            "relative_gap": float(conv.relative_gap[-1]) if conv.relative_gap else float("nan"),
+            **tables, "parameters": parameter_count(model.city), "roads": roads_by_class(model),
+            "lines": line_loads(model), "walk_times": walk_times(model),
+            "by_class": by_class(model), "headline": headline(model)}  # fmt: skip

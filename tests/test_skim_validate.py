@@ -1,0 +1,147 @@
+"""`ladera skim` equals the model's own skims; observed figures convert and compare as stated;
+`ladera validate` writes its tables."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.kernels import day as K
+from sim.model import CommuteModel
+from sim.observed import Factor, Figure
+from sim.skim import Point, point_skim, snap
+from sim.zones import load_zones
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture(scope="module")
+def solved(mini_city, mini_network):
+    m = CommuteModel(mini_city, households=800, seed=5, network=mini_network,
+                     zones=load_zones(mini_city), agents=False)  # fmt: skip
+    m.equilibrate(max_iterations=10)
+    return m
+
+
+def test_skim_equals_the_models_own_skims_for_two_points(solved):
+    m, tr, net = solved, solved.trips, solved.network
+    t = m.last.out.time_s / 60.0
+    rows = np.flatnonzero(np.isfinite(t[:, K.ALT_TRANSIT]) & np.isfinite(t[:, K.ALT_WALK]))
+    assert rows.size >= 2
+    for i in rows[[0, rows.size // 2]]:
+        home, d = int(tr.walk_node[i]), int(tr.dest[i])
+        origin = Point(float(net.x[home]), float(net.y[home]))
+        to = Point(float(m.dest.lon[d]), float(m.dest.lat[d]))
+        nodes = snap(m, origin, to)
+        assert (nodes["walk_o"], nodes["drive_o"]) == (home, int(tr.drive_node[i]))
+        assert (nodes["walk_d"], nodes["drive_d"]) == (m.dest.walk_node[d], m.dest.drive_node[d])
+        res = point_skim(m, origin, to, vot=float(tr.vot[i]), fare_share=float(tr.fare1[i]))
+        for a, mode in enumerate(("walk", "transit", "car")):
+            assert res[mode]["minutes"] == pytest.approx(t[i, a], abs=0.006), (mode, res)
+        tp = res["transit"]
+        assert tp["walk"] + tp["wait"] + tp["in_vehicle"] == pytest.approx(tp["minutes"], abs=0.02)
+        assert tp["boardings"] >= 1 and tp["wait"] > 0 and tp["in_vehicle"] > 0
+
+
+def test_points_parse_negative_degrees_and_refuse_nonsense():
+    assert Point.parse("-51.23,-30.03", "--from") == Point(-51.23, -30.03)
+    for bad in ("-51.23", "a,b", "-200,10", "1,2,3", "nan,1"):
+        with pytest.raises(ScenarioError, match="`--from`"):
+            Point.parse(bad, "--from")
+
+
+def test_figure_value_is_raw_times_factors_and_bands_are_points_or_relative():
+    # Mercado by hand: 7,534,449 a year x 160,343 / 48,055,364 a weekday x 5% = 1,257 an hour
+    f = Figure("boardings_station:X", "validation", 7534449.0, "a year", 0.5, "s",
+               (Factor(160343 / 48055364, "day", "s"), Factor(0.05, "peak", "s")))  # fmt: skip
+    assert f.value == pytest.approx(1257.0, abs=0.5)
+    assert f.passes(1257.0 * 1.49) and not f.passes(1257.0 * 1.51) and f.passes(1257.0 * 0.51)
+    share = Figure("commute_le_30", "calibration", 0.628, "share", 0.05, "s")
+    assert share.difference(0.60) == pytest.approx(-0.028)
+    assert share.passes(0.579) and not share.passes(0.577)
+
+
+def _ladera(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          env=os.environ.copy(), timeout=600, check=False)  # fmt: skip
+
+
+def test_skim_cli_takes_equals_form_coordinates_and_prints_json(solved):
+    net, tr, m = solved.network, solved.trips, solved
+    home, d = int(tr.walk_node[0]), int(tr.dest[0])
+    proc = _ladera("skim", str(DATA / "scenarios" / "mini_baseline.toml"),
+                   f"--from={net.x[home]:.6f},{net.y[home]:.6f}",
+                   f"--to={m.dest.lon[d]:.6f},{m.dest.lat[d]:.6f}", "--json",
+                   "--households", "300", "--max-iterations", "5")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert {"walk", "transit", "car", "motorbike", "snap_m", "vot_per_min"} <= set(out)
+    assert out["walk"]["minutes"] > 0
+    bad = _ladera("skim", str(DATA / "scenarios" / "mini_baseline.toml"), "--from=x", "--to=1,1")
+    assert bad.returncode == 2 and "`--from`" in bad.stderr
+
+
+def test_validate_writes_tables_apart_and_exits_by_the_bands(mini_dir, tmp_path):
+    (mini_dir / "observed.toml").write_text('''
+[[figure]]
+metric = "mode_share:walk"
+role = "calibration"
+raw = 0.3
+unit = "share"
+band = 0.5
+source = "test: fitted"
+
+[[figure]]
+metric = "walk_over:45"
+role = "validation"
+raw = 0.0
+unit = "share"
+band = 0.9
+source = "test: a wide bound"
+
+[[figure]]
+metric = "mode_share:car"
+role = "validation"
+raw = 0.9
+unit = "share"
+band = 0.01
+source = "test: made to fail"
+''', encoding="utf-8")  # fmt: skip
+    city = mini_dir / "city.toml"
+    city.write_text('observed = "observed.toml"\n' + city.read_text(encoding="utf-8"),
+                    encoding="utf-8")  # fmt: skip
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(f'name = "s"\ncity = "{city}"\nhouseholds = 300\nseed = 1\n',
+                        encoding="utf-8")  # fmt: skip
+    out = tmp_path / "res"
+    proc = _ladera("validate", str(scenario), "--max-iterations", "5", "--results", str(out),
+                   "--allow", str(mini_dir))  # fmt: skip
+    assert proc.returncode == 1, proc.stderr  # the made-to-fail figure
+    assert "outside their bands: mode_share:car" in proc.stderr
+    folder = next((out / "validate").iterdir())
+    report = json.loads((folder / "validation.json").read_text(encoding="utf-8"))
+    assert [r["metric"] for r in report["calibration"]] == ["mode_share:walk"]
+    assert [r["pass"] for r in report["validation"]] == [True, False]
+    assert (folder / "figures.png").stat().st_size > 0
+    md = (folder / "validation.md").read_text(encoding="utf-8")
+    assert "## Validation figures (not fitted)" in md and "| mode_share:car | 90.0% |" in md
+
+
+def test_sensitivity_moves_transit_the_way_a_boarding_penalty_should(solved):
+    from sim.sensitivity import CASES, sensitivity, sensitivity_markdown
+    from sim.validate import headline
+
+    base = headline(solved)
+    rows = sensitivity(solved, base, step=0.5, max_iterations=10,
+                       cases={"boarding_penalty": CASES["boarding_penalty"]})  # fmt: skip
+    lower, higher = (r["change"]["share_transit"] for r in rows)
+    assert [r["factor"] for r in rows] == [0.5, 1.5]
+    assert lower > 0 > higher  # a dearer boarding loses riders, a cheaper one gains them
+    assert sensitivity_markdown(rows)[2].startswith("| boarding_penalty | ×0.50 |")
