@@ -1058,6 +1058,10 @@ def _write_all(out: Path, runs: list[_Run], base: _Run) -> None:
     doc = _build_report(runs, base, table, cable, figures, currency)
     (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
+    # --- appraisal hook (sim.appraisal_runs): the `appraisal` section of summary.json
+    from sim.appraisal_runs import write_appraisal
+
+    write_appraisal(out, [r.path for r in runs], runs.index(base), [r.label for r in runs])
 
 
 def _make_parents(folder: Path) -> list[Path]:

@@ -380,3 +380,16 @@ def test_failure_inside_compare_leaves_nothing(runs, tmp_path: Path, monkeypatch
     with pytest.raises(RuntimeError, match="figure failed"):
         report.compare(runs, out)
     assert list(tmp_path.iterdir()) == []
+
+
+# ------------------------------------------------------------------------------ appraisal hook
+def test_comparison_summary_json_holds_the_appraisal(compared: Path) -> None:
+    section = json.loads((compared / "summary.json").read_text())["appraisal"]
+    assert section["inputs"]["discount_rate"] == 0.085
+    cable = section["scenarios"]["mini_cable"]
+    assert cable["status"] == "appraised"
+    item = cable["capital_items"][0]
+    assert item["capex"] == 150e6 and item["om_per_year"] > 0  # the city's cable default per km
+    std = cable["variants"]["standard"]
+    assert std["npv"] == pytest.approx(std["pv_benefit"] - std["pv_cost"])
+    assert {r["income_class"] for r in cable["by_class"]} == {"1", "2", "3", "4", "5"}
