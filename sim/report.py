@@ -5,7 +5,7 @@ more run directories (see :mod:`sim.runner`) and writes a comparison folder::
 
     summary.csv      one row per scenario x income class, plus an "all" row per scenario
     report.md        planner-readable report; report.html the same, figures embedded
-    zones.gpkg       zone points (EPSG:4326) with accessibility per scenario and its change
+    zones.gpkg       zone hexagons (H3; else points), EPSG:4326, with accessibility per scenario and change
     figures/*.png
 
 Every number is computed from the run's Parquet tables with the pure functions of
@@ -707,10 +707,9 @@ def zone_table(runs: list[_Run], base: _Run) -> pd.DataFrame:
 
 
 def _write_gpkg(zones: pd.DataFrame, path: Path) -> None:
-    import geopandas as gpd
+    from sim.maps import write_zones_gpkg  # H3 hexagons where the zone ids are cells
 
-    geometry = gpd.points_from_xy(zones["lon"], zones["lat"], crs="EPSG:4326")
-    gpd.GeoDataFrame(zones, geometry=geometry).to_file(path, driver="GPKG", layer="zones")
+    write_zones_gpkg(zones, path)
 
 
 # ------------------------------------------------------------------------------ report
