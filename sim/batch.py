@@ -108,7 +108,7 @@ import pandas as pd
 
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
-from sim.limits import check_batch_size, check_limit, warn_exposed
+from sim.limits import check_batch_size, check_limit, duration, warn_exposed
 from sim.outputs import (
     check_name,
     check_writable,
@@ -226,20 +226,32 @@ class Experiment:
         return [*self.grid, *self.lhs]
 
 
-def load_experiment(path: Path | str) -> Experiment:
+def load_experiment(
+    path: Path | str, *, seeds: int | None = None, overrides: dict[str, Any] | None = None
+) -> Experiment:
     """Read and validate an experiment file; every problem is a one-line ScenarioError.
 
     Parameters
     ----------
     path
         The experiment TOML; its scenario paths are relative to it.
+    seeds
+        Replications per run, replacing the file's ``seeds`` (``ladera batch --seeds``).
+    overrides
+        Fixed values added to the file's ``[overrides]`` and winning over them
+        (``ladera batch --households/--days``).
 
     Returns
     -------
     Experiment
     """
     path = Path(path)
-    table = from_dict(_ExperimentTable, read_toml(path), source=path)
+    data = read_toml(path)
+    if seeds is not None:
+        data["seeds"] = seeds
+    if overrides:
+        data["overrides"] = {**_flatten(data.get("overrides") or {}), **overrides}
+    table = from_dict(_ExperimentTable, data, source=path)
     try:
         check_name(table.name or path.stem, "`name` (default: the file name)")
     except ScenarioError as exc:
@@ -462,7 +474,11 @@ class BatchPlan:
 
 
 def plan_batch(
-    experiment: Path | str | Experiment, *, results: Path | str = "results"
+    experiment: Path | str | Experiment,
+    *,
+    results: Path | str = "results",
+    seeds: int | None = None,
+    overrides: dict[str, Any] | None = None,
 ) -> BatchPlan:
     """Validate an experiment and list its runs, without running or writing anything.
 
@@ -472,12 +488,15 @@ def plan_batch(
         The experiment file, or an already loaded :class:`Experiment`.
     results
         The output root; the batch goes to ``<results>/batch/<name>/``.
+    seeds, overrides
+        As :func:`load_experiment` (ignored for a loaded :class:`Experiment`).
 
     Returns
     -------
     BatchPlan
     """
-    exp = experiment if isinstance(experiment, Experiment) else load_experiment(experiment)
+    exp = (experiment if isinstance(experiment, Experiment)
+           else load_experiment(experiment, seeds=seeds, overrides=overrides))  # fmt: skip
     most = math.prod(len(v) for v in exp.grid.values()) * max(exp.lhs_points, 1)
     check_limit("runs", most * exp.seeds * len(exp.scenarios),
                 f"{exp.source}: the number of runs (scenarios x points x seeds)")  # fmt: skip
@@ -755,6 +774,9 @@ def run_batch(
     client: Any = None,
     progress: bool = True,
     dashboard: str | None = "127.0.0.1:0",
+    seeds: int | None = None,
+    households: int | None = None,
+    days: int | None = None,
 ) -> BatchResult:
     """Run an experiment: every scenario x parameter point x seed, then summarise.
 
@@ -781,6 +803,9 @@ def run_batch(
     dashboard
         ``host:port`` of the local cluster's Dask dashboard (default: this machine only, any
         free port; ``None``: no dashboard). Another host is warned about.
+    seeds, households, days
+        Replace the experiment's ``seeds`` and set ``households`` / ``days`` of every
+        scenario (winning over its ``[overrides]``): a small batch from the command line.
 
     Returns
     -------
@@ -799,7 +824,8 @@ def run_batch(
         After the summary is written, if some runs failed (``resume=True`` retries them).
     """
     start = time.perf_counter()
-    plan = plan_batch(experiment, results=results)
+    sizes = {k: v for k, v in (("households", households), ("days", days)) if v is not None}
+    plan = plan_batch(experiment, results=results, seeds=seeds, overrides=sizes)
     if client is None and scheduler is None and workers < 0:
         raise ScenarioError(f"`workers` must be >= 0 (0 runs serially), not {workers}")
     if client is None and (scheduler is not None or workers > 0):
@@ -815,7 +841,9 @@ def run_batch(
         todo = [spec for spec in plan.runs if spec.key not in done]
         cache_files = _prepare_networks(plan, todo)
         local = client is None and scheduler is None
-        check_batch_size([spec.scenario for spec in todo], workers if local else 0)
+        seconds = check_batch_size([spec.scenario for spec in todo], workers if local else 0)
+        if progress:
+            print(_planned(plan, todo, seconds, workers if local else -1), flush=True)
         if local and workers > 0 and todo:
             warn_exposed(dashboard)
         if not resume:
@@ -835,6 +863,16 @@ def run_batch(
         raise BatchRunsFailed(f"{len(failed)} of {result.total} runs failed (first: {failed[0]}: "
                               f"{first}); `--resume` reruns them")  # fmt: skip
     return result
+
+
+def _planned(plan: BatchPlan, todo: list[RunSpec], seconds: float, workers: int) -> str:
+    """The line printed before a batch starts: its runs and their estimated time."""
+    left = f"{len(todo):,} to run" if len(todo) < len(plan.runs) else "all to run"
+    where = ("on the cluster, at one worker's pace" if workers < 0
+             else f"on {workers} local workers" if workers > 1 else "one at a time")  # fmt: skip
+    eta = f"about {duration(seconds)} {where}" if todo else "nothing to run"
+    return (f"ladera batch: {plan.describe()}; {left}; estimated {eta} (a 2-core laptop's "
+            "speed; more workers than cores do not help)")  # fmt: skip
 
 
 def _lap(timings: dict[str, float], name: str, since: float) -> float:

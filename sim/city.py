@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from sim.appraisal_spec import AppraisalSpec
 from sim.behaviour import BehaviourSpec
 from sim.config import from_dict, read_toml
 from sim.demand_spec import DemandSpec
@@ -269,6 +270,7 @@ class City:
     demand: DemandSpec | None = None  # peak demand in segments and streams (sim.demand)
     accessibility: AccessibilitySpec = field(default_factory=AccessibilitySpec)
     behaviour: BehaviourSpec | None = None  # values of time and fare support (sim.behaviour)
+    appraisal: AppraisalSpec | None = None  # cost-benefit conventions (sim.appraisal)
     folder: Path = Path(".")
 
     def __post_init__(self) -> None:
@@ -280,6 +282,11 @@ class City:
                                     "(of morning commute trips) that sum to 1")  # fmt: skip
         if self.household_size <= 0:
             raise ScenarioError("`household_size` must be > 0")
+        a = self.appraisal
+        if a is not None and (a.currency, a.price_year) != (self.currency, self.currency_year):
+            raise ScenarioError(f"`appraisal.currency` and `price_year` ({a.currency}, "
+                                f"{a.price_year}) must be the bundle's `currency` and "
+                                f"`currency_year` ({self.currency}, {self.currency_year})")  # fmt: skip
 
     def path(self, name: str) -> Path:
         """Absolute path of a bundle file."""

@@ -172,6 +172,12 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--scheduler", help="address of an existing Dask scheduler")
     batch.add_argument("--resume", action="store_true", help="skip runs already finished")
     batch.add_argument("--results", type=Path, default=Path("results"), help="output root")
+    batch.add_argument("--seeds", type=int, help="replications of every run, replacing the "
+                       "experiment's `seeds`")  # fmt: skip
+    batch.add_argument("--households", type=int, help="households of every scenario (wins "
+                       "over the experiment's [overrides])")  # fmt: skip
+    batch.add_argument("--days", type=int, help="days of every scenario (wins over the "
+                       "experiment's [overrides])")  # fmt: skip
     batch.add_argument("--dashboard", default=LOOPBACK, metavar="HOST:PORT",
                        help="address of the local cluster's Dask dashboard (default: "
                        "%(default)s, this machine only; `none` for no dashboard)")  # fmt: skip
@@ -599,7 +605,8 @@ def _batch(args: argparse.Namespace) -> int:
     dashboard = None if args.dashboard.lower() in ("none", "off", "") else args.dashboard
     try:
         run_batch(args.experiment, workers=args.workers, scheduler=args.scheduler,
-                  resume=args.resume, results=args.results, dashboard=dashboard)  # fmt: skip
+                  resume=args.resume, results=args.results, dashboard=dashboard,
+                  seeds=args.seeds, households=args.households, days=args.days)  # fmt: skip
     except KeyboardInterrupt:
         print(f"ladera: interrupted; finished runs are kept: continue with `ladera batch "
               f"{args.experiment} --resume`", file=sys.stderr)  # fmt: skip

@@ -40,16 +40,37 @@ NEW_ROAD_HIGHWAY = "primary"
 
 @dataclass(frozen=True)
 class Capex:
-    """Capital cost of an intervention."""
+    """Capital cost of an intervention, and what the appraisal needs beside it.
+
+    ``profile``: shares of ``amount`` spent in each construction year (summing to 1; empty =
+    all in the first year). ``life_years``: asset life for the straight-line residual value
+    (0 = the city's default for the intervention type). ``om_per_year``: operating and
+    maintenance cost a year (NaN = the city's default: a cable's per km, else none).
+    """
 
     amount: float = 0.0
     currency: str = ""
     year: int = 0
     source: str = ""
+    profile: tuple[float, ...] = ()
+    life_years: float = 0.0
+    om_per_year: float = math.nan
+    om_source: str = ""
 
     def __post_init__(self) -> None:
         if self.amount < 0:
             raise ScenarioError(f"`capex.amount` must be >= 0, not {self.amount}")
+        if self.profile and (min(self.profile) < 0 or abs(sum(self.profile) - 1) > 1e-6):
+            raise ScenarioError(f"`capex.profile` must be shares >= 0 summing to 1, not "
+                                f"{list(self.profile)}")  # fmt: skip
+        if len(self.profile) > 20:
+            raise ScenarioError("`capex.profile` may span at most 20 construction years")
+        if not (math.isfinite(self.life_years) and self.life_years >= 0):
+            raise ScenarioError(f"`capex.life_years` must be >= 0, not {self.life_years}")
+        if not math.isnan(self.om_per_year) and not (
+            math.isfinite(self.om_per_year) and self.om_per_year >= 0
+        ):
+            raise ScenarioError(f"`capex.om_per_year` must be >= 0, not {self.om_per_year}")
 
 
 @dataclass(frozen=True)
@@ -307,6 +328,10 @@ def apply(net: MultimodalNetwork, interventions: tuple[Intervention, ...]) -> Ap
             report["capex"] = capex.amount
             report["capex_currency"] = capex.currency
             report["capex_year"] = capex.year
+            report["capex_profile"] = list(capex.profile)
+            report["life_years"] = capex.life_years
+            report["om_per_year"] = None if math.isnan(capex.om_per_year) else capex.om_per_year
+            report["om_source"] = capex.om_source
         if isinstance(item, FarePolicy):
             out.fare_subsidy.update(item.subsidy)
         out.reports.append(report)

@@ -160,11 +160,12 @@ def scenarios_seconds(scenarios: Sequence[Scenario]) -> float:
     return total
 
 
-def check_batch_size(scenarios: Sequence[Scenario], workers: int) -> None:
+def check_batch_size(scenarios: Sequence[Scenario], workers: int) -> float:
     """Before a batch: refuse runs the machine cannot hold ``workers`` at a time (a local
-    cluster; 0 = serially here), and warn with the estimated time of a long batch."""
+    cluster; 0 = serially here), and warn with the estimated time of a long batch, which is
+    returned (seconds)."""
     if not scenarios:
-        return
+        return 0.0
     largest = max(scenarios, key=lambda s: s.households)
     check_memory(largest.households, f"{largest.source}: `households` (with the experiment's "
                  "overrides)", processes=max(workers, 1))  # fmt: skip
@@ -174,6 +175,7 @@ def check_batch_size(scenarios: Sequence[Scenario], workers: int) -> None:
                                 "stop it at any time and continue with `--resume`")  # fmt: skip
     if warning:
         warnings.warn(warning, stacklevel=2)
+    return seconds
 
 
 def warn_exposed(address: str | None) -> None:

@@ -9,7 +9,7 @@ more run directories (see :mod:`sim.runner`) and writes a comparison folder::
                      n_seeds}, with the catchments' (:mod:`sim.compare_summary`)
     catchments.csv   served and far households' results by class (when catchments are given)
     report.md        planner-readable report; report.html the same, figures embedded
-    zones.gpkg       zone points (EPSG:4326) with accessibility per scenario and its change
+    zones.gpkg       zone hexagons (H3; else points), EPSG:4326, with accessibility per scenario and change
     figures/*.png
 
 With several seeds (:func:`compare` takes one list of run directories per seed), every change
@@ -731,10 +731,9 @@ def zone_table(runs: list[_Run], base: _Run) -> pd.DataFrame:
 
 
 def _write_gpkg(zones: pd.DataFrame, path: Path) -> None:
-    import geopandas as gpd
+    from sim.maps import write_zones_gpkg  # H3 hexagons where the zone ids are cells
 
-    geometry = gpd.points_from_xy(zones["lon"], zones["lat"], crs="EPSG:4326")
-    gpd.GeoDataFrame(zones, geometry=geometry).to_file(path, driver="GPKG", layer="zones")
+    write_zones_gpkg(zones, path)
 
 
 # ------------------------------------------------------------------------------ report
@@ -1111,6 +1110,11 @@ def _write_all(out: Path, loaded: list[list[_Run]], baseline: int,
     from sim.compare_text import write_all
 
     write_all(out, loaded, baseline, catchments)
+    # the `appraisal` section of summary.json (sim.appraisal_runs), with intervals across seeds
+    from sim.appraisal_runs import write_seed_appraisal
+
+    write_seed_appraisal(out, [[r.path for r in seed] for seed in loaded], baseline,
+                         [r.label for r in loaded[0]])  # fmt: skip
 
 
 def _make_parents(folder: Path) -> list[Path]:

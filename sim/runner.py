@@ -361,6 +361,8 @@ def summary_from_tables(
         out["currency"] = model.city.currency
         out["income_per"] = model.city.income.per
         out["city_name"] = model.city.name
+        if model.city.appraisal is not None:  # the city's appraisal conventions (sim.appraisal)
+            out["appraisal_inputs"] = asdict(model.city.appraisal)
     return out
 
 
