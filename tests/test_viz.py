@@ -22,6 +22,8 @@ import pytest
 
 from sim.errors import ScenarioError
 
+pytestmark = pytest.mark.viz
+
 ROOT = Path(__file__).resolve().parents[1]
 MINI_SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -220,7 +222,7 @@ def test_page_in_headless_chromium(poa_network, tmp_path):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                _drive_page(browser, url, port)
+                _drive_page(browser, url, port, shots=tmp_path)
             finally:
                 browser.close()
     finally:
@@ -237,7 +239,7 @@ def test_page_in_headless_chromium(poa_network, tmp_path):
     assert "Traceback" not in text and "raised exception" not in text, text
 
 
-def _drive_page(browser, url: str, port: int) -> None:
+def _drive_page(browser, url: str, port: int, shots: Path) -> None:
     page = browser.new_page(viewport={"width": 1500, "height": 1250})
     requests: list[str] = []
     failed: list[str] = []
@@ -289,8 +291,6 @@ def _drive_page(browser, url: str, port: int) -> None:
     page.get_by_role("button", name="❚❚", exact=True).click()  # Pause
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=30_000)
     page.wait_for_timeout(1500)
-    shots = ROOT / "results" / "viz"
-    shots.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(shots / "page.png"))
     if os.environ.get("LADERA_UPDATE_DOCS_SCREENSHOT"):
         shutil.copy(shots / "page.png", ROOT / "docs" / "viz.png")

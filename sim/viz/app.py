@@ -1,10 +1,7 @@
 """The students' browser app: Mesa's SolaraViz over Ladera's commute model, served offline.
 
-``ladera viz [--city NAME] [--port N]`` calls :func:`serve`, which builds the city's network once,
-warms the model up, prints the URL and runs a Solara server on localhost. Every JavaScript and
-CSS file comes from the local ``solara-assets`` package through Solara's asset route (the pins
-``solara==1.58.2``, ``solara-assets==1.58.2``, ``ipyvuetify<3``, ``ipyvue<3``: DESIGN.md, section
-5); telemetry and version checks are off, so the page makes no request beyond localhost.
+``ladera viz [--city NAME] [--port N]`` serves this module's :func:`Page` with
+:func:`sim.viz.server.serve` (offline, loopback, stopped by a signal).
 
 The app is a thin layer: :class:`LaderaViz` turns the page's controls into scenario overrides
 (:func:`viz_scenario`), builds the model with :func:`sim.runner.build_model` and steps it; the
@@ -13,14 +10,9 @@ drawing is in :mod:`sim.viz.components`.
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import threading
 import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,7 +24,7 @@ from mesa.visualization import SolaraViz
 from numpy.typing import NDArray
 
 from sim.city import City
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import ScenarioError
 from sim.interventions import CableLine, RoadUpgrade
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
@@ -68,6 +60,8 @@ SCENARIO_PATTERNS = {
 #: A small population and coarse destination zones, so a step takes well under a second.
 DEFAULT_HOUSEHOLDS = 2000
 ZONE_SIZE_M = 2000.0
+#: Set when the server stops: a model playing in Mesa's Play thread stops at its next step.
+STOPPING = threading.Event()
 #: Income classes whose fare the "fare subsidy" control pays a share of.
 SUBSIDISED_CLASSES = ("1", "2")
 
@@ -223,6 +217,9 @@ class LaderaViz(mesa.Model):
         return f"{self.scenario.name}, day {self.steps}"
 
     def step(self) -> None:
+        if STOPPING.is_set():  # the server is gone: end Mesa's Play loop
+            self.running = False
+            return
         start = time.perf_counter()
         self.commute.step()
         self.last_step_s = time.perf_counter() - start
@@ -289,86 +286,3 @@ def Page() -> None:
     SolaraViz(model, components=[], model_params=params,
               name=f"Ladera: {first.commute.city.title}", play_interval=50)  # fmt: skip
     Dashboard(model.value)
-
-
-# ------------------------------------------------------------------------------ the server
-def _offline_settings() -> None:
-    """Serve every asset from the installed solara-assets package; no telemetry, no checks."""
-    os.environ["SOLARA_ASSETS_PROXY"] = "True"
-    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    import solara.server.settings
-    import solara.settings
-
-    solara.settings.assets.proxy = True
-    solara.server.settings.telemetry.mixpanel_enable = False
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def serve(city: str = DEFAULT_CITY, port: int = 8765, host: str = "127.0.0.1") -> None:
-    """Run the app until interrupted (Ctrl+C or SIGTERM); prints the URL to open.
-
-    Builds the city's network and one model first (so the page opens fast), then blocks in
-    Solara's server. Raises :class:`~sim.errors.LaderaError` for an unknown city or a busy port.
-    """
-    scenario_files(city)  # an unknown city fails here, before anything slow
-    if not _port_free(host, port):
-        raise LaderaError(f"port {port} on {host} is in use: choose another with --port")
-    os.environ[CITY_ENV] = city
-    _offline_settings()
-    # a cookie warning Solara prints on every page load when the host is not "localhost"
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-    with _stop_on_signals():
-        start = time.perf_counter()
-        print(f"ladera viz: preparing {city} (the first build of a network takes a while) ...",
-              flush=True)  # fmt: skip
-        warm = LaderaViz(**control_defaults(city))
-        warm.step()  # reads the network cache and compiles the model once for every later page
-        print(f"ladera viz: ready in {time.perf_counter() - start:.0f} s; one day of "
-              f"{warm.commute.households.n:,} households takes {warm.last_step_s:.2f} s",
-              flush=True)  # fmt: skip
-        print(f"ladera viz: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)",
-              flush=True)  # fmt: skip
-        from solara.__main__ import run
-
-        args = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
-                "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
-                "--no-access-log"]  # fmt: skip
-        run.main(args=args, standalone_mode=False)
-    print("ladera viz: stopped", flush=True)
-
-
-class _Stop(Exception):
-    """Raised by SIGINT / SIGTERM once the server has shut down (uvicorn re-raises them)."""
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """Make Ctrl+C and SIGTERM a normal end of :func:`serve` (exit status 0).
-
-    uvicorn shuts down gracefully on either signal and then raises it again with the handler it
-    found; this one turns that into a clean return instead of a kill or a KeyboardInterrupt.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stop
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except _Stop:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
