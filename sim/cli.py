@@ -465,7 +465,7 @@ def _batch(args: argparse.Namespace) -> int:
 @command("viz")
 def _viz(args: argparse.Namespace) -> int:
     try:
-        import sim.viz.app  # noqa: F401  (solara, mesa.visualization: a missing extra shows here)
+        import sim.viz.page  # noqa: F401  (solara, mesa.visualization: a missing extra shows here)
         from sim.viz.server import end_lingering_threads, is_loopback, serve
     except ModuleNotFoundError as exc:  # solara, altair...: the `viz` extra is not installed
         if (exc.name or "").split(".")[0] == "sim":

@@ -10,7 +10,6 @@ drawing is in :mod:`sim.viz.components`.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,8 +18,6 @@ from typing import Any
 
 import mesa
 import numpy as np
-import solara
-from mesa.visualization import SolaraViz
 from numpy.typing import NDArray
 
 from sim.city import City
@@ -30,7 +27,6 @@ from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
 from sim.runner import build_model, city_of, household_table
 from sim.scenario import Scenario, load_scenario, with_overrides
-from sim.viz.components import Dashboard
 
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"
@@ -250,39 +246,40 @@ def control_defaults(city: str) -> dict[str, Any]:
 
 
 def model_params(city: str) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: the controls of the page (and the fixed city)."""
+    """The page's controls (and the fixed city): Mesa-style specs, each with a ``unit`` and a
+    ``fmt`` so the page can show its value (:func:`control_label`)."""
     d = control_defaults(city)
+    currency = city_currency(city)
     slider = {"type": "SliderFloat"}
     return {
         "scenario": {"type": "Select", "value": d["scenario"], "label": "Scenario",
                      "values": list(scenario_files(city))},
         "cable_fare": {**slider, "value": d["cable_fare"], "min": 0.0, "max": 10.0, "step": 0.1,
-                       "label": "Cable fare"},
+                       "label": "Cable fare", "unit": currency, "fmt": ".2f"},
         "cabin_interval_s": {**slider, "value": d["cabin_interval_s"], "min": 4.0, "max": 60.0,
-                             "step": 1.0, "label": "Cable cabin interval (s)"},
+                             "step": 1.0, "label": "Cable cabin interval", "unit": "s",
+                             "fmt": ".0f"},
         "road_capacity_factor": {**slider, "value": d["road_capacity_factor"], "min": 0.5,
-                                 "max": 2.0, "step": 0.05,
-                                 "label": "Road upgrade capacity gain (x)"},
+                                 "max": 2.0, "step": 0.05, "label": "Road upgrade capacity gain",
+                                 "unit": "x", "fmt": ".2f"},
         "fare_subsidy": {**slider, "value": d["fare_subsidy"], "min": 0.0, "max": 1.0,
-                         "step": 0.1, "label": "Fare subsidy, income classes 1-2 (share)"},
+                         "step": 0.1, "label": "Fare subsidy, income classes 1-2",
+                         "unit": "of the fare", "fmt": ".0%"},
         "households": {"type": "SliderInt", "value": d["households"], "min": 500, "max": 20000,
-                       "step": 500, "label": "Households"},
+                       "step": 500, "label": "Households", "unit": "", "fmt": ","},
         "seed": {"type": "SliderInt", "value": d["seed"], "min": 0, "max": 99, "step": 1,
-                 "label": "Seed"},
+                 "label": "Seed", "unit": "", "fmt": "d"},
         "city": d["city"],
     }  # fmt: skip
 
 
-# ------------------------------------------------------------------------------ the page
-@solara.component
-def Page() -> None:
-    """The app's page: Mesa's SolaraViz (controls, parameters, step counter) over the
-    map-and-charts dashboard, which follows the model SolaraViz steps and resets."""
-    city = os.environ.get(CITY_ENV, DEFAULT_CITY)
-    params = solara.use_memo(lambda: model_params(city), [city])
-    first = solara.use_memo(lambda: LaderaViz(**control_defaults(city)), [city])
-    model: solara.Reactive[LaderaViz] = solara.use_reactive(first)
-    # Mesa's grid of components has fixed, small cells; the dashboard lays the map out larger
-    SolaraViz(model, components=[], model_params=params,
-              name=f"Ladera: {first.commute.city.title}", play_interval=50)  # fmt: skip
-    Dashboard(model.value)
+def control_label(spec: dict[str, Any], value: Any) -> str:
+    """A control's label with its value and unit, e.g. ``Cable fare: 4.70 BRL``."""
+    if "fmt" not in spec:
+        return str(spec["label"])
+    return f"{spec['label']}: {format(value, spec['fmt'])} {spec.get('unit', '')}".rstrip()
+
+
+def city_currency(city: str) -> str:
+    """The currency of the city the page shows (of its baseline scenario)."""
+    return city_of(load_scenario(scenario_files(city)["baseline"])).currency

@@ -1,7 +1,7 @@
 """Serving the students' app: ``ladera viz``, offline, on loopback, stopped by a signal.
 
 :func:`serve` checks its address, builds the city's network and one model (so the first page
-opens fast) and runs Solara's server on :mod:`sim.viz.app` until SIGINT or SIGTERM. Every
+opens fast) and runs Solara's server on :mod:`sim.viz.page` until SIGINT or SIGTERM. Every
 JavaScript and CSS file comes from the local ``solara-assets`` package through Solara's asset
 route (the pins ``solara==1.58.2``, ``solara-assets==1.58.2``, ``ipyvuetify<3``, ``ipyvue<3``:
 DESIGN.md, section 5); telemetry, version checks and the "runs on Solara" banner are off, so
@@ -96,7 +96,7 @@ def serve(city: str = "porto_alegre", port: int = 8765, host: str = "127.0.0.1")
               flush=True)  # fmt: skip
         from solara.__main__ import run
 
-        args = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
+        args = ["sim.viz.page", "--host", host, "--port", str(port), "--production",
                 "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
                 "--no-access-log"]  # fmt: skip
         run.main(args=args, standalone_mode=False)
