@@ -41,9 +41,12 @@ PANEL_TITLES = [
     "Relative gap (road equilibrium)",
 ]
 CONTROL_LABELS = [
-    "Scenario", "Cable fare", "Cable cabin interval (s)", "Road upgrade capacity gain (x)",
-    "Fare subsidy, income classes 1-2 (share)", "Households", "Seed",
+    "Scenario", "Cable fare: 4.70 BRL", "Cable cabin interval: 10 s",
+    "Road upgrade capacity gain: 1.00 x", "Fare subsidy, income classes 1-2: 0% of the fare",
+    "Households: 2,000", "Seed: 42",
 ]  # fmt: skip
+#: Mesa's controls the page hides (unexplained to a student), and Solara's corner banner.
+HIDDEN_TEXTS = ["Play Interval (ms)", "Render Interval (steps)", "Use Threads", "runs on"]
 
 
 def magenta_pixels(png: bytes) -> int:
@@ -258,6 +261,8 @@ def _drive_page(browser, url: str, port: int, shots: Path) -> None:
         assert page.get_by_role("button", name=name, exact=True).is_visible(), name
     for label in CONTROL_LABELS:
         assert page.get_by_text(label, exact=True).first.is_visible(), label
+    for text in HIDDEN_TEXTS:
+        assert page.get_by_text(text, exact=False).count() == 0, text
     for title in PANEL_TITLES:
         page.get_by_text(title, exact=True).wait_for(timeout=30_000)
     images = page.locator("img.solara-image")

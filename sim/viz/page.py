@@ -36,6 +36,7 @@ PLAY_INTERVAL_MS = 50
 CSS = """
 .v-card__title { word-break: normal !important; overflow-wrap: normal; hyphens: none; }
 .ladera-dashboard img { max-width: 100%; }
+.ladera-design-message, .ladera-compare-status { overflow-wrap: anywhere; }
 .ladera-winners { border-collapse: collapse; margin-top: 6px; }
 .ladera-winners th, .ladera-winners td { border: 1px solid #ccc; padding: 2px 8px;
   text-align: right; }
