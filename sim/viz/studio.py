@@ -77,14 +77,15 @@ def WinnersTable(rows: list[list[str]]) -> None:
 @solara.component
 def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> None:
     """The design tab: map, line settings, save / load and compare."""
-    design = solara.use_reactive(solara.use_memo(lambda: starting_design(files), [city]))
+    start = solara.use_memo(lambda: starting_design(files), [city])
+    design = solara.use_reactive(start)
     file_name = solara.use_reactive("my_cable.toml")
     load_path = solara.use_reactive("")
     message = solara.use_reactive("")
     progress = solara.use_reactive(0.0)
     status = solara.use_reactive("")
     rows = solara.use_reactive(list[list[str]]())
-    place = city_of(load_scenario(baseline))
+    place = solara.use_memo(lambda: city_of(load_scenario(baseline)), [city])
     d = design.value
 
     def on_click(data: dict[str, Any]) -> None:
@@ -143,7 +144,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
             solara.SliderFloat(f"Cabin interval: {d.cabin_interval_s:.0f} s", min=4.0, max=60.0,
                                value=d.cabin_interval_s, step=1.0, on_value=lambda v: design.set(
                                    Design(**{**d.__dict__, "cabin_interval_s": float(v)})))  # fmt: skip
-            system = starting_design(files).integrated_with
+            system = start.integrated_with
             if system:
                 solara.Checkbox(label=f"Fare integrated with {system} (free transfer)",
                                 value=d.integrated_with is not None, on_value=lambda v: design.set(
