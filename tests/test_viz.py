@@ -42,7 +42,7 @@ PANEL_TITLES = [
 ]
 CONTROL_LABELS = [
     "Scenario", "Cable fare: 4.70 BRL", "Cable cabin interval: 10 s",
-    "Road upgrade capacity gain: 1.00 x", "Fare subsidy, income classes 1-2: 0% of the fare",
+    "Road upgrade capacity gain: 1.00 x", "Fare subsidy, classes 1-2: 0%",
     "Households: 2,000", "Seed: 42",
 ]  # fmt: skip
 #: Mesa's controls the page hides (unexplained to a student), and Solara's corner banner.

@@ -160,6 +160,7 @@ def _drive_design(browser, port: int, shots: Path) -> list[list[str]]:
     page.screenshot(path=str(shots / "design.png"))
     page.get_by_role("button", name="Compare", exact=False).click()
     page.locator(".ladera-winners").wait_for(timeout=300_000)
+    assert "Jobs within 30 minutes" in page.locator(".ladera-verdict").first.inner_text()
     page.screenshot(path=str(shots / "compare.png"))
     cells = page.locator(".ladera-winners-row").evaluate_all(
         "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(td => td.innerText))"

@@ -62,6 +62,29 @@ def winners_rows(table: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+def verdict_lines(table: pd.DataFrame, currency: str) -> list[str]:
+    """The comparison in words, from its "all" row (what is missing is left out)."""
+    rows = table[table["income_class"].astype(str) == "all"]
+    if rows.empty:
+        return []
+    r = rows.iloc[0]
+
+    def ok(key: str) -> bool:
+        return key in r and pd.notna(r[key])
+
+    out = []
+    if ok("acc30_change"):
+        out.append(f"Jobs within 30 minutes of home: {r['acc30_change']:+,.0f} on average.")
+    if ok("cable_peak_load_factor"):
+        out.append(f"The busiest cable span carries {r['cable_peak_load_factor']:.0%} of its "
+                   "capacity at the peak.")  # fmt: skip
+    if ok("annual_benefit") and ok("benefit_per_capex"):
+        out.append(f"Users gain about {r['annual_benefit']:,.0f} {currency} a year: "
+                   f"{r['benefit_per_capex']:.2f} for each {currency} of the capex's yearly cost "
+                   "(user benefits only; no operating costs, no NPV).")  # fmt: skip
+    return out
+
+
 @solara.component
 def WinnersTable(rows: list[list[str]]) -> None:
     head = ["income class", "better off (%)", "worse off (%)", "unchanged (%)"]
@@ -85,6 +108,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
     progress = solara.use_reactive(0.0)
     status = solara.use_reactive("")
     rows = solara.use_reactive(list[list[str]]())
+    verdict = solara.use_reactive(list[str]())
     place = solara.use_memo(lambda: city_of(load_scenario(baseline)), [city])
     d = design.value
 
@@ -122,6 +146,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
             table = compare_design(baseline, Path(load_path.value), progress=report,
                                    seed=load_scenario(baseline).seed)  # fmt: skip
             rows.value = winners_rows(table)
+            verdict.value = verdict_lines(table, place.currency)
         except (LaderaError, OSError) as exc:
             status.value = f"compare failed: {exc}"
 
@@ -163,3 +188,5 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
             if rows.value:
                 solara.Text("Winners and losers by income class (welfare, logsum):")
                 WinnersTable(rows.value)
+                for line in verdict.value:
+                    solara.Text(line, classes=["ladera-verdict"])
