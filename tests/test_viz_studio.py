@@ -70,13 +70,14 @@ def test_saved_design_loads_back_and_is_a_scenario(mini_network, tmp_path):
     assert scenario.households == load_scenario(BASELINE).households  # extends the baseline
 
 
-def _cli_winners(saved: Path, tmp_path: Path, households: int, days: int, seed: int):
+def _cli_winners(saved: Path, tmp_path: Path, households: int, iterations: int, seed: int):
     from sim.viz.studio import winners_rows
 
     results = tmp_path / "cli"
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "compare", str(BASELINE), str(saved), "--households",
-         str(households), "--days", str(days), "--seed", str(seed), "--results", str(results),
+         str(households), "--max-iterations", str(iterations), "--seed", str(seed), "--results",
+         str(results),
          "--id", "cli"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
@@ -92,7 +93,7 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
     from playwright.sync_api import sync_playwright
 
     from sim.scenario import load_scenario
-    from sim.viz.design import COMPARE_DAYS, COMPARE_HOUSEHOLDS
+    from sim.viz.design import COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS
 
     port = free_port()
     log = tmp_path / "server.log"
@@ -118,7 +119,7 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
     saved = designs / "my_cable.toml"
     assert saved.is_file()
     seed = load_scenario(BASELINE).seed
-    assert rows == _cli_winners(saved, tmp_path, COMPARE_HOUSEHOLDS, COMPARE_DAYS, seed)
+    assert rows == _cli_winners(saved, tmp_path, COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS, seed)
     assert "Traceback" not in log.read_text()
 
 

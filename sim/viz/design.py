@@ -35,8 +35,10 @@ COST_SOURCE = "World Bank (2021): urban cable cars cost US$19-32 M per km"
 #: (``check_capex`` requires it). ASSUMPTION: Banco Central do Brasil PTAX, mean of 2019.
 USD_RATE: dict[tuple[str, int], float] = {("BRL", 2019): 3.94}
 SPEED_MPS, DWELL_S, CABIN_CAPACITY = 5.0, 20.0, 10.0  # as the bundled cable scenarios
-#: The Compare button's size: small enough to finish within about a minute on a laptop.
-COMPARE_HOUSEHOLDS, COMPARE_DAYS = 1000, 6
+#: The Compare button's size: few households and a capped equilibrium solver (its default runs
+#: up to 400 iterations to a 1e-4 gap: many minutes on Porto Alegre). `ladera compare
+#: --households 1000 --max-iterations 20` reproduces it.
+COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS = 1000, 20
 
 
 @dataclass(frozen=True)
@@ -167,8 +169,10 @@ def load_design(path: Path | str) -> Design:
                   name=c.name)  # fmt: skip
 
 
-def small(scenario: Scenario, households: int, days: int, seed: int) -> Scenario:
-    return with_overrides(scenario, {"households": households, "days": days, "seed": seed})
+def small(scenario: Scenario, households: int, max_iterations: int, seed: int) -> Scenario:
+    """The scenario as Compare runs it (the overrides ``ladera compare``'s flags make)."""
+    return with_overrides(scenario, {"households": households, "seed": seed,
+                                     "choice.max_iterations": max_iterations})  # fmt: skip
 
 
 def compare_design(
@@ -176,7 +180,7 @@ def compare_design(
     design_file: Path,
     *,
     households: int = COMPARE_HOUSEHOLDS,
-    days: int = COMPARE_DAYS,
+    max_iterations: int = COMPARE_MAX_ITERATIONS,
     seed: int = 42,
     results: Path | None = None,
     progress: Callable[[float, str], Any] = lambda share, text: None,
@@ -189,8 +193,9 @@ def compare_design(
     root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
     runs = []
     for k, path in enumerate((baseline, design_file)):
-        scenario = small(load_scenario(path), households, days, seed)
-        progress(k / 3, f"running {scenario.name} ({households:,} households, {days} days)")
+        scenario = small(load_scenario(path), households, max_iterations, seed)
+        progress(k / 3, f"running {scenario.name} ({households:,} households, at most "
+                 f"{max_iterations} solver iterations)")  # fmt: skip
         runs.append(run_scenario(scenario, results=root, progress=False, figures=False).path)
     progress(2 / 3, "comparing by income class")
     out = compare([p for p in runs if p is not None], root / "compare", baseline=0)

@@ -22,8 +22,8 @@ from sim.interventions import CableLine
 from sim.runner import city_of
 from sim.scenario import load_scenario
 from sim.viz.design import (
-    COMPARE_DAYS,
     COMPARE_HOUSEHOLDS,
+    COMPARE_MAX_ITERATIONS,
     MAX_STATIONS,
     Design,
     compare_design,
@@ -179,7 +179,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
             solara.InputText("Scenario file to load", value=load_path)
             solara.Button("Load", on_click=load)
             solara.Text(message.value, classes=["ladera-design-message"])
-            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, {COMPARE_DAYS} days)",
+            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, ≤{COMPARE_MAX_ITERATIONS} iterations)",
                           on_click=task, disabled=len(d.stations) < 2 or task.pending,
                           color="primary")  # fmt: skip
             if task.pending:
