@@ -47,6 +47,17 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"ladera: error: {' '.join(message.split())} (see `{self.prog} --help`)\n")
 
 
+def tcp_port(text: str) -> int:
+    """A TCP port number for argparse: an integer from 1 to 65535."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: '{text}'") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port {port} is outside 1-65535")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = OneLineParser(
         prog="ladera",
@@ -184,8 +195,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     viz = sub.add_parser("viz", help="open the students' browser app (Mesa SolaraViz)")
     viz.add_argument("--city", default="porto_alegre")
-    viz.add_argument("--port", type=int, default=8765)
-    viz.add_argument("--host", default="127.0.0.1")
+    viz.add_argument("--port", type=tcp_port, default=8765, help="1-65535 (default: %(default)s)")
+    viz.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default: %(default)s, this machine only)",
+    )
     return parser
 
 
@@ -617,12 +632,17 @@ def _batch(args: argparse.Namespace) -> int:
 @command("viz")
 def _viz(args: argparse.Namespace) -> int:
     try:
-        from sim.viz.app import serve
+        import sim.viz.page  # noqa: F401  (solara, mesa.visualization: a missing extra shows here)
+        from sim.viz.server import end_lingering_threads, is_loopback, serve
     except ModuleNotFoundError as exc:  # solara, altair...: the `viz` extra is not installed
         if (exc.name or "").split(".")[0] == "sim":
             raise
         raise MissingExtraError("ladera viz", "viz", exc.name) from None
+    if not is_loopback(args.host):
+        warnings.warn(f"`--host {args.host}` serves the app to other machines on the network, "
+                      "with no password; the default 127.0.0.1 keeps it on this one", stacklevel=1)  # fmt: skip
     serve(args.city, port=args.port, host=args.host)
+    end_lingering_threads()
     return 0
 
 

@@ -1,6 +1,6 @@
 """The students' browser app (``ladera viz``): Mesa SolaraViz over the commute model, offline.
 
-:func:`sim.viz.app.serve` runs it; :mod:`sim.viz.components` draws the map and the charts.
+:func:`sim.viz.server.serve` runs it; :mod:`sim.viz.components` draws the map and the charts.
 Importing this package is cheap: Solara is only imported with :mod:`sim.viz.app`.
 """
 
@@ -17,7 +17,7 @@ __all__ = ["serve"]
 
 
 def serve(city: str = "porto_alegre", port: int = 8765, host: str = "127.0.0.1") -> None:
-    """Run the app until interrupted; see :func:`sim.viz.app.serve`."""
-    from sim.viz.app import serve as _serve
+    """Run the app until interrupted; see :func:`sim.viz.server.serve`."""
+    from sim.viz.server import serve as _serve
 
     _serve(city, port=port, host=host)

@@ -1,10 +1,7 @@
 """The students' browser app: Mesa's SolaraViz over Ladera's commute model, served offline.
 
-``ladera viz [--city NAME] [--port N]`` calls :func:`serve`, which builds the city's network once,
-warms the model up, prints the URL and runs a Solara server on localhost. Every JavaScript and
-CSS file comes from the local ``solara-assets`` package through Solara's asset route (the pins
-``solara==1.58.2``, ``solara-assets==1.58.2``, ``ipyvuetify<3``, ``ipyvue<3``: DESIGN.md, section
-5); telemetry and version checks are off, so the page makes no request beyond localhost.
+``ladera viz [--city NAME] [--port N]`` serves this module's :func:`Page` with
+:func:`sim.viz.server.serve` (offline, loopback, stopped by a signal).
 
 The app is a thin layer: :class:`LaderaViz` turns the page's controls into scenario overrides
 (:func:`viz_scenario`), builds the model with :func:`sim.runner.build_model` and steps it; the
@@ -13,32 +10,23 @@ drawing is in :mod:`sim.viz.components`.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
 import threading
 import time
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mesa
 import numpy as np
-import solara
-from mesa.visualization import SolaraViz
 from numpy.typing import NDArray
 
 from sim.city import City
-from sim.errors import LaderaError, ScenarioError
+from sim.errors import ScenarioError
 from sim.interventions import CableLine, RoadUpgrade
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
 from sim.runner import build_model, city_of, household_table
 from sim.scenario import Scenario, load_scenario, with_overrides
-from sim.viz.components import Dashboard
 
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"
@@ -68,6 +56,8 @@ SCENARIO_PATTERNS = {
 #: A small population and coarse destination zones, so a step takes well under a second.
 DEFAULT_HOUSEHOLDS = 2000
 ZONE_SIZE_M = 2000.0
+#: Set when the server stops: a model playing in Mesa's Play thread stops at its next step.
+STOPPING = threading.Event()
 #: Income classes whose fare the "fare subsidy" control pays a share of.
 SUBSIDISED_CLASSES = ("1", "2")
 
@@ -223,6 +213,9 @@ class LaderaViz(mesa.Model):
         return f"{self.scenario.name}, day {self.steps}"
 
     def step(self) -> None:
+        if STOPPING.is_set():  # the server is gone: end Mesa's Play loop
+            self.running = False
+            return
         start = time.perf_counter()
         self.commute.step()
         self.last_step_s = time.perf_counter() - start
@@ -253,122 +246,40 @@ def control_defaults(city: str) -> dict[str, Any]:
 
 
 def model_params(city: str) -> dict[str, Any]:
-    """SolaraViz's ``model_params``: the controls of the page (and the fixed city)."""
+    """The page's controls (and the fixed city): Mesa-style specs, each with a ``unit`` and a
+    ``fmt`` so the page can show its value (:func:`control_label`)."""
     d = control_defaults(city)
+    currency = city_currency(city)
     slider = {"type": "SliderFloat"}
     return {
         "scenario": {"type": "Select", "value": d["scenario"], "label": "Scenario",
                      "values": list(scenario_files(city))},
         "cable_fare": {**slider, "value": d["cable_fare"], "min": 0.0, "max": 10.0, "step": 0.1,
-                       "label": "Cable fare"},
+                       "label": "Cable fare", "unit": currency, "fmt": ".2f"},
         "cabin_interval_s": {**slider, "value": d["cabin_interval_s"], "min": 4.0, "max": 60.0,
-                             "step": 1.0, "label": "Cable cabin interval (s)"},
+                             "step": 1.0, "label": "Cable cabin interval", "unit": "s",
+                             "fmt": ".0f"},
         "road_capacity_factor": {**slider, "value": d["road_capacity_factor"], "min": 0.5,
-                                 "max": 2.0, "step": 0.05,
-                                 "label": "Road upgrade capacity gain (x)"},
+                                 "max": 2.0, "step": 0.05, "label": "Road upgrade capacity gain",
+                                 "unit": "x", "fmt": ".2f"},
         "fare_subsidy": {**slider, "value": d["fare_subsidy"], "min": 0.0, "max": 1.0,
-                         "step": 0.1, "label": "Fare subsidy, income classes 1-2 (share)"},
+                         "step": 0.1, "label": "Fare subsidy, classes 1-2",
+                         "unit": "", "fmt": ".0%"},
         "households": {"type": "SliderInt", "value": d["households"], "min": 500, "max": 20000,
-                       "step": 500, "label": "Households"},
+                       "step": 500, "label": "Households", "unit": "", "fmt": ","},
         "seed": {"type": "SliderInt", "value": d["seed"], "min": 0, "max": 99, "step": 1,
-                 "label": "Seed"},
+                 "label": "Seed", "unit": "", "fmt": "d"},
         "city": d["city"],
     }  # fmt: skip
 
 
-# ------------------------------------------------------------------------------ the page
-@solara.component
-def Page() -> None:
-    """The app's page: Mesa's SolaraViz (controls, parameters, step counter) over the
-    map-and-charts dashboard, which follows the model SolaraViz steps and resets."""
-    city = os.environ.get(CITY_ENV, DEFAULT_CITY)
-    params = solara.use_memo(lambda: model_params(city), [city])
-    first = solara.use_memo(lambda: LaderaViz(**control_defaults(city)), [city])
-    model: solara.Reactive[LaderaViz] = solara.use_reactive(first)
-    # Mesa's grid of components has fixed, small cells; the dashboard lays the map out larger
-    SolaraViz(model, components=[], model_params=params,
-              name=f"Ladera: {first.commute.city.title}", play_interval=50)  # fmt: skip
-    Dashboard(model.value)
+def control_label(spec: dict[str, Any], value: Any) -> str:
+    """A control's label with its value and unit, e.g. ``Cable fare: 4.70 BRL``."""
+    if "fmt" not in spec:
+        return str(spec["label"])
+    return f"{spec['label']}: {format(value, spec['fmt'])} {spec.get('unit', '')}".rstrip()
 
 
-# ------------------------------------------------------------------------------ the server
-def _offline_settings() -> None:
-    """Serve every asset from the installed solara-assets package; no telemetry, no checks."""
-    os.environ["SOLARA_ASSETS_PROXY"] = "True"
-    os.environ["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    import solara.server.settings
-    import solara.settings
-
-    solara.settings.assets.proxy = True
-    solara.server.settings.telemetry.mixpanel_enable = False
-
-
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-def serve(city: str = DEFAULT_CITY, port: int = 8765, host: str = "127.0.0.1") -> None:
-    """Run the app until interrupted (Ctrl+C or SIGTERM); prints the URL to open.
-
-    Builds the city's network and one model first (so the page opens fast), then blocks in
-    Solara's server. Raises :class:`~sim.errors.LaderaError` for an unknown city or a busy port.
-    """
-    scenario_files(city)  # an unknown city fails here, before anything slow
-    if not _port_free(host, port):
-        raise LaderaError(f"port {port} on {host} is in use: choose another with --port")
-    os.environ[CITY_ENV] = city
-    _offline_settings()
-    # a cookie warning Solara prints on every page load when the host is not "localhost"
-    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https")
-    with _stop_on_signals():
-        start = time.perf_counter()
-        print(f"ladera viz: preparing {city} (the first build of a network takes a while) ...",
-              flush=True)  # fmt: skip
-        warm = LaderaViz(**control_defaults(city))
-        warm.step()  # reads the network cache and compiles the model once for every later page
-        print(f"ladera viz: ready in {time.perf_counter() - start:.0f} s; one day of "
-              f"{warm.commute.households.n:,} households takes {warm.last_step_s:.2f} s",
-              flush=True)  # fmt: skip
-        print(f"ladera viz: open http://{host}:{port}/ in a browser (Ctrl+C stops the server)",
-              flush=True)  # fmt: skip
-        from solara.__main__ import run
-
-        args = ["sim.viz.app", "--host", host, "--port", str(port), "--production",
-                "--no-open", "--no-check-version", "--log-level-uvicorn", "warning",
-                "--no-access-log"]  # fmt: skip
-        run.main(args=args, standalone_mode=False)
-    print("ladera viz: stopped", flush=True)
-
-
-class _Stop(Exception):
-    """Raised by SIGINT / SIGTERM once the server has shut down (uvicorn re-raises them)."""
-
-
-@contextlib.contextmanager
-def _stop_on_signals() -> Iterator[None]:
-    """Make Ctrl+C and SIGTERM a normal end of :func:`serve` (exit status 0).
-
-    uvicorn shuts down gracefully on either signal and then raises it again with the handler it
-    found; this one turns that into a clean return instead of a kill or a KeyboardInterrupt.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stop
-
-    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    except _Stop:
-        pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+def city_currency(city: str) -> str:
+    """The currency of the city the page shows (of its baseline scenario)."""
+    return city_of(load_scenario(scenario_files(city)["baseline"])).currency

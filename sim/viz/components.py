@@ -391,6 +391,12 @@ class _Panel:
     css: str
     draw: Callable[[LaderaViz], Figure]
     caption: Callable[[LaderaViz], str] = field(default=lambda viz: "")
+    #: What the figure shows, by day: the panel redraws only when this changes
+    shows: Callable[[LaderaViz], int] = field(default=lambda viz: viz.steps)
+
+
+def _has_cable(viz: LaderaViz) -> bool:
+    return bool((viz.commute.network.lines.mode == TransitMode.CABLE).any())
 
 
 def _map_caption(viz: LaderaViz) -> str:
@@ -416,18 +422,20 @@ PANELS = {
     "access": _Panel("Accessibility (jobs within 30 min) by income class", "ladera-access",
                      lambda v: accessibility_figure(v.commute, v.history.acc30)),
     "cable": _Panel("Cable load against capacity", "ladera-cable",
-                    lambda v: cable_load_figure(v.commute, v.history.cable_loads)),
+                    lambda v: cable_load_figure(v.commute, v.history.cable_loads),
+                    shows=lambda v: v.steps if _has_cable(v) else 0),  # no line: never changes
     "gap": _Panel("Relative gap (road equilibrium)", "ladera-gap",
-                  lambda v: gap_figure(v.commute)),
+                  lambda v: gap_figure(v.commute),
+                  shows=lambda v: v.steps if v.steps >= 2 else 0),  # a gap needs two days
 }  # fmt: skip
 
 
 @solara.component
 def Panel(viz: LaderaViz, key: str, steps: int) -> None:
     """One panel of :data:`PANELS`: a card with its figure (and caption), redrawn when the
-    model or its ``steps`` change."""
+    model or what the panel shows (its ``shows``, by default ``steps``) change."""
     panel = PANELS[key]
-    image = solara.use_memo(lambda: png(panel.draw(viz)), [viz, steps])
+    image = solara.use_memo(lambda: png(panel.draw(viz)), [viz, panel.shows(viz)])
     with solara.Card(panel.title, margin=0, classes=[panel.css]):
         solara.Image(image, width="100%", classes=[f"{panel.css}-image"])
         for line in panel.caption(viz).splitlines():

@@ -1,0 +1,133 @@
+"""Screenshots of the students' studio for docs/, and the explore-mode step benchmark.
+
+Starts ``python -m sim viz`` on a city (default Porto Alegre), drives Debian's chromium with
+Playwright (never a downloaded browser) and:
+
+1. Explore: presses Step ``--steps`` times and measures each step in the browser, from the click
+   until the map's caption shows the new day and every chart image has loaded, against the
+   model's day that the caption reports ("last step"); prints both with the load average.
+2. Design: clicks three walk-network points near the given stations (default: the Morro da Cruz
+   cable's), saves the design, presses Compare and waits for the winners-by-income table.
+
+Writes ``docs/studio-explore.png`` and ``docs/studio-design.png`` (``--out`` to change) and the
+design file into a temporary folder. Usage::
+
+    python experiments/studio_screenshots.py [--city porto_alegre] [--steps 5] [--out docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+MORRO = [(-51.164223, -30.076033), (-51.170510, -30.068813), (-51.177221, -30.062275)]
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+def target_indices(city: str, points: list[tuple[float, float]]) -> list[int]:
+    """Which click target (dot of the map's walk-network trace) is nearest each point."""
+    import numpy as np
+
+    from sim.runner import city_of
+    from sim.scenario import load_scenario
+    from sim.viz.app import base_network, scenario_files
+    from sim.viz.mapview import click_targets
+
+    net = base_network(city_of(load_scenario(scenario_files(city)["baseline"])))
+    nodes = click_targets(net)
+    return [int(np.argmin((net.x[nodes] - x) ** 2 + (net.y[nodes] - y) ** 2)) for x, y in points]
+
+
+def explore(page, steps: int) -> list[tuple[float, float]]:
+    """(browser seconds, model seconds) of each Step."""
+    out = []
+    step = page.get_by_role("button", name="Step", exact=True)
+    for day in range(1, steps + 1):
+        start = time.perf_counter()
+        step.click()
+        page.get_by_text(f"day {day} ·", exact=False).first.wait_for(timeout=120_000)
+        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
+        browser_s = time.perf_counter() - start
+        caption = page.locator(".ladera-map-caption").first.inner_text()
+        model_s = float(re.search(r"last step ([0-9.]+) s", caption).group(1))
+        out.append((browser_s, model_s))
+    return out
+
+
+def design(page, indices: list[int]) -> None:
+    page.get_by_role("tab", name="Design").click()
+    targets = page.locator(".js-plotly-plot .scatterlayer .trace").nth(-1).locator(".point")
+    targets.nth(max(indices)).wait_for(timeout=120_000)
+    targets = page.locator(".js-plotly-plot .scatterlayer .trace").nth(
+        page.locator(".js-plotly-plot .scatterlayer .trace").count() - 1).locator(".point")  # fmt: skip
+    page.wait_for_timeout(1500)
+    for k, index in enumerate(indices, start=1):
+        targets.nth(index).scroll_into_view_if_needed()
+        box = targets.nth(index).bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.get_by_text(f"{k} station", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_role("button", name="Compare", exact=False).click()
+    page.locator(".ladera-winners").wait_for(timeout=900_000)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--city", default="porto_alegre")
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    work = Path(tempfile.mkdtemp(prefix="ladera-shots-"))
+    env = {**os.environ, "LADERA_VIZ_DESIGNS": str(work / "designs"), "PYTHONUNBUFFERED": "1"}
+    log = (work / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--city", args.city, "--port",
+                             str(port)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        indices = target_indices(args.city, MORRO)
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    sys.exit(f"the server exited: {(work / 'server.log').read_text()}")
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1150})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
+            times = explore(page, args.steps)
+            args.out.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(args.out / "studio-explore.png"))
+            design(page, indices)
+            page.screenshot(path=str(args.out / "studio-design.png"), full_page=True)
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    browser_s = statistics.median(t for t, _ in times)
+    model_s = statistics.median(m for _, m in times)
+    print(f"explore step, median of {len(times)}: {browser_s:.2f} s in the browser, "
+          f"{model_s:.2f} s the model's day ({browser_s / model_s:.1f}x); load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"screenshots: {args.out}/studio-explore.png, {args.out}/studio-design.png")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,204 @@
+"""Design mode's logic: a student's cable line, its numbers, its scenario file and its comparison.
+
+Nothing here imports Solara. A :class:`Design` holds the stations the student clicked (snapped to
+walk-network nodes by :func:`snap`) and the line's settings; :func:`line_stats` gives what the
+page shows as they click; :func:`design_toml` writes a scenario file that ``ladera compare``
+accepts and :func:`load_design` reads one back; :func:`compare_design` runs the baseline and the
+design on the same households through :func:`sim.runner.run_scenario` and
+:func:`sim.report.compare` (exactly what ``ladera compare`` does) and returns the winners table.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+from sim.interventions import CableLine
+from sim.network.arrays import MultimodalNetwork, NodeKind
+from sim.network.transit import haversine_m
+from sim.scenario import Scenario, load_scenario, with_overrides
+
+MIN_STATIONS, MAX_STATIONS = 2, 6
+#: Capital cost of an urban cable car per km, US$ (World Bank 2021; /work/evidence row 14).
+COST_PER_KM_USD = (19e6, 32e6)
+COST_SOURCE = "World Bank (2021): urban cable cars cost US$19-32 M per km"
+#: City currency per US$ in the city's price year, to state the capex in the city's currency
+#: (``check_capex`` requires it). ASSUMPTION: Banco Central do Brasil PTAX, mean of 2019.
+USD_RATE: dict[tuple[str, int], float] = {("BRL", 2019): 3.94}
+SPEED_MPS, DWELL_S, CABIN_CAPACITY = 5.0, 20.0, 10.0  # as the bundled cable scenarios
+#: The Compare button's size: few households and a capped equilibrium solver (its default runs
+#: up to 400 iterations to a 1e-4 gap: many minutes on Porto Alegre). `ladera compare
+#: --households 1000 --max-iterations 20` reproduces it.
+COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS = 1000, 20
+
+
+@dataclass(frozen=True)
+class Design:
+    """A student's cable line: stations (lon, lat) in order, and its settings."""
+
+    stations: tuple[tuple[float, float], ...] = ()
+    fare: float = 4.70
+    cabin_interval_s: float = 12.0
+    integrated_with: str | None = "eptc"
+    name: str = "my_cable"
+
+    def add(self, point: tuple[float, float]) -> Design:
+        """The design with one more station (the last is replaced once there are six)."""
+        stations = self.stations if len(self.stations) < MAX_STATIONS else self.stations[:-1]
+        # six decimals (0.1 m), as the scenario file stores them: save and load round-trip
+        lon, lat = round(float(point[0]), 6), round(float(point[1]), 6)
+        return replace(self, stations=(*stations, (lon, lat)))
+
+
+def walk_nodes(net: MultimodalNetwork) -> np.ndarray:
+    """Indices of the network's walk nodes (where stations may stand)."""
+    return np.flatnonzero(net.node_kind == NodeKind.WALK)
+
+
+def snap(net: MultimodalNetwork, lon: float, lat: float) -> tuple[float, float]:
+    """The walk-network node nearest to (lon, lat)."""
+    nodes = walk_nodes(net)
+    if nodes.size == 0:
+        raise ScenarioError("the network has no walk node to put a station on")
+    scale = math.cos(math.radians(lat))
+    d2 = ((net.x[nodes] - lon) * scale) ** 2 + (net.y[nodes] - lat) ** 2
+    k = int(nodes[int(np.argmin(d2))])
+    return float(net.x[k]), float(net.y[k])
+
+
+def line_stats(design: Design) -> dict[str, float]:
+    """Length (km), ride time end to end (min), capacity (passengers per hour and direction)
+    and capital cost (US$ M, low / mid / high) of the design as drawn (straight spans)."""
+    pts = np.array(design.stations, dtype=float).reshape(-1, 2)
+    spans = haversine_m(pts[:-1, 0], pts[:-1, 1], pts[1:, 0], pts[1:, 1]) if len(pts) > 1 else []
+    km = float(np.sum(spans)) / 1000.0
+    dwell = DWELL_S * max(0, len(pts) - 2)
+    low, high = (c * km / 1e6 for c in COST_PER_KM_USD)
+    return {
+        "stations": float(len(pts)),
+        "length_km": km,
+        "ride_min": (km * 1000.0 / SPEED_MPS + dwell) / 60.0,
+        "capacity_per_hour": 3600.0 / design.cabin_interval_s * CABIN_CAPACITY,
+        "capex_usd_m_low": low,
+        "capex_usd_m_mid": (low + high) / 2,
+        "capex_usd_m_high": high,
+    }
+
+
+def stats_text(design: Design) -> str:
+    """One line for the page: what the drawn line is and costs."""
+    s = line_stats(design)
+    if s["stations"] < MIN_STATIONS:
+        return f"{int(s['stations'])} station(s): click at least {MIN_STATIONS} points on the map"
+    return (f"{int(s['stations'])} stations · {s['length_km']:.2f} km · ride {s['ride_min']:.1f} "
+            f"min · {s['capacity_per_hour']:,.0f} passengers/h per direction · capex about US$ "
+            f"{s['capex_usd_m_mid']:.0f} M (US$ {s['capex_usd_m_low']:.0f}-"
+            f"{s['capex_usd_m_high']:.0f} M; {COST_SOURCE})")  # fmt: skip
+
+
+def capex_local(design: Design, currency: str, year: int) -> float:
+    """The mid capex in the city's currency and price year; 0 when no rate is stated."""
+    rate = USD_RATE.get((currency, int(year)))
+    return 0.0 if rate is None else line_stats(design)["capex_usd_m_mid"] * 1e6 * rate
+
+
+def design_toml(design: Design, baseline: Path, out: Path, *, currency: str, year: int) -> str:
+    """The design as a scenario file at ``out`` that extends ``baseline``."""
+    if len(design.stations) < MIN_STATIONS:
+        raise ScenarioError(f"a cable line needs at least {MIN_STATIONS} stations")
+    rel = _relative(Path(baseline), out)
+    city = load_scenario(baseline).city
+    # a city given as a file is relative to the file that names it: restate it from `out`
+    city_line = (
+        f'city = "{_relative(Path(baseline).parent / city, out)}"\n'
+        if city.endswith(".toml")
+        else ""
+    )
+    stations = ", ".join(f"[{x:.6f}, {y:.6f}]" for x, y in design.stations)
+    names = ", ".join(f'"Station {i + 1}"' for i in range(len(design.stations)))
+    amount = capex_local(design, currency, year)
+    fare = "" if math.isnan(design.fare) else f"fare = {design.fare:.2f}\n"
+    integrated = f'integrated_with = "{design.integrated_with}"\n' if design.integrated_with else ""
+    rate = USD_RATE.get((currency, int(year)))
+    return (
+        f"# Drawn in the students' studio (ladera viz, Design). Capex: {COST_SOURCE}; mid value"
+        f"\n# {'at ' + str(rate) + f' {currency}/US$ ({year}, assumption)' if rate else 'left 0: no exchange rate stated for this city'}.\n"
+        f'name = "{design.name}"\nextends = "{rel}"\nbaseline = "{rel}"\n{city_line}'
+        f'description = "a student\'s cable line, {len(design.stations)} stations"\n\n'
+        f'[[interventions]]\ntype = "cable_line"\nname = "{design.name}"\n'
+        f"stations = [{stations}]\nstation_names = [{names}]\n"
+        f"speed_mps = {SPEED_MPS}\ncabin_interval_s = {design.cabin_interval_s:g}\n"
+        f"cabin_capacity = {CABIN_CAPACITY}\ndwell_s = {DWELL_S}\n{fare}{integrated}"
+        f'capex = {{ amount = {amount:.0f}, currency = "{currency}", year = {int(year)}, '
+        f'source = "{COST_SOURCE}, mid value" }}\n'
+    )  # fmt: skip
+
+
+def _relative(path: Path, out: Path) -> str:
+    return Path(os.path.relpath(path.resolve(), Path(out).resolve().parent)).as_posix()
+
+
+def save_design(design: Design, baseline: Path, out: Path, *, currency: str, year: int) -> Path:
+    """Write :func:`design_toml` to ``out`` (its folder is created) and check it loads."""
+    text = design_toml(design, baseline, out, currency=currency, year=year)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    load_scenario(out)
+    return out
+
+
+def load_design(path: Path | str) -> Design:
+    """The first cable line of a scenario file, as a design to show and edit."""
+    scenario = load_scenario(path)
+    cables = [i for i in scenario.interventions if isinstance(i, CableLine) and i.stations]
+    if not cables:
+        raise ScenarioError(f"{path}: has no cable line with station coordinates")
+    c = cables[0]
+    return Design(stations=tuple((float(x), float(y)) for x, y in c.stations), fare=c.fare,
+                  cabin_interval_s=c.cabin_interval_s, integrated_with=c.integrated_with,
+                  name=c.name)  # fmt: skip
+
+
+def small(scenario: Scenario, households: int, max_iterations: int, seed: int) -> Scenario:
+    """The scenario as Compare runs it (the overrides ``ladera compare``'s flags make)."""
+    return with_overrides(scenario, {"households": households, "seed": seed,
+                                     "choice.max_iterations": max_iterations})  # fmt: skip
+
+
+def compare_design(
+    baseline: Path,
+    design_file: Path,
+    *,
+    households: int = COMPARE_HOUSEHOLDS,
+    max_iterations: int = COMPARE_MAX_ITERATIONS,
+    seed: int = 42,
+    results: Path | None = None,
+    progress: Callable[[float, str], Any] = lambda share, text: None,
+) -> pd.DataFrame:
+    """Run baseline and design on the same households and compare them as ``ladera compare``
+    does; returns the design's rows of its ``summary.csv`` (one per income class and "all")."""
+    from sim.report import compare
+    from sim.runner import run_scenario
+
+    root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
+    runs = []
+    for k, path in enumerate((baseline, design_file)):
+        scenario = small(load_scenario(path), households, max_iterations, seed)
+        progress(k / 3, f"running {scenario.name} ({households:,} households, at most "
+                 f"{max_iterations} solver iterations)")  # fmt: skip
+        runs.append(run_scenario(scenario, results=root, progress=False, figures=False).path)
+    progress(2 / 3, "comparing by income class")
+    out = compare([p for p in runs if p is not None], root / "compare", baseline=0)
+    table = pd.read_csv(out / "summary.csv")
+    progress(1.0, f"done: {out}")
+    return table[~table["baseline"].astype(bool)].reset_index(drop=True)

@@ -1,0 +1,192 @@
+"""Design mode of the students' page: draw a cable line on the map, save it, compare it.
+
+The student clicks 2-6 points of the walk network on the Plotly map (:mod:`sim.viz.mapview`);
+the line's length, ride time and capital cost show as they click (:mod:`sim.viz.design`). Fare,
+cabin interval and fare integration are set beside it. **Save** writes a scenario file into the
+designs folder (``$LADERA_VIZ_DESIGNS``, else ``./designs``) that ``ladera compare`` accepts;
+**Load** puts a scenario file's cable line on the map; **Compare** runs the baseline and the
+design on the same households at a small stated size and shows who gains by income class.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import solara
+
+from sim.errors import LaderaError
+from sim.interventions import CableLine
+from sim.runner import city_of
+from sim.scenario import load_scenario
+from sim.viz.design import (
+    COMPARE_HOUSEHOLDS,
+    COMPARE_MAX_ITERATIONS,
+    MAX_STATIONS,
+    Design,
+    compare_design,
+    load_design,
+    save_design,
+    snap,
+    stats_text,
+)
+from sim.viz.mapview import city_figure
+
+DESIGNS_ENV = "LADERA_VIZ_DESIGNS"
+
+
+def designs_dir() -> Path:
+    """Where Save writes: ``$LADERA_VIZ_DESIGNS`` or ``./designs``."""
+    return Path(os.environ.get(DESIGNS_ENV) or Path.cwd() / "designs")
+
+
+def starting_design(files: dict[str, Path]) -> Design:
+    """An empty design with the city's cable scenario's fare, interval and fare system."""
+    for path in files.values():
+        for item in load_scenario(path).interventions:
+            if isinstance(item, CableLine):
+                return Design(fare=item.fare, cabin_interval_s=item.cabin_interval_s,
+                              integrated_with=item.integrated_with)  # fmt: skip
+    return Design(fare=0.0, integrated_with=None)
+
+
+def winners_rows(table: pd.DataFrame) -> list[list[str]]:
+    """The winners table as the page shows it: class, better off, worse off, unchanged (%)."""
+    rows = []
+    for _, r in table.iterrows():
+        rows.append([str(r["income_class"])] + [
+            f"{100 * float(r[f'share_{k}_welfare']):.1f}" for k in ("better", "worse", "unchanged")
+        ])  # fmt: skip
+    return rows
+
+
+def verdict_lines(table: pd.DataFrame, currency: str) -> list[str]:
+    """The comparison in words, from its "all" row (what is missing is left out)."""
+    rows = table[table["income_class"].astype(str) == "all"]
+    if rows.empty:
+        return []
+    r = rows.iloc[0]
+
+    def ok(key: str) -> bool:
+        return key in r and pd.notna(r[key])
+
+    out = []
+    if ok("acc30_change"):
+        out.append(f"Jobs within 30 minutes of home: {r['acc30_change']:+,.0f} on average.")
+    if ok("cable_peak_load_factor"):
+        out.append(f"The busiest cable span carries {r['cable_peak_load_factor']:.0%} of its "
+                   "capacity at the peak.")  # fmt: skip
+    if ok("annual_benefit") and ok("benefit_per_capex"):
+        out.append(f"Users gain about {r['annual_benefit']:,.0f} {currency} a year: "
+                   f"{r['benefit_per_capex']:.2f} for each {currency} of the capex's yearly cost "
+                   "(user benefits only; no operating costs, no NPV).")  # fmt: skip
+    return out
+
+
+@solara.component
+def WinnersTable(rows: list[list[str]]) -> None:
+    head = ["income class", "better off (%)", "worse off (%)", "unchanged (%)"]
+    cells = [
+        solara.v.Html(tag="tr", children=[solara.v.Html(tag="th", children=[h]) for h in head])
+    ]
+    for row in rows:
+        cells.append(solara.v.Html(tag="tr", class_="ladera-winners-row",
+                                   children=[solara.v.Html(tag="td", children=[c]) for c in row]))  # fmt: skip
+    solara.v.Html(tag="table", class_="ladera-winners", children=cells)
+
+
+@solara.component
+def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> None:
+    """The design tab: map, line settings, save / load and compare."""
+    start = solara.use_memo(lambda: starting_design(files), [city])
+    design = solara.use_reactive(start)
+    file_name = solara.use_reactive("my_cable.toml")
+    load_path = solara.use_reactive("")
+    message = solara.use_reactive("")
+    progress = solara.use_reactive(0.0)
+    status = solara.use_reactive("")
+    rows = solara.use_reactive(list[list[str]]())
+    verdict = solara.use_reactive(list[str]())
+    place = solara.use_memo(lambda: city_of(load_scenario(baseline)), [city])
+    d = design.value
+
+    def on_click(data: dict[str, Any]) -> None:
+        points = data.get("points") or {}
+        if not points.get("xs"):
+            return
+        design.value = design.value.add(snap(net, points["xs"][0], points["ys"][0]))
+
+    def save() -> None:
+        try:
+            out = save_design(design.value, baseline, designs_dir() / file_name.value,
+                              currency=place.currency, year=place.currency_year)  # fmt: skip
+            load_path.value = str(out)
+            message.value = f"saved {out}: `ladera compare {baseline} {out}`"
+        except (LaderaError, OSError) as exc:
+            message.value = f"not saved: {exc}"
+
+    def load() -> None:
+        try:
+            design.value = load_design(load_path.value)
+            message.value = f"loaded {load_path.value}"
+        except (LaderaError, OSError) as exc:
+            message.value = f"not loaded: {exc}"
+
+    def run_compare() -> None:
+        save()
+        if not load_path.value:
+            return
+
+        def report(share: float, text: str) -> None:
+            progress.value, status.value = 100 * share, text
+
+        try:
+            table = compare_design(baseline, Path(load_path.value), progress=report,
+                                   seed=load_scenario(baseline).seed)  # fmt: skip
+            rows.value = winners_rows(table)
+            verdict.value = verdict_lines(table, place.currency)
+        except (LaderaError, OSError) as exc:
+            status.value = f"compare failed: {exc}"
+
+    task = solara.lab.use_task(run_compare, dependencies=None, prefer_threaded=True)
+    figure = solara.use_memo(lambda: city_figure(net, d), [d])
+    with solara.Columns([8, 4]):
+        with solara.Column(classes=["ladera-design-map"]):
+            solara.FigurePlotly(figure, on_click=on_click, dependencies=[d])
+            solara.Text(stats_text(d), classes=["ladera-design-stats"])
+        with solara.Column(classes=["ladera-design-controls"]):
+            solara.Text(f"Click 2-{MAX_STATIONS} points of the walk network (green dots).")
+            with solara.Row():
+                solara.Button("Undo", on_click=lambda: design.set(
+                    Design(**{**d.__dict__, "stations": d.stations[:-1]})))  # fmt: skip
+                solara.Button("Clear", on_click=lambda: design.set(
+                    Design(**{**d.__dict__, "stations": ()})))  # fmt: skip
+            solara.SliderFloat(f"Cable fare: {d.fare:.2f} {place.currency}", value=d.fare, min=0.0,
+                               max=10.0, step=0.1, on_value=lambda v: design.set(
+                                   Design(**{**d.__dict__, "fare": float(v)})))  # fmt: skip
+            solara.SliderFloat(f"Cabin interval: {d.cabin_interval_s:.0f} s", min=4.0, max=60.0,
+                               value=d.cabin_interval_s, step=1.0, on_value=lambda v: design.set(
+                                   Design(**{**d.__dict__, "cabin_interval_s": float(v)})))  # fmt: skip
+            system = start.integrated_with
+            if system:
+                solara.Checkbox(label=f"Fare integrated with {system} (free transfer)",
+                                value=d.integrated_with is not None, on_value=lambda v: design.set(
+                                    Design(**{**d.__dict__, "integrated_with": system if v else None})))  # fmt: skip
+            solara.InputText("File name (in the designs folder)", value=file_name)
+            solara.Button("Save", on_click=save, disabled=len(d.stations) < 2)
+            solara.InputText("Scenario file to load", value=load_path)
+            solara.Button("Load", on_click=load)
+            solara.Text(message.value, classes=["ladera-design-message"])
+            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, ≤{COMPARE_MAX_ITERATIONS} iterations)",
+                          on_click=task, disabled=len(d.stations) < 2 or task.pending,
+                          color="primary")  # fmt: skip
+            if task.pending:
+                solara.ProgressLinear(value=progress.value)
+            solara.Text(status.value, classes=["ladera-compare-status"])
+            if rows.value:
+                solara.Text("Winners and losers by income class (welfare, logsum):")
+                WinnersTable(rows.value)
+                for line in verdict.value:
+                    solara.Text(line, classes=["ladera-verdict"])

@@ -1,0 +1,126 @@
+"""``ladera viz`` as a server: its address, its errors and how it stops.
+
+The address checks run the command line and stop before the server starts; the signal test
+starts the app on the mini city, presses Play in Debian's chromium and sends SIGTERM or SIGINT:
+the process must end (before, Mesa's Play thread kept it alive after "stopped").
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.viz
+
+ROOT = Path(__file__).resolve().parents[1]
+MINI_SCENARIOS = Path(__file__).parent / "data" / "scenarios"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def ladera(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim", *argv], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def test_loopback_addresses():
+    from sim.viz.server import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "localhost", "::1", "[::1]", "127.0.1.1"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "192.168.1.5", "::", "example.org"))
+
+
+@pytest.mark.parametrize("port", ["70000", "0", "-1"])
+def test_port_outside_range_is_one_line(port):
+    proc = ladera("viz", "--port", port)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        f"ladera: error: argument --port: port {port} is outside 1-65535 (see `ladera viz --help`)"
+    ]
+
+
+def test_port_in_use_is_one_line_and_host_warns():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("0.0.0.0", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        loop = ladera("viz", "--city", str(MINI_SCENARIOS), "--port", str(port))
+        public = ladera("viz", "--city", str(MINI_SCENARIOS), "--port", str(port),
+                        "--host", "0.0.0.0")  # fmt: skip
+    assert loop.returncode == 2 and "Traceback" not in loop.stderr, loop.stderr
+    assert loop.stderr.strip().splitlines() == [
+        f"ladera: error: port {port} on 127.0.0.1 is in use: choose another with --port"
+    ]
+    lines = public.stderr.strip().splitlines()
+    assert public.returncode == 2 and len(lines) == 2, public.stderr
+    assert lines[0].startswith("ladera: warning: `--host 0.0.0.0` serves the app to other")
+    assert lines[1].startswith(f"ladera: error: port {port} on 0.0.0.0 is in use")
+
+
+def _wait_listening(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.3)
+    pytest.fail(f"the server did not listen within {timeout:.0f} s:\n{log.read_text()}")
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_signal_stops_a_playing_server(mini_network, tmp_path, signum):
+    if not CHROMIUM.is_file():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/"}
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "viz", "--city", str(MINI_SCENARIOS), "--port",
+             str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_listening(proc, port, log, timeout=180)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            page = browser.new_page()
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("Step: 0", exact=True).wait_for(timeout=90_000)
+            page.get_by_role("button", name="▶", exact=True).click()  # Play: Mesa's thread
+            page.get_by_text("Step: 2", exact=True).wait_for(timeout=60_000)
+            proc.send_signal(signum)
+            try:
+                code = proc.wait(timeout=20)
+            finally:
+                browser.close()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"the server did not stop on {signum.name}:\n{log.read_text()}")
+    text = log.read_text()
+    assert code == 0, text
+    assert "ladera viz: stopped" in text
+    assert "Traceback" not in text, text

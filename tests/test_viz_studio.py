@@ -1,0 +1,172 @@
+"""Design mode (the students' studio): the line's numbers, its scenario file, and the page.
+
+The fast tests check :mod:`sim.viz.design` on the mini city; the browser test draws a
+three-station cable on the mini city's Plotly map in Debian's chromium, saves and loads it,
+presses Compare and checks the winners table against ``ladera compare`` of the saved file at
+the same seed and size. Screenshots go to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pandas as pd
+import pytest
+
+from tests.test_viz_server import CHROMIUM, CHROMIUM_ARGS, ROOT, _wait_listening, free_port
+
+pytestmark = pytest.mark.viz
+
+MINI = Path(__file__).parent / "data" / "scenarios"
+BASELINE = MINI / "mini_baseline.toml"
+CLICKS = [(-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)]
+
+
+def drawn(net):
+    from sim.viz.design import Design, snap
+
+    design = Design()
+    for lon, lat in CLICKS:
+        design = design.add(snap(net, lon, lat))
+    return design
+
+
+def test_stations_snap_to_walk_nodes_and_the_numbers_add_up(mini_network):
+    from sim.network.arrays import NodeKind
+    from sim.viz.design import COST_PER_KM_USD, MAX_STATIONS, line_stats
+
+    design = drawn(mini_network)
+    walk = mini_network.node_kind == NodeKind.WALK
+    for lon, lat in design.stations:
+        d = abs(mini_network.x[walk] - lon) + abs(mini_network.y[walk] - lat)
+        assert d.min() < 1e-6  # on a walk node (to the 0.1 m the file keeps)
+    s = line_stats(design)
+    assert 2.0 < s["length_km"] < 2.6  # about the bundled 2 km line it follows
+    assert s["ride_min"] == pytest.approx((s["length_km"] * 1000 / 5.0 + 20.0) / 60.0)
+    assert s["capex_usd_m_low"] == pytest.approx(COST_PER_KM_USD[0] * s["length_km"] / 1e6)
+    assert s["capex_usd_m_high"] == pytest.approx(COST_PER_KM_USD[1] * s["length_km"] / 1e6)
+    for _ in range(5):
+        design = design.add(design.stations[0])
+    assert len(design.stations) == MAX_STATIONS
+
+
+def test_saved_design_loads_back_and_is_a_scenario(mini_network, tmp_path):
+    from sim.interventions import CableLine
+    from sim.scenario import load_scenario
+    from sim.viz.design import load_design, save_design
+
+    design = drawn(mini_network)
+    out = save_design(design, BASELINE, tmp_path / "mine" / "my_cable.toml", currency="BRL",
+                      year=2019)  # fmt: skip
+    assert load_design(out) == design
+    scenario = load_scenario(out)
+    (cable,) = scenario.interventions
+    assert isinstance(cable, CableLine) and cable.stations == design.stations
+    assert cable.capex.currency == "BRL" and cable.capex.amount > 0
+    assert scenario.households == load_scenario(BASELINE).households  # extends the baseline
+
+
+def _cli_winners(saved: Path, tmp_path: Path, households: int, iterations: int, seed: int):
+    from sim.viz.studio import winners_rows
+
+    results = tmp_path / "cli"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(saved), "--households",
+         str(households), "--max-iterations", str(iterations), "--seed", str(seed), "--results",
+         str(results),
+         "--id", "cli"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    table = pd.read_csv(results / "compare" / "cli" / "summary.csv")
+    return winners_rows(table[~table["baseline"].astype(bool)])
+
+
+@pytest.mark.browser
+@pytest.mark.timeout(600)
+def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
+    if not CHROMIUM.is_file():
+        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    from sim.scenario import load_scenario
+    from sim.viz.design import COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS
+
+    port = free_port()
+    log = tmp_path / "server.log"
+    designs = tmp_path / "designs"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+           "LADERA_VIZ_DESIGNS": str(designs)}  # fmt: skip
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim", "viz", "--city", str(MINI), "--port", str(port)],
+            cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_listening(proc, port, log, timeout=180)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                rows = _drive_design(browser, port, tmp_path)
+            finally:
+                browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    saved = designs / "my_cable.toml"
+    assert saved.is_file()
+    seed = load_scenario(BASELINE).seed
+    assert rows == _cli_winners(saved, tmp_path, COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS, seed)
+    assert "Traceback" not in log.read_text()
+
+
+def _drive_design(browser, port: int, shots: Path) -> list[list[str]]:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    requests: list[str] = []
+    failed: list[str] = []
+    errors: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("requestfailed", lambda r: failed.append(f"{r.url}: {r.failure}"))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"http://127.0.0.1:{port}/")
+    page.get_by_text("Step: 0", exact=True).wait_for(timeout=90_000)
+    page.get_by_role("tab", name="Design").click()
+    targets = page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).locator(".point")
+    targets.nth(40).wait_for(timeout=60_000)
+    stats = page.locator(".ladera-design-stats")
+    page.get_by_text("0 station(s)", exact=False).first.wait_for(timeout=30_000)
+    page.wait_for_timeout(1500)  # the widget draws before it listens for clicks
+    for k, index in enumerate((5, 20, 40), start=1):
+        box = targets.nth(index).bounding_box()
+        page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        try:
+            page.get_by_text(f"{k} station", exact=False).first.wait_for(timeout=30_000)
+        except Exception:
+            page.screenshot(path=str(shots / f"click{k}.png"))
+            raise
+    assert stats.inner_text().startswith("3 stations · ")
+    assert "capex about US$" in stats.inner_text()
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("saved ", exact=False).first.wait_for(timeout=30_000)
+    before = stats.inner_text()
+    page.get_by_role("button", name="Clear", exact=True).click()
+    page.get_by_text("0 station(s)", exact=False).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Load", exact=True).click()
+    page.get_by_text("loaded ", exact=False).first.wait_for(timeout=30_000)
+    assert stats.inner_text() == before  # the saved line is back on the map
+    page.screenshot(path=str(shots / "design.png"))
+    page.get_by_role("button", name="Compare", exact=False).click()
+    page.locator(".ladera-winners").wait_for(timeout=300_000)
+    assert "Jobs within 30 minutes" in page.locator(".ladera-verdict").first.inner_text()
+    page.screenshot(path=str(shots / "compare.png"))
+    cells = page.locator(".ladera-winners-row").evaluate_all(
+        "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(td => td.innerText))"
+    )
+    external = [u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
+                and urlsplit(u).netloc != f"127.0.0.1:{port}"]  # fmt: skip
+    assert external == [] and failed == [] and errors == [], (external, failed, errors)
+    return cells
