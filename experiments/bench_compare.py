@@ -84,8 +84,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary = json.loads((out / "summary.json").read_text())
     return {
         "what": "ladera compare: Porto Alegre baseline, cable, road x seeds, network cached",
-        "command": "ladera " + " ".join(argv),
-        "folder": str(out),
+        # paths relative to the checkout, so the JSON names no machine's folders
+        "command": "ladera " + " ".join(argv).replace(f"{ROOT}/", ""),
+        "folder": str(out).replace(f"{ROOT}/", ""),
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
