@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sim import metrics
 from sim.agents import MODE_NAMES
@@ -297,6 +298,24 @@ def summarise(
     return summary_from_tables(hh, line_table(model), model, scenario, reports, days)
 
 
+def _trip_classes(model: CommuteModel) -> NDArray[np.int64]:
+    """Each trip's household income class (-1 for the fixed streams)."""
+    tr = model.trips
+    out = np.full(tr.n, -1, np.int64)
+    res = tr.household >= 0
+    out[res] = model.households.income_class[tr.household[res]]
+    return out
+
+
+def _mode_shares(hh: pd.DataFrame, model: CommuteModel | None,
+                 rows: NDArray[np.bool_] | None) -> pd.Series:  # fmt: skip
+    """Residents' trips by mode, weighted by flow and probability (the shares calibration
+    fits); from run tables alone, households by their likeliest mode."""
+    if model is None:
+        return hh["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
+    return pd.Series({m: model.mode_share(i, rows) for i, m in enumerate(MODE_NAMES)})
+
+
 def summary_from_tables(
     hh: pd.DataFrame,
     lines: pd.DataFrame,
@@ -305,10 +324,11 @@ def summary_from_tables(
     reports: list[dict[str, Any]],
     days: int,
 ) -> dict[str, Any]:
-    shares = hh["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
+    trip_class = _trip_classes(model) if model is not None else None
+    shares = _mode_shares(hh, model, None)
     by_class: dict[str, dict[str, Any]] = {}
     for c, g in hh.groupby("income_class"):
-        s = g["mode"].value_counts(normalize=True).reindex(list(MODE_NAMES), fill_value=0.0)
+        s = _mode_shares(g, model, None if trip_class is None else trip_class == int(c))
         by_class[str(int(c))] = {
             "households": int(len(g)),
             "mean_time_min": _f(g["travel_time_min"].mean()),
