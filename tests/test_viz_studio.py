@@ -76,7 +76,8 @@ def _cli_winners(saved: Path, tmp_path: Path, households: int, iterations: int, 
     results = tmp_path / "cli"
     proc = subprocess.run(
         [sys.executable, "-m", "sim", "compare", str(BASELINE), str(saved), "--households",
-         str(households), "--max-iterations", str(iterations), "--seed", str(seed), "--results",
+         str(households), "--max-iterations", str(iterations), "--seed", str(seed), "--seeds", "1",
+         "--results",
          str(results),
          "--id", "cli"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
