@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from sim.errors import ScenarioError
 from sim.kernels import day as K
+from sim.line_search import Direction, Point, _dot
 
 if TYPE_CHECKING:
     from sim.assign import PassResult
@@ -80,13 +81,6 @@ class Convergence:
     @property
     def iterations(self) -> int:
         return len(self.relative_gap)
-
-
-def _dot(flow: NDArray[np.float64], cost: NDArray[np.float64]) -> float:
-    """Sum of flow x cost over edges that carry flow (an unusable edge, of infinite cost,
-    carries none)."""
-    used = flow != 0
-    return float(flow[used] @ cost[used])
 
 
 def _route_costs(route: NDArray[np.float64], like: NDArray[np.float64], moto_pce: float,
@@ -168,38 +162,6 @@ def _choice_gap(model: CommuteModel, skim: NDArray[np.float64],
     return float(w[ch][ok] @ (cur[ok] - ls[ok])), own
 
 
-@dataclass
-class Point:
-    """A point of the solver: link flows consistent with mode probabilities."""
-
-    car: NDArray[np.float64]
-    transit: NDArray[np.float64]
-    m1: NDArray[np.float64]
-    m2: NDArray[np.float64]
-    egress: float
-    prob: NDArray[np.float64]
-
-    @staticmethod
-    def of_model(m: CommuteModel) -> Point:
-        return Point(m.car_flow, m.transit_flow, m.m1_flow, m.m2_flow, m.egress, m.prob)
-
-    @staticmethod
-    def of_pass(res: PassResult) -> Point:
-        return Point(res.car_flow, res.transit_flow, res.m1_flow, res.m2_flow, res.egress,
-                     res.out.prob)  # fmt: skip
-
-    def minus(self, other: Point) -> Point:
-        return Point(self.car - other.car, self.transit - other.transit, self.m1 - other.m1,
-                     self.m2 - other.m2, self.egress - other.egress, self.prob - other.prob)  # fmt: skip
-
-    def mix(self, other: Point, a: float) -> Point:
-        """``a`` x self + (1 - a) x other."""
-        b = 1.0 - a
-        return Point(a * self.car + b * other.car, a * self.transit + b * other.transit,
-                     a * self.m1 + b * other.m1, a * self.m2 + b * other.m2,
-                     a * self.egress + b * other.egress, a * self.prob + b * other.prob)  # fmt: skip
-
-
 def nonroute_costs(model: CommuteModel, res: PassResult) -> NDArray[np.float64]:
     """Each trip's minutes of each alternative that do not depend on its route: today's
     generalised cost less the least route cost (in the units its flow loads the network);
@@ -208,76 +170,6 @@ def nonroute_costs(model: CommuteModel, res: PassResult) -> NDArray[np.float64]:
     skim = res.out.skim
     with np.errstate(invalid="ignore"):
         return np.where(np.isfinite(skim), skim - route, np.inf)
-
-
-class _Direction:
-    """A segment from the current point, and the objective's directional derivative along it
-    (link costs held diagonal; non-route choice costs held at their last values)."""
-
-    def __init__(self, model: CommuteModel, d: Point, nonroute: NDArray[np.float64]) -> None:
-        self.model = model
-        self.d = d
-        p = model.params
-        ch = model.trips.chooses
-        self.rows = np.flatnonzero(ch & (np.abs(d.prob).max(axis=1) > 0))
-        lin = nonroute[self.rows]
-        self.lin = np.where(np.isfinite(lin), lin, 0.0) - p.asc_vector()[None, :]
-        self.w = model.trips.flow[self.rows]
-        costs = model.costs
-        self.fixed = _dot(d.m1, costs.fare_board) + _dot(d.m2, costs.fare_transfer) + d.egress
-
-    def derivative(self, lam: float) -> float:
-        m, costs, p, d = self.model, self.model.costs, self.model.params, self.d
-        state = costs.state(m.car_flow + lam * d.car, m.transit_flow + lam * d.transit)
-        dr = costs.drive
-        value = float(d.car[dr] @ state.time_s[dr]) / 60.0
-        value += _dot(d.transit, costs.transit_time(state)) / 60.0 + self.fixed
-        if self.rows.size:
-            dp = d.prob[self.rows]
-            pr = m.prob[self.rows] + lam * dp
-            log = np.log(np.maximum(pr, 1e-300))
-            terms = np.where(dp != 0, dp * (self.lin + log / p.scale), 0.0)
-            value += float(self.w @ terms.sum(axis=1))
-        return value
-
-    def step(self, tol: float = 1e-4, iterations: int = 40) -> float:
-        """The step in (0, 1] where the derivative changes sign (1 if it never does), by the
-        Illinois variant of regula falsi: the derivative is monotone on the segment, so the
-        bracket always holds the root and shrinks to ``tol``."""
-        hi_v = self.derivative(1.0)
-        if hi_v <= 0:
-            return 1.0
-        lo_v = self.derivative(0.0)
-        if lo_v >= 0:
-            return 1e-9
-        lo, hi, side = 0.0, 1.0, 0
-        for _ in range(iterations):
-            mid = (lo * hi_v - hi * lo_v) / (hi_v - lo_v)
-            v = self.derivative(mid)
-            if v > 0:
-                hi, hi_v = mid, v
-                if side == 1:
-                    lo_v *= 0.5
-                side = 1
-            else:
-                lo, lo_v = mid, v
-                if side == -1:
-                    hi_v *= 0.5
-                side = -1
-            if hi - lo <= tol * max(hi, 1e-3) or v == 0:
-                break
-        return max(0.5 * (lo + hi), 1e-9)
-
-    def move(self, lam: float) -> float:
-        """Move the model ``lam`` of the way; returns the largest change in a probability."""
-        m, d = self.model, self.d
-        m.car_flow = m.car_flow + lam * d.car
-        m.transit_flow = m.transit_flow + lam * d.transit
-        m.m1_flow = m.m1_flow + lam * d.m1
-        m.m2_flow = m.m2_flow + lam * d.m2
-        m.egress = m.egress + lam * d.egress
-        m.prob = m.prob + lam * d.prob
-        return float(lam * np.abs(d.prob).max()) if d.prob.size else 0.0
 
 
 def _start(model: CommuteModel, start: str) -> PassResult:
@@ -428,7 +320,7 @@ def _slot_slopes(model: CommuteModel) -> NDArray[np.float64]:
 def _move(model: CommuteModel, columns, dirn, nonroute: NDArray[np.float64]) -> tuple[float, float]:
     """The line search along a gradient-projection direction, and the move."""
     d = Point(dirn.car, dirn.transit, dirn.m1, dirn.m2, dirn.egress, dirn.prob)
-    seg = _Direction(model, d, nonroute)
+    seg = Direction(model, d, nonroute)
     lam = seg.step()
     moved = seg.move(lam)
     columns.fcol += lam * dirn.fcol

@@ -34,24 +34,13 @@ from sim.kernels.day import (
     S_MOTOPCE,
     S_SCALE,
     S_WWALK,
+    _grow,
     _seed,
 )
-from sim.kernels.dijkstra import _dijkstra, _dijkstra_seeded
+from sim.kernels.dijkstra import _dijkstra_seeded
 
 #: A trip's share of a column below which the shift takes it all.
 MIN_SHARE = 1e-4
-
-
-@njit(cache=True, nogil=True)
-def _tree(g, weight, lo, hi, root, cutoff, dist, pred, order, hk, hn):
-    dist[lo:hi] = np.inf
-    if root < 0:
-        return 0
-    empty = np.zeros(0, np.uint8)
-    slots = np.arange(g.rindices.shape[0])
-    n, _ = _dijkstra(g.rindptr, g.rindices, slots, weight, root, cutoff, dist, pred,
-                     order[lo:hi], hk, hn, empty, 0)  # fmt: skip
-    return n
 
 
 @njit(cache=True, nogil=True)
@@ -111,10 +100,10 @@ def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, write, start, 
         no_seed = np.full(n, -1, np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
             base = d * n_groups
-            _tree(g, costs.street, off[0], off[1], g.roots[0, d], s_egress(p), dist, pred, order,
+            _grow(g, costs.street, off[0], off[1], g.roots[0, d], s_egress(p), dist, pred, order,
                   hk, hn)  # fmt: skip
             walk_ok = g.roots[0, d] >= 0
-            nc = _tree(g, costs.street, off[1], off[2], g.roots[1, d], cutoff, dist, pred, order,
+            nc = _grow(g, costs.street, off[1], off[2], g.roots[1, d], cutoff, dist, pred, order,
                        hk, hn)  # fmt: skip
             org = origins[origins_ptr[base] : origins_ptr[base + 1]]
             sizes[d, 0] = _emit(order, off[1], nc, pred, g.slot_head, org, mark, no_seed,
