@@ -363,6 +363,11 @@ def _inequality(hh: pd.DataFrame, order: list[str]) -> tuple[list[float], list[f
     return gini, palma
 
 
+def _finite(x: float) -> float:
+    """NaN for a ratio that is not a number (the run summary's rule: JSON null)."""
+    return x if math.isfinite(x) else math.nan
+
+
 def scenario_values(run: _Run, table: pd.DataFrame) -> dict[str, float]:
     """The scenario-level numbers that go on the ``all`` row."""
     hh, lines, s = run.households, run.lines, run.summary
@@ -372,7 +377,7 @@ def scenario_values(run: _Run, table: pd.DataFrame) -> dict[str, float]:
         "acc30_palma_by_income": metrics.palma(
             np.nan_to_num(hh["acc30"].to_numpy(dtype=float)), groups=hh["income_class"]
         ),
-        "acc30_poorest_over_richest": metrics.quantile_ratio(classes["acc30"].fillna(0.0)),
+        "acc30_poorest_over_richest": _finite(metrics.quantile_ratio(classes["acc30"].fillna(0.0))),
         "transit_boardings_per_hour": float(lines["boardings_per_hour"].sum()),
         "cable_boardings_per_hour": float(cable["boardings_per_hour"].sum()),
         "cable_peak_load_factor": _peak_load_factor(cable),

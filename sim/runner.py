@@ -360,8 +360,8 @@ def summary_from_tables(
         "acc_smooth_mean": _f(hh["acc_smooth"].mean()),
         "acc30_gini": _f(metrics.gini(np.nan_to_num(acc))),
         "acc30_palma": _f(metrics.palma(np.nan_to_num(acc))),
-        "acc30_poorest_over_richest": _f(
-            by_class[classes[0]]["acc30"] / max(by_class[classes[-1]]["acc30"], 1e-9)
+        "acc30_poorest_over_richest": _f(  # the report's rule: no access counts as 0
+            metrics.quantile_ratio([by_class[c]["acc30"] or 0.0 for c in classes])
         ),
         "fare_burden_mean": _f(hh["fare_burden"].mean()),
         "cost_burden_mean": _f(hh["cost_burden"].mean()),
@@ -391,7 +391,7 @@ def _f(x: Any) -> float | None:
         v = float(x)
     except (TypeError, ValueError):
         return None
-    return None if np.isnan(v) else v
+    return v if np.isfinite(v) else None  # JSON has no NaN or infinity
 
 
 # ------------------------------------------------------------------------------ manifest

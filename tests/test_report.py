@@ -408,3 +408,28 @@ def test_zones_gpkg_holds_hexagon_polygons_with_the_zone_columns(compared: Path)
     inside = zones.contains(gpd.GeoSeries(gpd.points_from_xy(zones["lon"], zones["lat"]),
                                           crs=zones.crs))  # fmt: skip
     assert inside.mean() > 0.95  # each zone's centre lies in its own hexagon
+
+
+@pytest.mark.parametrize(("richest", "expected"), [(40.0, 0.25), (0.0, None)])
+def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float | None) -> None:
+    """One rule for the poorest-to-richest ratio: class means, a class with no access counts
+    0, and no number (JSON null) when the richest class reaches nothing."""
+    from types import SimpleNamespace
+
+    from sim.runner import summary_from_tables
+
+    cols = ["travel_time_min", "money_cost", "fare_burden", "cost_burden", "acc45", "acc60",
+            "acc_smooth", "gen_cost_min", "expected_cost_min"]  # fmt: skip
+    hh = pd.DataFrame({c: [1.0, 1.0, 1.0] for c in cols})
+    hh["income_class"] = [1, 2, 5]
+    hh["acc30"] = [10.0, np.nan, richest]
+    hh["mode"] = "walk"
+    lines = pd.DataFrame({"mode": ["bus"], "boardings_per_hour": [1.0], "load_factor": [0.5]})
+    scen = SimpleNamespace(name="s", city="c", seed=1)
+    s = summary_from_tables(hh, lines, None, scen, [], 1)  # type: ignore[arg-type]
+    assert s["acc30_poorest_over_richest"] == (
+        None if expected is None else pytest.approx(expected)
+    )
+    table = pd.Series([10.0, 0.0, richest])  # the report's class means, NaN filled with 0
+    ratio = report._finite(metrics.quantile_ratio(table))
+    assert (np.isnan(ratio) and expected is None) or ratio == pytest.approx(expected)
