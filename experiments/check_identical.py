@@ -33,7 +33,7 @@ STAMP = re.compile(rb"-\d{8}-\d{6}")
 def run(out: Path) -> None:
     """The small comparison, into ``out``."""
     scen = [str(ROOT / "scenarios" / "porto_alegre" / f"{s}.toml") for s in SCENARIOS]
-    cmd = [sys.executable, "-m", "sim.cli", "compare", *scen, "--households", "1500",
+    cmd = [sys.executable, "-m", "sim", "compare", *scen, "--households", "1500",
            "--seeds", "2", "--max-iterations", "4", "--workers", "0",
            "--results", str(out), "--id", "check"]  # fmt: skip
     subprocess.run(cmd, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
