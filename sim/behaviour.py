@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.demand_spec import persons_per_household
 from sim.errors import ScenarioError
 
 if TYPE_CHECKING:
@@ -139,14 +140,10 @@ def workers_per_household(city: City) -> float:
 
 def household_income(city: City, income: NDArray[np.float64]) -> NDArray[np.float64]:
     """Monthly household income from the bundle's figures (per person or per household)."""
-    from sim.demand import persons_per_household
-
     return income * persons_per_household(city) if city.income.per == "person" else income
 
 
 def income_per_person(city: City, income: NDArray[np.float64]) -> NDArray[np.float64]:
-    from sim.demand import persons_per_household
-
     return income if city.income.per == "person" else income / persons_per_household(city)
 
 

@@ -7,7 +7,7 @@ through traffic, commercial vehicles). It carries what the day kernel needs: ori
 destination zone, the alternatives it may use, its value of time and fare shares.
 
 **What one simulated household is.** A synthetic household stands for ``weight`` real
-households of the study area in the reference year (:func:`households_represented`: the zone
+households of the study area in the reference year (:func:`sim.demand_spec.households_represented`: the zone
 population expanded by the censuses, over persons per household). Its trips of a segment are
 ``weight x persons per household x per_person x travel_share x peak_share`` trips an hour, all
 to one destination drawn from the segment's gravity model. A household's welfare, money and
@@ -27,7 +27,6 @@ from sim.city import City
 from sim.demand_spec import SegmentSpec, StreamSpec
 from sim.errors import ScenarioError
 from sim.population import Households, gravity_matrix
-from sim.zones import Zones
 
 #: Alternatives, in the kernel's order.
 ALTERNATIVES = ("walk", "transit", "car", "motorbike")
@@ -86,19 +85,6 @@ def concat(parts: list[Trips]) -> Trips:
 
 
 # ------------------------------------------------------------------------------ expansion
-def persons_per_household(city: City) -> float:
-    return city.demand.persons_per_household if city.demand else city.household_size
-
-
-def households_represented(city: City, zones: Zones) -> float:
-    """Real households of the study area: in the reference year when the city states one (the
-    zones' population grown as the censuses' population, over their persons per household)."""
-    people = float(zones.population.sum())
-    if city.demand is None:
-        return people / city.household_size
-    return people * city.demand.growth / city.demand.persons_per_household
-
-
 def default_segment(peak_share: float) -> SegmentSpec:
     """One commute per household to a job, ``peak_share`` of them in the modelled hour (a city
     that states no demand)."""

@@ -10,9 +10,13 @@ volumes are set here, before any calibration, and out of its reach.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from sim.city import City
+    from sim.zones import Zones
 
 #: Where segments' and streams' trips go or come from.
 Place = Literal["jobs", "schools", "population", "entries", "rail_entries", "bus_entries"]
@@ -147,3 +151,17 @@ def _needs_source(text: str, where: str) -> None:
     if not text.strip():
         raise ScenarioError(f"`{where}.source` is required: cite the figures, or say "
                             '"assumption" and why')  # fmt: skip
+
+
+# ------------------------------------------------------------------------------ expansion
+def persons_per_household(city: City) -> float:
+    return city.demand.persons_per_household if city.demand else city.household_size
+
+
+def households_represented(city: City, zones: Zones) -> float:
+    """Real households of the study area: in the reference year when the city states one (the
+    zones' population grown as the censuses' population, over their persons per household)."""
+    people = float(zones.population.sum())
+    if city.demand is None:
+        return people / city.household_size
+    return people * city.demand.growth / city.demand.persons_per_household

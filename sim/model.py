@@ -509,7 +509,7 @@ class CommuteModel(mesa.Model):
     def household_income(self) -> NDArray[np.float64]:
         """Each household's monthly income (income per person times persons per household where
         the city's figures are per person)."""
-        from sim.demand import persons_per_household
+        from sim.demand_spec import persons_per_household
 
         hh = self.households
         return hh.income * persons_per_household(self.city) if self.city.income.per == "person" \

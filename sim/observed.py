@@ -206,6 +206,22 @@ def measure(model: CommuteModel, metric: str) -> float:
     raise ScenarioError(f"unknown observed metric {metric!r}")
 
 
+def headline(model: CommuteModel) -> dict[str, float]:
+    """The results the sensitivity follows."""
+    shares = mode_shares(model)
+    tr = model.trips
+    work = tr.chooses & (tr.segment_names() == "work")
+    assert model.last is not None
+    t = np.asarray(model.last.out.time_s, float)[work] / 60.0
+    w = tr.flow[work, None] * model.prob[work]
+    ok = np.isfinite(t)
+    out = {f"share_{a}": shares[a] for a in ALTS}
+    out["work_minutes"] = float((w[ok] * t[ok]).sum() / max(w[ok].sum(), 1e-12))
+    out["commute_le_30"] = commute_bands(model)["commute_le_30"]
+    out["walk_over_45"] = measure(model, "walk_over:45")
+    return out
+
+
 def figure_row(fig: Figure, model_value: float) -> dict[str, Any]:
     return {"metric": fig.metric, "role": fig.role, "observed": fig.value,
             "model": model_value, "difference": fig.difference(model_value),

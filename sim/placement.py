@@ -22,10 +22,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 from sim.city import City
 from sim.errors import DataError
 from sim.network.arrays import Layer, MultimodalNetwork, NodeKind
+from sim.network.build import projector
 from sim.zones import Zones
 
 #: Weight of a street's length for homes, by class; classes not listed count 1.
@@ -94,13 +96,10 @@ def place_homes(
     the module docstring."""
     import shapely
 
-    from sim.population import node_index
-
     walk_nodes, tree = node_index(net, NodeKind.WALK)
     weight = node_weights(net)[walk_nodes]
     polygons = zone_polygons(city, zones)
     points = shapely.points(net.x[walk_nodes], net.y[walk_nodes])
-    from sim.network.build import projector
 
     project = projector(net)
     out = np.empty(home.shape[0], np.int64)
@@ -154,3 +153,10 @@ def coverage(
             "share_within_m": share,
         }  # fmt: skip
     )
+
+
+def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64], cKDTree]:
+    """Nodes of one kind and a KD-tree over them in metres (the network's own projection)."""
+    nodes = net.nodes_of(kind)
+    project = projector(net)
+    return nodes, cKDTree(project(net.x[nodes], net.y[nodes]))

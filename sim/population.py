@@ -14,13 +14,14 @@ from dataclasses import dataclass, fields, replace
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from sim.behaviour import shift_probability, worker_vot
 from sim.city import City
+from sim.demand_spec import households_represented
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
 from sim.network.build import projector
+from sim.placement import node_index, place_homes
 from sim.zones import Zones
 
 #: Car and motorbike ownership by income quintile (1 = poorest). Assumed, in the range reported
@@ -110,13 +111,6 @@ class DestZones:
         )  # fmt: skip
 
 
-def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64], cKDTree]:
-    """Nodes of one kind and a KD-tree over them in metres (the network's own projection)."""
-    nodes = net.nodes_of(kind)
-    project = projector(net)
-    return nodes, cKDTree(project(net.x[nodes], net.y[nodes]))
-
-
 def destination_zones(zones: Zones, net: MultimodalNetwork, *, cell_m: float = 1000.0) -> DestZones:
     """Group zones with jobs or schools into grid cells; each cell is rooted at the node nearest
     its centroid (weighted by jobs, or by schools in a cell without jobs)."""
@@ -187,8 +181,6 @@ def synthesise(
     p = zones.population / zones.population.sum()
     home = np.sort(rng.choice(zones.n, size=n, p=p)).astype(np.int32)
     if city.zones.polygons is not None:  # homes on the streets inside each zone's polygon
-        from sim.placement import place_homes
-
         home_node = place_homes(city, zones, net, home, rng)
     else:
         home_node = _place(zones, net, home, rng, place_radius_m)
@@ -201,7 +193,6 @@ def synthesise(
     u_car, u_moto = rng.random(n), rng.random(n)
     car = u_car < car_p
     moto = ~car & (u_moto < moto_p / np.maximum(1.0 - car_p, 1e-9))
-    from sim.demand import households_represented
 
     households_real = households_represented(city, zones)
     return Households(

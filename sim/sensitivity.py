@@ -2,7 +2,7 @@
 
 Each case scales one assumed number by ``1 - step`` and ``1 + step`` (default 25%), rebuilds the
 baseline with everything else unchanged (same seed and households), solves it, and reports the
-change of each headline result (:func:`sim.validate.headline`). The candidates are the assumed
+change of each headline result (:func:`sim.observed.headline`). The candidates are the assumed
 numbers most likely to move the headlines (mode shares, work-trip minutes, the census' 30-minute
 band, long walks); the table is sorted by the largest change they caused.
 """
@@ -73,7 +73,7 @@ def sensitivity(model: CommuteModel, base: dict[str, float], *, step: float = 0.
                 max_iterations: int = 30,
                 cases: dict[str, tuple[str, Change]] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """Rows (case, direction, headline values and their change from ``base``)."""
-    from sim.validate import headline
+    from sim.observed import headline
 
     rows = []
     for name, (what, change) in (cases or CASES).items():

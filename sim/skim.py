@@ -26,7 +26,8 @@ from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.network.arrays import NodeKind
 from sim.network.build import projector
-from sim.population import WALK_SPEED_MPS, node_index
+from sim.placement import node_index
+from sim.population import WALK_SPEED_MPS
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel

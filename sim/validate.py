@@ -14,9 +14,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.observed import (
-    ALTS,
-    commute_bands,
     figure_row,
+    headline,
     load_observed,
     measure,
     mode_shares,
@@ -122,22 +121,6 @@ def parameter_count(city: City) -> dict[str, Any]:
     assumed = [k for k, v in items if "assumption" in v.lower()]
     return {"sourced": len(items) - len(assumed), "assumed": len(assumed), "total": len(items),
             "assumed_items": assumed}  # fmt: skip
-
-
-def headline(model: CommuteModel) -> dict[str, float]:
-    """The results the sensitivity follows."""
-    shares = mode_shares(model)
-    tr = model.trips
-    work = tr.chooses & (tr.segment_names() == "work")
-    assert model.last is not None
-    t = np.asarray(model.last.out.time_s, float)[work] / 60.0
-    w = tr.flow[work, None] * model.prob[work]
-    ok = np.isfinite(t)
-    out = {f"share_{a}": shares[a] for a in ALTS}
-    out["work_minutes"] = float((w[ok] * t[ok]).sum() / max(w[ok].sum(), 1e-12))
-    out["commute_le_30"] = commute_bands(model)["commute_le_30"]
-    out["walk_over_45"] = measure(model, "walk_over:45")
-    return out
 
 
 # ------------------------------------------------------------------------------ Markdown
