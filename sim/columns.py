@@ -50,6 +50,7 @@ class Columns:
             [[] for _ in range(self.n_groups)] for _ in range(self.n_dest)
         ]
         self.fcol = np.zeros((model.trips.n, 2, max_columns))
+        self._room = np.zeros((self.n_dest, self.n_groups), np.int64)  # see :meth:`add`
         self._origins(kt)
         self._pack()
 
@@ -98,18 +99,18 @@ class Columns:
     def add(self, kcosts: K.Costs, params: K.Params) -> int:
         """Keep the trees of the pass at ``kcosts`` as new columns; returns how many are new."""
         m = self.model
-        sizes = np.zeros((self.n_dest, self.n_groups), np.int64)
-        empty_i, empty_f = np.zeros(0, np.int64), np.zeros(0)
-        start = np.zeros((self.n_dest, self.n_groups), np.int64)
         args = (m.graph, kcosts, m.ktrips, params, self.origins_ptr, self.origins)
-        KC.grow_columns(*args, sizes, False, start, empty_i, empty_i, empty_i, empty_f)
-        flat = np.zeros(sizes.size + 1, np.int64)
-        np.cumsum(sizes.ravel(), out=flat[1:])
-        start = flat[:-1].reshape(sizes.shape)
-        total = int(flat[-1])
-        node, slot, seed = (np.empty(total, np.int64) for _ in range(3))
-        egress = np.empty(total)
-        KC.grow_columns(*args, sizes, True, start, node, slot, seed, egress)
+        # room for each group's column: its last size and a margin (trees change little
+        # between passes); when one does not fit, its size is known and a second call writes
+        cap = self._room
+        for _ in range(2):
+            start, node, slot, seed, egress = self._buffers(cap)
+            sizes = np.zeros_like(cap)
+            KC.grow_columns(*args, sizes, cap, start, node, slot, seed, egress)
+            if (sizes <= cap).all():
+                break
+            cap = sizes
+        self._room = sizes + sizes // 4 + 16
         added = 0
         for d in range(self.n_dest):
             for grp in range(self.n_groups):
@@ -120,6 +121,16 @@ class Columns:
                 added += self._keep(d, grp, col)
         self._pack()
         return added
+
+    @staticmethod
+    def _buffers(cap: NDArray[np.int64]) -> tuple[NDArray, ...]:
+        """Each group's start in flat buffers holding ``cap`` entries per group, and the
+        buffers (node, slot, seed slot, egress)."""
+        flat = np.zeros(cap.size + 1, np.int64)
+        np.cumsum(cap.ravel(), out=flat[1:])
+        total = int(flat[-1])
+        return (flat[:-1].reshape(cap.shape), *(np.empty(total, np.int64) for _ in range(3)),
+                np.empty(total))  # fmt: skip
 
     def _keep(self, d: int, grp: int, col: tuple[NDArray, ...]) -> int:
         cols = self.parts[d][grp]

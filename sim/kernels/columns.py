@@ -10,7 +10,8 @@ weighted egress walk). Each trip keeps a flow on each column of its groups; link
 those flows pushed along the columns.
 
 :func:`grow_columns` regrows the trees of a pass (same weights, hence the same trees) and
-writes each group's column into a flat buffer (a first call counts, a second writes).
+writes each group's column into a flat buffer sized from the previous call (a group that does
+not fit is counted, and a second call writes them all).
 :func:`master` evaluates every column's path cost and its derivative for every trip and returns
 the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
 proportion to their cost difference over the sum of their derivatives (a Newton step,
@@ -45,9 +46,9 @@ MIN_SHARE = 1e-4
 
 @njit(cache=True, nogil=True)
 def _emit(order, lo, n_settled, pred, slot_head, origins, mark, seed_slot, seed_egress,
-          write, out_node, out_slot, out_seed, out_egress, at, dist):  # fmt: skip
+          cap, out_node, out_slot, out_seed, out_egress, at, dist):  # fmt: skip
     """Mark the ancestors of the reached ``origins`` and emit them in settle (root-first)
-    order."""
+    order, writing the first ``cap`` of them at ``at``; returns how many there are."""
     for o in origins:
         v = o
         if dist[v] == np.inf:  # not reached by this tree: its pred is stale
@@ -62,7 +63,7 @@ def _emit(order, lo, n_settled, pred, slot_head, origins, mark, seed_slot, seed_
         if mark[v] == 0:
             continue
         mark[v] = 0
-        if write:
+        if count < cap:
             out_node[at + count] = v
             out_slot[at + count] = pred[v]
             out_seed[at + count] = seed_slot[v] if pred[v] < 0 else -1
@@ -72,12 +73,13 @@ def _emit(order, lo, n_settled, pred, slot_head, origins, mark, seed_slot, seed_
 
 
 @njit(cache=True, parallel=True)
-def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, write, start, out_node,
+def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, cap, start, out_node,
                  out_slot, out_seed, out_egress):  # fmt: skip
-    """Regrow each destination's car tree and transit trees (one per class) and count (or, with
-    ``write``, write at ``start[d, grp]``) the column of every group. ``origins`` of group
-    ``grp`` of ``d`` are ``origins[origins_ptr[d, grp]:origins_ptr[d, grp + 1]]`` (block nodes;
-    the pointer array is flat over ``d * n_groups + grp``)."""
+    """Regrow each destination's car tree and transit trees (one per class) and write the
+    column of every group at ``start[d, grp]``, at most ``cap[d, grp]`` entries of it;
+    ``sizes[d, grp]`` is its full size (larger than ``cap`` when it did not fit). ``origins`` of
+    group ``grp`` of ``d`` are ``origins[origins_ptr[d, grp]:origins_ptr[d, grp + 1]]`` (block
+    nodes; the pointer array is flat over ``d * n_groups + grp``)."""
     n = g.rindptr.shape[0] - 1
     n_slots = g.rindices.shape[0]
     n_chunks = trips.chunks.shape[0] - 1
@@ -107,7 +109,7 @@ def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, write, start, 
                        hk, hn)  # fmt: skip
             org = origins[origins_ptr[base] : origins_ptr[base + 1]]
             sizes[d, 0] = _emit(order, off[1], nc, pred, g.slot_head, org, mark, no_seed,
-                                seed_egress, write, out_node, out_slot, out_seed, out_egress,
+                                seed_egress, cap[d, 0], out_node, out_slot, out_seed, out_egress,
                                 start[d, 0], dist)  # fmt: skip
             for k in range(n_class):
                 org = origins[origins_ptr[base + 1 + k] : origins_ptr[base + 2 + k]]
@@ -122,7 +124,7 @@ def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, write, start, 
                                          seeds[:ns], seed_dist[:ns], cutoff, dist, pred,
                                          order[off[2] : off[3]], hk, hn)  # fmt: skip
                 sizes[d, 1 + k] = _emit(order, off[2], nt, pred, g.slot_head, org, mark,
-                                        seed_slot, seed_egress, write, out_node, out_slot,
+                                        seed_slot, seed_egress, cap[d, 1 + k], out_node, out_slot,
                                         out_seed, out_egress, start[d, 1 + k], dist)  # fmt: skip
                 for j in range(ns):
                     seed_slot[seeds[j]] = -1
