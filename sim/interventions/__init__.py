@@ -14,6 +14,37 @@ The package, in the order a scenario meets it:
   :mod:`~sim.interventions.bus_route`, :mod:`~sim.interventions.fare_policy`, and
   :mod:`~sim.interventions.lines` (``remove_line`` and ``bundled_line``);
 - :mod:`~sim.interventions.fare_systems`: the fare of a new line, its own or its system's.
+
+Adding a type from outside the package
+--------------------------------------
+Write a Python file with a frozen dataclass (fields ``type`` and ``name``, then the scenario
+keys it takes, annotated as the built-in types are) and its apply function, decorated with
+:func:`register`::
+
+    from dataclasses import dataclass
+    from typing import Literal
+
+    from sim.interventions import register
+
+    @dataclass(frozen=True)
+    class Toll:
+        type: Literal["toll"]
+        name: str
+        seconds: float = 60.0
+
+    @register("toll", Toll)
+    def apply_toll(net, item):
+        ...  # a new network, never the one given
+        return new_net, {"edges": 12}  # the report; a "geometry" goes to interventions.geojson
+
+Then either import that file before scenarios are read (a script), or name it, or its folder,
+in the environment variable ``LADERA_INTERVENTIONS`` (:data:`PLUGINS_ENV`; several separated by
+``os.pathsep``). The scenario reader imports the files named there (each once) whenever it looks
+a type up, so ``ladera run`` knows the type; a process that meets the type in a pickled scenario
+first (a batch's Dask worker, which inherits the environment) imports its file then.
+A scenario then uses ``type = "toll"``. A run's manifest does not record the file's code:
+keep it with the scenario. The comparison's catchments (:mod:`sim.catchment`) know only the
+built-in types.
 """
 
 from __future__ import annotations
@@ -29,6 +60,7 @@ from sim.interventions.lines import BundledLine, RemoveLine, match_lines
 
 # isort: on
 from sim.interventions.base import (
+    PLUGINS_ENV,
     Applied,
     Capex,
     Intervention,
@@ -40,6 +72,7 @@ from sim.interventions.fare_systems import system_fare
 
 __all__ = [
     "NEW_ROAD_HIGHWAY",
+    "PLUGINS_ENV",
     "Applied",
     "BundledLine",
     "BusRoute",

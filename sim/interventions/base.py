@@ -3,16 +3,26 @@
 An intervention type is a frozen dataclass with a ``type`` and a ``name`` field, and a pure
 function from a network and an instance to the new network and a report. :func:`register`
 binds the two to the scenario's ``type = "..."`` name; :func:`kinds` lists every type the
-scenario reader accepts and :func:`apply` applies instances in order. The small helpers several
-types share (a point inside the city, a GeoJSON line) live here too.
+scenario reader accepts (the built-in ones, then those named by :data:`PLUGINS_ENV`) and
+:func:`apply` applies instances in order. The small helpers several types share (a point
+inside the city, a GeoJSON line) live here too.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import importlib.abc
+import importlib.util
 import math
-from collections.abc import Callable
+import os
+import re
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from importlib.machinery import ModuleSpec
+from pathlib import Path
+from types import ModuleType
 from typing import Any, Protocol, TypeVar
 
 import numpy as np
@@ -20,6 +30,11 @@ from numpy.typing import NDArray
 
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
+
+#: Environment variable naming Python files, or folders of them, that register more
+#: intervention types (separated by ``os.pathsep``); read when the types are first looked up.
+PLUGINS_ENV = "LADERA_INTERVENTIONS"
+_PREFIX = "ladera_intervention_"  # of the module names plugin files are imported as
 
 ApplyFn = Callable[[MultimodalNetwork, Any], tuple[MultimodalNetwork, dict[str, Any]]]
 F = TypeVar("F", bound=ApplyFn)
@@ -118,9 +133,57 @@ def register(name: str, cls: type) -> Callable[[F], F]:
 def kinds() -> dict[str, type]:
     """Every intervention type the scenario reader accepts: ``type`` name -> dataclass.
 
-    The built-in types come in the order of the README's table, then any registered later.
+    The built-in types come first, in the order of the README's table; then those registered
+    by the files :data:`PLUGINS_ENV` names (imported here, :func:`load_plugins`).
     """
+    load_plugins()
     return {name: kind.cls for name, kind in _KINDS.items()}
+
+
+def load_plugins() -> None:
+    """Import the Python files, and the ``*.py`` files of the folders, :data:`PLUGINS_ENV`
+    names (in the order given, a folder's files by name); each is imported once a process."""
+    for module_name in plugin_files():
+        importlib.import_module(module_name)
+
+
+def plugin_files() -> dict[str, Path]:
+    """The files :data:`PLUGINS_ENV` names, by the module name each is imported as: the
+    file's name and a digest of its full path (two files of the same name may both be used)."""
+    out = {}
+    for part in (p.strip() for p in os.environ.get(PLUGINS_ENV, "").split(os.pathsep)):
+        if not part:
+            continue
+        path = Path(part).expanduser().resolve()
+        if path.is_dir():
+            files = sorted(path.glob("*.py"))
+        elif path.is_file() and path.suffix == ".py":
+            files = [path]
+        else:
+            raise ScenarioError(f"environment variable {PLUGINS_ENV} names {part!r}; allowed: "
+                                f"Python files or folders of them, separated by "
+                                f"{os.pathsep!r}")  # fmt: skip
+        for file in files:
+            stem = re.sub(r"\W", "_", file.stem)
+            digest = hashlib.sha1(str(file).encode()).hexdigest()[:8]
+            out[f"{_PREFIX}{stem}_{digest}"] = file
+    return out
+
+
+class _PluginFinder(importlib.abc.MetaPathFinder):
+    """Finds the modules :func:`plugin_files` names. Through it a process that has not read
+    a scenario yet (a batch worker unpickling one) imports a plugin type when it meets it."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if not fullname.startswith(_PREFIX):
+            return None
+        file = plugin_files().get(fullname)
+        return None if file is None else importlib.util.spec_from_file_location(fullname, file)
+
+
+sys.meta_path.append(_PluginFinder())
 
 
 # ------------------------------------------------------------------------------ applying
