@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
-from sim.interventions import KINDS, Intervention
+from sim.interventions import Intervention, kinds
 from sim.limits import check_limit
 from sim.model import ChoiceParams
 from sim.outputs import check_name
@@ -187,15 +187,16 @@ def _check_unique_names(interventions: tuple[Intervention, ...], origins: Origin
 
 def _intervention(item: Any, i: int, source: Path | str) -> Intervention:
     table = f"interventions[{i}]"
+    known = kinds()
     if not isinstance(item, dict) or "type" not in item:
-        raise ScenarioError(f"{source}: [{table}] needs a `type` ({', '.join(KINDS)})")
+        raise ScenarioError(f"{source}: [{table}] needs a `type` ({', '.join(known)})")
     kind = item["type"]
-    if kind not in KINDS:
-        close = difflib.get_close_matches(str(kind), list(KINDS), n=1)
+    if kind not in known:
+        close = difflib.get_close_matches(str(kind), list(known), n=1)
         hint = f"; did you mean `{close[0]}`?" if close else ""
         raise ScenarioError(f"{source}: [{table}] unknown type `{kind}`{hint} "
-                            f"(allowed: {', '.join(KINDS)})")  # fmt: skip
-    return from_dict(KINDS[kind], item, source=source, table=f"{table} ({kind})")
+                            f"(allowed: {', '.join(known)})")  # fmt: skip
+    return from_dict(known[kind], item, source=source, table=f"{table} ({kind})")
 
 
 def with_overrides(scenario: Scenario, overrides: dict[str, Any]) -> Scenario:
