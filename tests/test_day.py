@@ -163,7 +163,8 @@ def test_same_seed_same_results_on_one_and_two_threads(mini_network):
 TOY = """
 import numpy as np, sys
 sys.path.insert(0, sys.argv[1])
-from sim.model import ChoiceParams, CommuteModel
+from sim.choice import ChoiceParams
+from sim.model import CommuteModel
 from tests.toy import households, toy_city, two_route_network, two_zones
 m = CommuteModel(toy_city(), seed=1, network=two_route_network(), zones=two_zones(50.0),
                  population=households(50, weight=60.0), params=ChoiceParams(peak_hour_factor=1.0),
