@@ -220,20 +220,14 @@ class CommuteModel(mesa.Model):
 
     def _params(self, *, dynamic: bool) -> K.Params:
         p, costs = self.params, self.city.costs
-        s = np.zeros(K.N_SCALARS)
-        s[K.S_SCALE] = p.scale
-        s[K.S_WWAIT] = p.wait_weight
-        s[K.S_WWALK] = p.walk_weight
-        s[K.S_PEN] = 60.0 * p.boarding_penalty_min
-        s[K.S_CARKM] = costs.car_per_km
-        s[K.S_MOTOKM] = costs.motorbike_per_km
-        s[K.S_CARPARK] = costs.car_parking
-        s[K.S_MOTOPARK] = costs.motorbike_parking
-        s[K.S_MAXWALK] = 60.0 * p.max_walk_min
-        s[K.S_ALPHA] = p.learning_rate
-        s[K.S_MOTOPCE] = p.moto_pce
-        s[K.S_CUTOFF] = 60.0 * p.cutoff_min
-        s[K.S_EGRESS] = 60.0 * p.egress_walk_max_min
+        s = K.pack_scalars(
+            scale=p.scale, wait_weight=p.wait_weight, walk_weight=p.walk_weight,
+            boarding_penalty_s=60.0 * p.boarding_penalty_min, car_per_km=costs.car_per_km,
+            motorbike_per_km=costs.motorbike_per_km, car_parking=costs.car_parking,
+            motorbike_parking=costs.motorbike_parking, max_walk_s=60.0 * p.max_walk_min,
+            learning_rate=p.learning_rate, moto_pce=p.moto_pce, cutoff_s=60.0 * p.cutoff_min,
+            egress_s=60.0 * p.egress_walk_max_min,
+        )  # fmt: skip
         asc = np.tile(p.asc_vector(), (len(self.trips.segments), 1))
         return K.Params(asc, s, self.classes.m1, self.classes.m2, dynamic, not self._walk_done)
 
