@@ -1,4 +1,5 @@
-"""One pass over destination zones: trees, skims, choices and loads (numba only).
+"""One pass over destination zones: trees, skims, choices and loads (numba, behind one checking
+Python function, :func:`run_pass`).
 
 For each destination zone ``d`` (in parallel, in a fixed number of chunks so results do not
 depend on the thread count) the kernel grows reverse shortest-path trees to ``d`` (walk once,
