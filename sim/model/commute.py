@@ -256,7 +256,7 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         return solve(self, tol=tol, max_iterations=max_iterations, start=start, progress=progress)
 
     def step(self) -> None:
-        """One simulated day of learning (see the module docstring)."""
+        """One simulated day of learning (see :mod:`sim.model`)."""
         previous = self.mode.copy()
         res = self.run_pass(dynamic=True)
         k = self.steps
