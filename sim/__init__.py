@@ -14,7 +14,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "CommuteModel": "sim.model",
-    "ChoiceParams": "sim.model",
+    "ChoiceParams": "sim.choice",
     "Scenario": "sim.scenario",
     "load_scenario": "sim.scenario",
     "with_overrides": "sim.scenario",

@@ -8,25 +8,43 @@ keep Mesa's AgentSet verbs: ``model.agents.select(lambda a: a.income_class == 1)
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import mesa
 
+from sim.choice import ALTERNATIVES
+
 if TYPE_CHECKING:
-    from sim.model import CommuteModel
+    import numpy as np
+    from numpy.typing import NDArray
+
+    from sim.population import Households
 
 #: Reported modes (a transit trip is named by its main vehicle: cable, else metro, else bus).
 MODE_NAMES = ("walk", "bus", "metro", "cable", "car", "motorbike")
-#: What households choose between.
-ALTERNATIVES = ("walk", "transit", "car", "motorbike")
+
+
+class HouseholdArrays(Protocol):
+    """What an agent reads from its model (:class:`sim.model.CommuteModel` provides it): typed
+    this way so that the agents need not import the model that creates them."""
+
+    households: Households
+    mode: NDArray[np.int8]
+    perceived: NDArray[np.float64]
+
+    @property
+    def travel_time_s(self) -> NDArray[np.float64]: ...
+
+    @property
+    def money_cost(self) -> NDArray[np.float64]: ...
 
 
 class Household(mesa.Agent):
     """One synthetic household, reading its row of the model's arrays."""
 
-    model: CommuteModel
+    model: HouseholdArrays
 
-    def __init__(self, model: CommuteModel, row: int) -> None:
+    def __init__(self, model: HouseholdArrays, row: int) -> None:
         super().__init__(model)
         self.row = row
 

@@ -1,7 +1,7 @@
 """Behaviour from evidence: values of time from earnings per worker, the vale-transporte, and the
 literature's logit scale and time weights.
 
-**Logit scale and time weights** (the defaults of :class:`sim.model.ChoiceParams`; utility is
+**Logit scale and time weights** (the defaults of :class:`sim.choice.ChoiceParams`; utility is
 ``scale x (asc - generalised minutes)``, so the scale is the in-vehicle time coefficient):
 
 - :data:`LOGIT_SCALE` 0.03 per in-vehicle minute. Published home-based-work mode choice models

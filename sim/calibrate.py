@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.agents import ALTERNATIVES
+from sim.choice import ALTERNATIVES
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.model import CommuteModel
@@ -139,7 +139,7 @@ def calibration_targets(city: Any) -> dict[str, float]:
 
 
 def start_values(params: Any) -> dict[str, Any]:
-    """The fitted parameters of a scenario's :class:`~sim.model.ChoiceParams`."""
+    """The fitted parameters of a scenario's :class:`~sim.choice.ChoiceParams`."""
     return {"asc": {a: params.asc.get(a, 0.0) for a in ALTERNATIVES},
             "gravity_beta": params.gravity_beta,
             "ownership_shift": dict(params.ownership_shift)}  # fmt: skip

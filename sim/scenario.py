@@ -7,7 +7,7 @@ households = 20000
 days = 30
 seed = 42
 
-[choice]               # optional overrides of sim.model.ChoiceParams
+[choice]               # optional overrides of sim.choice.ChoiceParams
 vot_factor = 1.0
 
 [[interventions]]
@@ -26,11 +26,11 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from sim.choice import ChoiceParams
 from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import Intervention, kinds
 from sim.limits import check_limit
-from sim.model import ChoiceParams
 from sim.outputs import check_name
 from sim.paths import contained
 

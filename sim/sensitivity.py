@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from sim.choice import ChoiceParams
 from sim.city import City
-from sim.model import ChoiceParams, CommuteModel
+from sim.model import CommuteModel
 
 Change = Callable[[City, ChoiceParams, float], tuple[City, ChoiceParams]]
 

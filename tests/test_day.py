@@ -160,10 +160,31 @@ def test_same_seed_same_results_on_one_and_two_threads(mini_network):
     assert one == two
 
 
+def test_run_pass_refuses_arguments_that_do_not_fit(model):
+    """The day's public wrapper checks types, kinds and shapes before the kernel runs."""
+    from sim.assign import new_out
+
+    kcosts = model.costs.kernel_costs(model.costs.state(model.car_flow, model.transit_flow),
+                                      model.classes)  # fmt: skip
+    out = new_out(model.trips.n, model.zones.n, model.dest.n, model.classes.n,
+                  model.blocks.n_slots)  # fmt: skip
+    state = K.State(model.walk_s, model.km_ff, model.perceived, model.taste)
+    params = model._params(dynamic=False)
+    short = model.ktrips._replace(vot=model.ktrips.vot[:-1])
+    with pytest.raises(ValueError, match=r"`trips.vot` has shape"):
+        K.run_pass(model.graph, kcosts, short, params, state, out)
+    ints = state._replace(walk_s=state.walk_s.astype(np.int64))
+    with pytest.raises(TypeError, match=r"`state.walk_s` must be an array of floats"):
+        K.run_pass(model.graph, kcosts, model.ktrips, params, ints, out)
+    with pytest.raises(TypeError, match=r"`costs` must be a Costs"):
+        K.run_pass(model.graph, tuple(kcosts), model.ktrips, params, state, out)
+
+
 TOY = """
 import numpy as np, sys
 sys.path.insert(0, sys.argv[1])
-from sim.model import ChoiceParams, CommuteModel
+from sim.choice import ChoiceParams
+from sim.model import CommuteModel
 from tests.toy import households, toy_city, two_route_network, two_zones
 m = CommuteModel(toy_city(), seed=1, network=two_route_network(), zones=two_zones(50.0),
                  population=households(50, weight=60.0), params=ChoiceParams(peak_hour_factor=1.0),

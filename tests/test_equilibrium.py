@@ -8,8 +8,9 @@ import pytest
 from scipy.optimize import brentq
 
 from sim import equilibrium as E
+from sim.choice import ChoiceParams
 from sim.kernels import day as K
-from sim.model import ChoiceParams, CommuteModel
+from sim.model import CommuteModel
 from tests.toy import households, toy_city, two_route_network, two_zones
 
 Q = 3000.0  # trips an hour

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 from scipy.optimize import brentq
 
-from sim.model import ChoiceParams, CommuteModel
+from sim.choice import ChoiceParams
+from sim.model import CommuteModel
 from tests.toy import households, toy_city, two_route_network, two_zones
 
 

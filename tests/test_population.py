@@ -134,7 +134,7 @@ def test_city_targets_must_sum_to_one(mini_dir):
 
 
 def test_calibration_finds_constants_that_hold_on_a_fresh_run(mini_city, mini_network):
-    from sim.model import ChoiceParams
+    from sim.choice import ChoiceParams
 
     targets = {"walk": 0.3, "bus": 0.3, "car": 0.3, "motorbike": 0.1}
     want = target_alternative_shares(targets)
@@ -198,7 +198,7 @@ def test_scenarios_share_one_population_drawn_on_the_reference_network(mini_city
 
 
 def test_fare_subsidy_names_an_income_class_of_the_city(mini_city, mini_network):
-    from sim.model import ChoiceParams
+    from sim.choice import ChoiceParams
 
     params = ChoiceParams(fare_subsidy={"7": 0.5})  # estratos: classes 1..6
     with pytest.raises(ScenarioError, match=r'`fare_subsidy.7`.*allowed: "1", "2", .*"6"$'):
