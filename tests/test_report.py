@@ -416,7 +416,7 @@ def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float |
     0, and no number (JSON null) when the richest class reaches nothing."""
     from types import SimpleNamespace
 
-    from sim.runner import summary_from_tables
+    from sim.rundir.summary import summary_from_tables
 
     cols = ["travel_time_min", "money_cost", "fare_burden", "cost_burden", "acc45", "acc60",
             "acc_smooth", "gen_cost_min", "expected_cost_min"]  # fmt: skip

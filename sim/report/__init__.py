@@ -35,13 +35,10 @@ Conventions
 from __future__ import annotations
 
 import base64
-import errno
 import html
 import json
 import math
-import os
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +49,7 @@ import pandas as pd
 
 from sim import intervals, metrics
 from sim.errors import ScenarioError
+from sim.rundir.atomic import write_folder
 
 if TYPE_CHECKING:
     from sim.compare_summary import Catchments
@@ -1093,14 +1091,10 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
                                 f"({', '.join(names)}); got {', '.join(r.label for r in seed_runs)}")  # fmt: skip
     out_dir = Path(out_dir)
     created = _make_parents(out_dir.parent)
-    tmp = out_dir.parent / f".tmp-{out_dir.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        tmp.mkdir()
-        _write_all(tmp, loaded, baseline, catchments)
-        _publish(tmp, out_dir)
+        write_folder(out_dir, lambda tmp: _write_all(tmp, loaded, baseline, catchments),
+                     taken=_TAKEN)  # fmt: skip
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:  # deepest first; stops at the first one not empty
             try:
                 folder.rmdir()
@@ -1133,21 +1127,13 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
+#: What a comparison folder that exists is told (:func:`sim.rundir.atomic.write_folder`).
+_TAKEN = "already exists (a comparison is never overwritten); choose another `--id`"
+
+
 def _check_free(out_dir: Path) -> None:
     if out_dir.exists():
-        raise ScenarioError(f"{out_dir}: already exists (a comparison is never overwritten); "
-                            "choose another `--id`")  # fmt: skip
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir``, which must not exist (nothing is ever replaced)."""
-    _check_free(out_dir)  # it may have appeared while the report was written
-    try:
-        os.rename(tmp, out_dir)  # fails on a non-empty directory: nothing is replaced
-    except OSError as exc:
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            _check_free(out_dir)
-        raise
+        raise ScenarioError(f"{out_dir}: {_TAKEN}")
 
 
 # ------------------------------------------------------------------------------ CLI table

@@ -25,8 +25,9 @@ from sim.errors import ScenarioError
 from sim.interventions import CableLine, RoadUpgrade
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
-from sim.runner import build_model, city_of, household_table
+from sim.runner import build_model, city_of
 from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.tables import household_table
 
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"
