@@ -12,13 +12,10 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.modes import ALTERNATIVES, MODE_NAMES
+
 if TYPE_CHECKING:
     from sim.model import CommuteModel
-
-#: Reported modes (a transit trip is named by its main vehicle: cable, else metro, else bus).
-MODE_NAMES = ("walk", "bus", "metro", "cable", "car", "motorbike")
-#: What households choose between.
-ALTERNATIVES = ("walk", "transit", "car", "motorbike")
 
 
 class Household(mesa.Agent):

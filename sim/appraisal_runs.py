@@ -22,11 +22,9 @@ import pyarrow.parquet as pq
 
 from sim import appraisal as ap
 from sim.appraisal_spec import AppraisalSpec
+from sim.constants import TRIPS_PER_MONTH  # a day of (one-way, peak) trips: a month's / this
 from sim.rundir.atomic import atomic_file
 
-#: A household's day of (one-way, peak) trips is a month's fares / this (two a day, 22 days):
-#: ``sim.model.TRIPS_PER_MONTH``.
-TRIPS_PER_MONTH = 44.0
 _HH = ("income_class", "expected_cost_min", "vot_per_min", "trips_day", "fare_burden")
 
 

@@ -343,7 +343,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _daily_table(model) -> str:
     """Mode shares and convergence by day, from the model's DataCollector."""
-    from sim.agents import MODE_NAMES
+    from sim.modes import MODE_NAMES
 
     days = model.datacollector.get_model_vars_dataframe()
     head = f"{'day':>4} {'gap':>7} {'switch':>7} " + " ".join(f"{m[:5]:>6}" for m in MODE_NAMES)

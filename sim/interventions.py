@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
+from sim.geo import road_haversine_m
 from sim.network.arrays import (
     Layer,
     MultimodalNetwork,
@@ -27,7 +28,7 @@ from sim.network.arrays import (
     TransitMode,
     lines_in_service,
 )
-from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
+from sim.network.build import add_lines, projector, with_transfer_fares
 from sim.network.cable import cable_line
 from sim.network.edit import extend
 from sim.network.road_classes import LANE_CAPACITY_VPH, SATURATION_FLOW_PCU
@@ -502,7 +503,7 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
     a, b = drive[idx]
     if a == b:
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
-    length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
+    length = float(road_haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
     edges: dict[str, Any] = {
         "layer": int(Layer.DRIVE),

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import metrics
-from sim.agents import ALTERNATIVES, MODE_NAMES, Household
+from sim.agents import Household
 from sim.assign import (
     NetworkCosts,
     PassResult,
@@ -43,10 +43,12 @@ from sim.behaviour import (
 )
 from sim.city import City, load_city
 from sim.congestion import MOTORBIKE_PCE
+from sim.constants import TRIPS_PER_MONTH
 from sim.demand import Trips, concat, resident_trips, stream_trips
 from sim.errors import ScenarioError
 from sim.externals import Entries, road_entries
 from sim.kernels import day as K
+from sim.modes import ALTERNATIVES, MODE_NAMES
 from sim.network.arrays import DRIVE_MASK, TRANSIT_MASK, WALK_MASK, Layer, MultimodalNetwork
 from sim.network.blocks import block_graph
 from sim.population import (
@@ -57,9 +59,6 @@ from sim.population import (
 )
 from sim.streams import stream_places
 from sim.zones import Zones, load_zones
-
-#: Trips a month per daily one-way trip: there and back, 22 working days.
-TRIPS_PER_MONTH = 44.0
 
 
 @dataclass(frozen=True)

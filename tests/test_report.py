@@ -14,6 +14,7 @@ import pytest
 
 from sim import metrics, report
 from sim.errors import ScenarioError
+from sim.modes import MODE_NAMES
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -131,7 +132,7 @@ def test_levels_follow_from_the_households(summary: pd.DataFrame, runs: list[Pat
     assert row["mean_time_min"] == pytest.approx(g["travel_time_min"].mean())
     assert row["mean_money_cost"] == pytest.approx(g["money_cost"].mean())
     assert row["fare_burden"] == pytest.approx(g["fare_burden"].mean())
-    modes = [f"share_{m}" for m in report.MODES]
+    modes = [f"share_{m}" for m in MODE_NAMES]
     assert np.allclose(summary[modes].sum(axis=1), 1.0)
 
 
@@ -191,7 +192,7 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
 
 
 def test_hours_per_month_is_the_models() -> None:
-    from sim.population import HOURS_PER_MONTH
+    from sim.behaviour import HOURS_PER_MONTH
 
     assert report.HOURS_PER_MONTH == HOURS_PER_MONTH
 

@@ -29,7 +29,7 @@ Conventions
 - Generalised cost is in minutes of each household's own value of time. To turn a change into
   money (benefit per capex), a class's change in minutes is multiplied by the class's mean value
   of time, ``vot_factor * mean(income) / 176 / 60`` per minute (the model's definition:
-  ``sim.population.HOURS_PER_MONTH`` working hours a month), ``vot_factor`` from the baseline.
+  ``sim.constants.HOURS_PER_MONTH`` working hours a month), ``vot_factor`` from the baseline.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ import numpy as np
 import pandas as pd
 
 from sim import intervals, metrics
+from sim.constants import HOURS_PER_MONTH, TRIPS_PER_MONTH
 from sim.errors import ScenarioError
+from sim.modes import LINE_COLOURS, MODE_COLOURS, MODE_NAMES, TRANSIT_MODES
 from sim.rundir.atomic import write_folder
 
 if TYPE_CHECKING:
@@ -56,12 +58,6 @@ if TYPE_CHECKING:
 
 __all__ = ["check_run_dirs", "compare", "format_summary", "run_city", "run_figures"]
 
-#: Working hours a month in the value of time (same as ``sim.population.HOURS_PER_MONTH``,
-#: not imported because that module pulls in the network stack).
-HOURS_PER_MONTH = 176.0
-#: Reported modes, in the order of the runner's categorical ``mode`` column.
-MODES = ("walk", "bus", "metro", "cable", "car", "motorbike")
-TRANSIT = ("bus", "metro", "cable")
 THRESHOLDS = (30, 45, 60)
 #: A household whose expected generalised cost moves by less than this many minutes is
 #: "unchanged".
@@ -76,8 +72,7 @@ HH_COLUMNS = (
     "gen_cost_min", "expected_cost_min", "fare_burden", "cost_burden", "vot_per_min", "acc30",
     "acc45", "acc60", "work_zone",
 )  # fmt: skip
-#: Commute trips a month (two a working day) and a year, as in the model.
-TRIPS_PER_MONTH = 44.0
+#: Commute trips a year, as in the model.
 TRIPS_PER_YEAR = 12 * TRIPS_PER_MONTH
 #: Capital costs become an equal annual cost at this real discount rate over this many years
 #: (an assumption: Brazil's federal guide uses 8.5%, Colombia's DNP 9-12%).
@@ -85,11 +80,6 @@ DISCOUNT_RATE = 0.08
 LIFETIME_YEARS = 30
 ZONE_COLUMNS = ("zone", "lon", "lat", "acc30_transit", "acc45_transit", "acc60_transit")
 LINE_COLUMNS = ("line", "mode", "boardings_per_hour", "peak_load_per_hour", "capacity_per_hour")
-MODE_COLOURS = {
-    "walk": "#8c8c8c", "bus": "#e6a100", "metro": "#0072b2", "cable": "#009e73",
-    "car": "#d55e00", "motorbike": "#cc79a7",
-}  # fmt: skip
-LINE_STYLES = {"cable_line": "#009e73", "bus_route": "#e6a100", "bundled_line": "#0072b2"}
 
 
 # ------------------------------------------------------------------------------ one run
@@ -289,8 +279,10 @@ def same_population(a: _Run, b: _Run) -> bool:
 # ------------------------------------------------------------------------------ tables
 def _modes(hh: pd.DataFrame) -> list[str]:
     cats = getattr(hh["mode"], "cat", None)
-    extra = [str(c) for c in cats.categories if str(c) not in MODES] if cats is not None else []
-    return [*MODES, *extra]
+    extra = (
+        [str(c) for c in cats.categories if str(c) not in MODE_NAMES] if cats is not None else []
+    )
+    return [*MODE_NAMES, *extra]
 
 
 def _mode_shares(modes: pd.Series, order: Sequence[str]) -> pd.Series:
@@ -330,7 +322,7 @@ def class_table(run: _Run) -> pd.DataFrame:
     shares = _class_mode_shares(hh).add_prefix("share_").reindex(order)
     out = pd.DataFrame({"households": means["n"].astype(int)}, index=order)
     out = out.join(shares)
-    out["share_transit"] = shares[[f"share_{m}" for m in TRANSIT]].sum(axis=1)
+    out["share_transit"] = shares[[f"share_{m}" for m in TRANSIT_MODES]].sum(axis=1)
     out = out.join(means.drop(columns="n").rename(columns=_MEAN_NAMES))
     out["acc30_gini"], out["acc30_palma"] = _inequality(hh, order)
     return out
@@ -620,7 +612,7 @@ def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
         geom = feature.get("geometry") or {}
         props = feature.get("properties") or {}
         kind, name = str(props.get("type", "")), str(props.get("name", ""))
-        colour = LINE_STYLES.get(kind, "#444444")
+        colour = LINE_COLOURS.get(kind, "#444444")
         label = None if name in seen else f"{name} ({kind})"
         seen.add(name)
         for xy in _lines_of(geom):

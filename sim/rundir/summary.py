@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim import metrics
-from sim.agents import MODE_NAMES
+from sim.modes import MODE_NAMES
 from sim.tables import household_table, line_table
 
 if TYPE_CHECKING:
