@@ -5,7 +5,8 @@
 
 The app is a thin layer: :class:`LaderaViz` turns the page's controls into scenario overrides
 (:func:`viz_scenario`), builds the model with :func:`sim.runner.build_model` and steps it; the
-drawing is in :mod:`sim.viz.components`.
+drawing is in :mod:`sim.viz.citymap` and :mod:`sim.viz.charts`, laid out by
+:mod:`sim.viz.components`.
 """
 
 from __future__ import annotations
