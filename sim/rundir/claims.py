@@ -52,7 +52,8 @@ def owner_tag() -> str:
 
 
 def temp_folder(final: Path) -> Path:
-    """The hidden folder a run is written in before it is renamed to ``final``."""
+    """The hidden folder a run or a comparison is written in before it is renamed to ``final``
+    (:func:`sim.rundir.atomic.write_folder`)."""
     return final.parent / f".tmp-{final.name}{_SEP}{owner_tag()}"
 
 
