@@ -12,16 +12,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import mesa
 
-from sim.choice import ALTERNATIVES
+from sim.modes import ALTERNATIVES, MODE_NAMES
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
     from sim.population import Households
-
-#: Reported modes (a transit trip is named by its main vehicle: cable, else metro, else bus).
-MODE_NAMES = ("walk", "bus", "metro", "cable", "car", "motorbike")
 
 
 class HouseholdArrays(Protocol):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,9 @@ import pyarrow.parquet as pq
 
 from sim import appraisal as ap
 from sim.appraisal_spec import AppraisalSpec
+from sim.constants import TRIPS_PER_MONTH  # a day of (one-way, peak) trips: a month's / this
+from sim.rundir.atomic import atomic_file
 
-#: A household's day of (one-way, peak) trips is a month's fares / this (two a day, 22 days):
-#: ``sim.model.TRIPS_PER_MONTH``.
-TRIPS_PER_MONTH = 44.0
 _HH = ("income_class", "expected_cost_min", "vot_per_min", "trips_day", "fare_burden")
 
 
@@ -210,9 +208,8 @@ def write_appraisal(out_dir: Path, runs: Sequence[Path], baseline: int = 0,
     path = Path(out_dir) / "summary.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
     data["appraisal"] = appraisal_section(runs, baseline, labels)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(_clean(data), indent=1, allow_nan=False))
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(_clean(data), indent=1, allow_nan=False))
     return path
 
 
@@ -257,7 +254,6 @@ def write_seed_appraisal(out_dir: Path, seeds: Sequence[Sequence[Path]], baselin
     path = Path(out_dir) / "summary.json"
     data = json.loads(path.read_text()) if path.is_file() else {}
     data["appraisal"] = section
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(json.dumps(_clean(data), indent=1, allow_nan=False))
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        tmp.write_text(json.dumps(_clean(data), indent=1, allow_nan=False))
     return path

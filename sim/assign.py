@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 #: Chunks of destinations in a pass. Fixed, so sums (and results) do not depend on how many
 #: threads numba uses.
 N_CHUNKS = 32
-WALK_SPEED_MPS = 5.0 / 3.6
 IN_VEHICLE = (Layer.BUS, Layer.METRO, Layer.CABLE)
 
 

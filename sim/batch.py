@@ -109,15 +109,10 @@ import pandas as pd
 from sim.config import from_dict, read_toml
 from sim.errors import BatchRunsFailed, LaderaError, MissingExtraError, ScenarioError
 from sim.limits import check_batch_size, check_limit, duration, warn_exposed
-from sim.outputs import (
-    check_name,
-    check_writable,
-    claim,
-    created_folders,
-    remove_empty,
-    remove_stale,
-)
 from sim.paths import contained
+from sim.rundir.atomic import atomic_file
+from sim.rundir.claims import claim, created_folders, remove_empty, remove_stale
+from sim.rundir.names import check_name, check_writable
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 __all__ = [
@@ -724,14 +719,14 @@ def _changed(plan: BatchPlan, spec: RunSpec) -> ScenarioError:
 
 def _recorded_row(plan: BatchPlan, spec: RunSpec, run: Path) -> dict[str, Any]:
     """The index row of a finished run directory the index lacks, if it ran ``spec``."""
-    from sim.runner import _jsonable
+    from sim.rundir.write import jsonable
 
     try:
         manifest = json.loads((run / "manifest.json").read_text())
         summary = json.loads((run / "summary.json").read_text())
     except (OSError, ValueError):
         raise _changed(plan, spec) from None
-    planned = json.loads(json.dumps(_jsonable(asdict(spec.scenario)), default=str))
+    planned = json.loads(json.dumps(jsonable(asdict(spec.scenario)), default=str))
     recorded = manifest.get("scenario") if isinstance(manifest, dict) else None
     if not isinstance(recorded, dict) or not isinstance(summary, dict):
         raise _changed(plan, spec)
@@ -987,9 +982,8 @@ def _write_plan(plan: BatchPlan) -> None:
         "points": list(plan.points),
         "runs": [{k: v for k, v in _row_head(r).items() if k in _PLANNED} for r in plan.runs],
     }  # fmt: skip
-    tmp = plan.folder / ".plan.json.tmp"
-    tmp.write_text(json.dumps(data, indent=1, default=str) + "\n")
-    os.replace(tmp, plan.folder / "plan.json")
+    with atomic_file(plan.folder / "plan.json") as tmp:
+        tmp.write_text(json.dumps(data, indent=1, default=str) + "\n")
 
 
 def _execute_all(
@@ -1220,9 +1214,8 @@ def _sorted_summary(out: pd.DataFrame, plan: BatchPlan) -> pd.DataFrame:
 
 def _write_table(df: pd.DataFrame, stem: Path) -> None:
     for suffix, write in ((".parquet", df.to_parquet), (".csv", df.to_csv)):
-        tmp = stem.with_name(f".{stem.name}{suffix}.tmp")
-        write(tmp, index=False)
-        os.replace(tmp, stem.with_suffix(suffix))
+        with atomic_file(stem.with_suffix(suffix)) as tmp:
+            write(tmp, index=False)
 
 
 def plot_accessibility_gain(summary: pd.DataFrame, plan: BatchPlan, path: Path) -> Path | None:
@@ -1243,9 +1236,8 @@ def plot_accessibility_gain(summary: pd.DataFrame, plan: BatchPlan, path: Path) 
         ax.axhline(0.0, color="0.6", lw=0.8)
     axes[0].set_ylabel("change in jobs within 30 min vs baseline")
     fig.suptitle(f"{plan.experiment.name}: mean and 95% CI over {plan.experiment.seeds} seeds")
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
+    with atomic_file(path) as tmp:
+        fig.savefig(tmp, dpi=120)
     return path
 
 

@@ -56,6 +56,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.constants import HOURS_PER_MONTH, TRIPS_PER_MONTH
 from sim.demand_spec import persons_per_household
 from sim.errors import ScenarioError
 
@@ -77,9 +78,6 @@ LITERATURE = {
     "choice.boarding_penalty_min": "assumption: evidence dossier section 10, 5 in-vehicle minutes a boarding",
 }  # fmt: skip
 
-#: Working hours a month when a city states none: 44 hours a week (the constitutional limit of
-#: the normal working week in Brazil) x 4 weeks; an assumption elsewhere.
-HOURS_PER_MONTH = 176.0
 #: Peak segments treated as trips to work (a worker's wage values their time).
 WORK = "work"
 
@@ -95,7 +93,7 @@ class BehaviourSpec:
     formal_share_by_class: tuple[float, ...] = ()
     vt_cap_share: float = 0.06
     vt_reference_fare: float = 0.0
-    vt_trips_per_month: float = 44.0
+    vt_trips_per_month: float = TRIPS_PER_MONTH
     work_segment: str = WORK
     sources: dict[str, str] = field(default_factory=dict)
 

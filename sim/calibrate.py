@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.choice import ALTERNATIVES
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.model import CommuteModel
+from sim.modes import ALTERNATIVES
 
 #: Reported modes that make up each alternative.
 ALTERNATIVE_OF = {"walk": "walk", "bus": "transit", "metro": "transit", "cable": "transit",

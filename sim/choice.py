@@ -15,9 +15,7 @@ from numpy.typing import NDArray
 from sim.behaviour import BOARDING_PENALTY_MIN, LOGIT_SCALE, WAIT_WEIGHT, WALK_WEIGHT
 from sim.congestion import MOTORBIKE_PCE
 from sim.errors import ScenarioError
-
-#: What households choose between.
-ALTERNATIVES = ("walk", "transit", "car", "motorbike")
+from sim.modes import ALTERNATIVES
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from sim.behaviour import BehaviourSpec
 from sim.config import from_dict, read_toml
 from sim.demand_spec import DemandSpec
 from sim.errors import ScenarioError
-from sim.outputs import check_name
 from sim.paths import contained
+from sim.rundir.names import check_name
 
 #: Where the bundled cities live, relative to the repository root.
 CITIES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "cities"

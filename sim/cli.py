@@ -310,8 +310,9 @@ def _scenario(path: Path, args: argparse.Namespace):
 
 @command("run")
 def _run(args: argparse.Namespace) -> int:
-    from sim.outputs import check_name
-    from sim.runner import check_scenario, run_dir, run_scenario
+    from sim.rundir.names import check_name
+    from sim.rundir.write import run_dir
+    from sim.runner import check_scenario, run_scenario
 
     _check_flags(args)
     if args.run_id is not None:
@@ -342,7 +343,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _daily_table(model) -> str:
     """Mode shares and convergence by day, from the model's DataCollector."""
-    from sim.agents import MODE_NAMES
+    from sim.modes import MODE_NAMES
 
     days = model.datacollector.get_model_vars_dataframe()
     head = f"{'day':>4} {'gap':>7} {'switch':>7} " + " ".join(f"{m[:5]:>6}" for m in MODE_NAMES)
@@ -355,7 +356,8 @@ def _daily_table(model) -> str:
 
 @command("compare")
 def _compare(args: argparse.Namespace) -> int:
-    from sim.outputs import check_name, check_writable, free_folder, timestamp
+    from sim.rundir.claims import free_folder
+    from sim.rundir.names import check_name, check_writable, timestamp
 
     items = list(args.items)
     if len(items) < 2:
@@ -386,7 +388,8 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         out = free_folder(folder, f"{'-vs-'.join(names)}-{timestamp()}")
     check_writable(folder)
-    from sim.runner import check_scenario, run_dir
+    from sim.rundir.write import run_dir
+    from sim.runner import check_scenario
 
     n_seeds = _seeds(args, bool(given), bool(scenarios))
     for scenario in scenarios.values():
@@ -556,7 +559,8 @@ def _solved(args: argparse.Namespace):
 def _validate(args: argparse.Namespace) -> int:
     import json
 
-    from sim.outputs import check_writable, free_folder, timestamp
+    from sim.rundir.claims import free_folder
+    from sim.rundir.names import check_writable, timestamp
     from sim.validate import figure_markdown, markdown, validation_report
 
     check_writable(args.results)

@@ -28,8 +28,7 @@ from sim.demand_spec import SegmentSpec, StreamSpec
 from sim.errors import ScenarioError
 from sim.population import Households, gravity_matrix
 
-#: Alternatives, in the kernel's order.
-ALTERNATIVES = ("walk", "transit", "car", "motorbike")
+#: Indices of two alternatives (:data:`sim.modes.ALTERNATIVES`), in the kernel's order.
 ALT_TRANSIT, ALT_CAR = 1, 2
 
 

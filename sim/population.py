@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 
 from sim.behaviour import shift_probability, worker_vot
 from sim.city import City
+from sim.constants import WALK_SPEED_MPS
 from sim.demand_spec import households_represented
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
@@ -30,9 +31,6 @@ CAR_BY_QUINTILE = (0.10, 0.20, 0.35, 0.52, 0.72)
 MOTO_BY_QUINTILE = (0.06, 0.08, 0.08, 0.07, 0.04)
 CAR_BY_ESTRATO = (0.05, 0.12, 0.28, 0.50, 0.68, 0.80)
 MOTO_BY_ESTRATO = (0.14, 0.18, 0.16, 0.10, 0.06, 0.03)
-#: Working hours a month of a city without a ``[behaviour]`` table (see :mod:`sim.behaviour`).
-HOURS_PER_MONTH = 176.0
-WALK_SPEED_MPS = 5.0 / 3.6
 
 
 @dataclass(frozen=True, eq=False)

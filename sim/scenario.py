@@ -31,8 +31,8 @@ from sim.config import from_dict, read_toml
 from sim.errors import ScenarioError
 from sim.interventions import Intervention, kinds
 from sim.limits import check_limit
-from sim.outputs import check_name
 from sim.paths import contained
+from sim.rundir.names import check_name
 
 #: Where each intervention of a scenario is declared: (file, index in that file's list).
 Origins = list[tuple[Path, int]]

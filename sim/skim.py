@@ -22,12 +22,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim.assign import block_nodes, kernel_trips, new_out, run_pass
+from sim.constants import WALK_SPEED_MPS
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.network.arrays import NodeKind
 from sim.network.build import projector
 from sim.placement import node_index
-from sim.population import WALK_SPEED_MPS
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel

@@ -15,8 +15,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim import metrics
-from sim.agents import MODE_NAMES
 from sim.model import CommuteModel
+from sim.modes import MODE_NAMES
 from sim.network.arrays import TransitMode
 
 THRESHOLDS = (30, 45, 60)

@@ -15,8 +15,8 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from sim.city import load_city
+from sim.geo import haversine_m
 from sim.network.arrays import Layer, NodeKind, TransitMode
-from sim.network.build import haversine_m
 
 ROOT = Path(__file__).resolve().parents[1]
 

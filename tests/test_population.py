@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.agents import MODE_NAMES
 from sim.calibrate import alternative_shares, calibrate, target_alternative_shares
 from sim.errors import DataError, ScenarioError
 from sim.model import CommuteModel
+from sim.modes import MODE_NAMES
 from sim.population import destination_zones, gravity_matrix, synthesise
 from sim.zones import load_zones
 

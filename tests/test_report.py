@@ -14,6 +14,7 @@ import pytest
 
 from sim import metrics, report
 from sim.errors import ScenarioError
+from sim.modes import MODE_NAMES
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -131,7 +132,7 @@ def test_levels_follow_from_the_households(summary: pd.DataFrame, runs: list[Pat
     assert row["mean_time_min"] == pytest.approx(g["travel_time_min"].mean())
     assert row["mean_money_cost"] == pytest.approx(g["money_cost"].mean())
     assert row["fare_burden"] == pytest.approx(g["fare_burden"].mean())
-    modes = [f"share_{m}" for m in report.MODES]
+    modes = [f"share_{m}" for m in MODE_NAMES]
     assert np.allclose(summary[modes].sum(axis=1), 1.0)
 
 
@@ -191,7 +192,7 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
 
 
 def test_hours_per_month_is_the_models() -> None:
-    from sim.population import HOURS_PER_MONTH
+    from sim.behaviour import HOURS_PER_MONTH
 
     assert report.HOURS_PER_MONTH == HOURS_PER_MONTH
 
@@ -416,7 +417,7 @@ def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float |
     0, and no number (JSON null) when the richest class reaches nothing."""
     from types import SimpleNamespace
 
-    from sim.runner import summary_from_tables
+    from sim.rundir.summary import summary_from_tables
 
     cols = ["travel_time_min", "money_cost", "fare_burden", "cost_burden", "acc45", "acc60",
             "acc_smooth", "gen_cost_min", "expected_cost_min"]  # fmt: skip

@@ -109,12 +109,12 @@ def test_same_seed_same_frames(tmp_path):
 
 
 def test_failed_run_leaves_no_directory(tmp_path, monkeypatch):
-    import sim.runner as runner
+    import sim.rundir.write as write
 
     def boom(*args, **kwargs):
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runner, "write_tables", boom)
+    monkeypatch.setattr(write, "write_tables", boom)
     with pytest.raises(RuntimeError):
         run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, run_id="x",
                      progress=False, figures=False)  # fmt: skip
@@ -232,16 +232,16 @@ def test_an_explicit_run_id_that_is_taken_is_refused_before_simulating(tmp_path,
 
 
 def test_a_run_directory_that_appears_meanwhile_is_not_replaced(tmp_path, monkeypatch):
-    import sim.runner as runner
+    import sim.rundir.write as write
 
-    write_tables = runner.write_tables
+    write_tables = write.write_tables
 
     def racing(model, folder):
         write_tables(model, folder)
         (tmp_path / "mini_baseline" / "r").mkdir()
         (tmp_path / "mini_baseline" / "r" / "theirs.txt").write_text("theirs")
 
-    monkeypatch.setattr(runner, "write_tables", racing)
+    monkeypatch.setattr(write, "write_tables", racing)
     with pytest.raises(ScenarioError, match="already exists"):
         run_scenario(small(DATA / "mini_baseline.toml"), results=tmp_path, run_id="r",
                      progress=False, figures=False)  # fmt: skip

@@ -185,7 +185,7 @@ def test_cable_catchment_is_the_walk_to_its_stations(solved) -> None:
     net = model.network
     (cable,) = found["mini_cable"]
     # the three stations of the scenario file, snapped to the city's own walk nodes
-    from sim.network.build import haversine_m
+    from sim.geo import haversine_m
 
     given = [(-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)]
     st = cable.stations
@@ -221,7 +221,7 @@ def test_the_walk_to_a_station_is_timed_uphill(poa_network) -> None:
 
 
 def test_far_households_by_haversine(solved) -> None:
-    from sim.network.build import haversine_m
+    from sim.geo import haversine_m
 
     model, found = solved
     net = model.network

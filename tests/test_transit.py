@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 from sim.errors import DataError, LaderaError, ScenarioError
+from sim.geo import haversine_m
 from sim.network.arrays import TransitMode
 from sim.network.cable import cable_line
 from sim.network.transit import (
     TransitLine,
-    haversine_m,
     read_gtfs,
     read_gtfs_with_report,
     read_line_geojson,

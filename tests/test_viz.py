@@ -152,7 +152,8 @@ def test_base_network_is_built_once(mini_viz):
 
 
 def test_map_highlights_the_cable_line(mini_viz):
-    from sim.viz.components import geometry, map_figure, png, volume_capacity
+    from sim.viz.charts import png
+    from sim.viz.citymap import geometry, map_figure, volume_capacity
 
     base, cable = mini_viz
     assert magenta_pixels(png(map_figure(base.commute, base.reports))) == 0
@@ -165,7 +166,8 @@ def test_map_highlights_the_cable_line(mini_viz):
 
 def test_every_panel_draws_before_and_after_steps(mini_network):
     from sim.viz.app import LaderaViz
-    from sim.viz.components import PANELS, png
+    from sim.viz.charts import png
+    from sim.viz.components import PANELS
 
     fresh = LaderaViz(scenario="cable", households=300, seed=1, city=str(MINI_SCENARIOS))
     before = {key: png(panel.draw(fresh)) for key, panel in PANELS.items()}

@@ -13,9 +13,10 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from sim.errors import ScenarioError
+from sim.geo import road_haversine_m
 from sim.interventions.base import Capex, check_in_bbox, line_geojson, register
 from sim.network.arrays import Layer, MultimodalNetwork, NodeKind
-from sim.network.build import haversine_m, projector
+from sim.network.build import projector
 from sim.network.edit import extend
 from sim.network.road_classes import LANE_CAPACITY_VPH, SATURATION_FLOW_PCU
 
@@ -64,7 +65,7 @@ def apply_new_road(net: MultimodalNetwork, r: NewRoad) -> tuple[MultimodalNetwor
     a, b = drive[idx]
     if a == b:
         raise ScenarioError(f"new_road `{r.name}`: both ends snap to the same road node")
-    length = float(haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
+    length = float(road_haversine_m(net.x[a], net.y[a], net.x[b], net.y[b])) * r.detour
     tails, heads = ([a, b], [b, a]) if r.both_directions else ([a], [b])
     edges: dict[str, Any] = {
         "layer": int(Layer.DRIVE),

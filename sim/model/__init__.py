@@ -22,7 +22,7 @@ DataCollector records each day). Its behaviour parameters are :class:`sim.choice
 from __future__ import annotations
 
 from sim.choice import ChoiceParams
+from sim.constants import TRIPS_PER_MONTH
 from sim.model.commute import CommuteModel
-from sim.model.trip_outputs import TRIPS_PER_MONTH
 
 __all__ = ["TRIPS_PER_MONTH", "ChoiceParams", "CommuteModel"]

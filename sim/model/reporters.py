@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.agents import MODE_NAMES
+from sim.modes import MODE_NAMES
 
 if TYPE_CHECKING:
     from sim.model.trip_outputs import TripOutputs

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.constants import TRIPS_PER_MONTH
 from sim.kernels import day as K
 
 if TYPE_CHECKING:
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
     from sim.demand import Trips
     from sim.population import DestZones, Households
     from sim.zones import Zones
-
-#: Trips a month per daily one-way trip: there and back, 22 working days.
-TRIPS_PER_MONTH = 44.0
 
 
 class TripOutputs:

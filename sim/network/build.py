@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from sim.errors import DataError
+from sim.geo import EARTH_RADIUS_M
 from sim.network.arrays import (
     EDGE_DEFAULTS,
     Layer,
@@ -29,10 +30,8 @@ from sim.network.edit import extend
 from sim.network.integration import with_integration, without_paid_layer
 from sim.network.transit import TransitLine
 
-EARTH_RADIUS_M = 6_371_008.8
 #: Wait at boarding is half the headway, capped: riders of rare services time their arrival.
 MAX_WAIT_S = 900.0
-WALK_SPEED_MPS = 5.0 / 3.6
 #: Drive-edge attributes of :mod:`sim.network.junctions` carried into the arrays as they are.
 _JUNCTION_COLS = ("signals", "cycle_s", "green_ratio", "saturation_flow", "priority_delay_s")
 
@@ -243,13 +242,6 @@ def _int_or(value: object, default: int) -> int:
         return int(value)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         return default
-
-
-def haversine_m(lon1: NDArray, lat1: NDArray, lon2: NDArray, lat2: NDArray) -> NDArray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
 
 
 def _snap_lines(

@@ -9,8 +9,9 @@ import pandas as pd
 from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import ScenarioError
+from sim.geo import haversine_m
 from sim.network.arrays import TransitMode
-from sim.network.transit import TransitLine, _both_directions, _slug, haversine_m
+from sim.network.transit import TransitLine, _both_directions, _slug
 
 
 def cable_line(

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -21,7 +20,8 @@ import numpy as np
 from sim.city import City
 from sim.errors import DataError, NetworkNotAvailableError
 from sim.network.arrays import Lines, MultimodalNetwork
-from sim.outputs import check_writable
+from sim.rundir.atomic import atomic_file
+from sim.rundir.names import check_writable
 
 #: Bump when the build changes what it produces from the same inputs (3: a Metrocable cabin
 #: every 12 s; 4: transfer fares; 5: junction control, mid-block capacities, the paid transfer
@@ -264,18 +264,13 @@ def write_npz(net: MultimodalNetwork, path: Path) -> None:
         arrays[_LINE_PREFIX + f.name] = getattr(net.lines, f.name)
     meta = {k: v for k, v in net.meta.items() if k != "cache"}
     arrays["meta_json"] = np.array(json.dumps(meta, default=str))
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".npz")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_file(path) as tmp, open(tmp, "wb") as fh:
             np.savez(fh, **arrays)  # type: ignore[arg-type]
-        os.replace(tmp, path)
-    except BaseException as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(exc, OSError):
-            reason = exc.strerror or " ".join(str(exc).split())
-            raise OSError(exc.errno, f"{reason}; the network cache entry was not written (set "
-                          "LADERA_CACHE_DIR to another folder)", str(path)) from None  # fmt: skip
-        raise
+    except OSError as exc:
+        reason = exc.strerror or " ".join(str(exc).split())
+        raise OSError(exc.errno, f"{reason}; the network cache entry was not written (set "
+                      "LADERA_CACHE_DIR to another folder)", str(path)) from None  # fmt: skip
 
 
 def read_npz(path: Path) -> MultimodalNetwork:

@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from sim.constants import WALK_SPEED_MPS  # of transfers between lines
 from sim.errors import ScenarioError
 from sim.network.arrays import (
     Layer,
@@ -44,8 +45,6 @@ from sim.network.arrays import (
 )
 from sim.network.edit import extend, subset
 
-#: Walking speed of transfers, m/s (5 km/h, as :data:`sim.network.build.WALK_SPEED_MPS`).
-WALK_SPEED_MPS = 5.0 / 3.6
 #: Boarding wait = half the headway, capped (riders of rare services time their arrival); as
 #: :data:`sim.network.build.MAX_WAIT_S`.
 MAX_WAIT_S = 900.0

@@ -56,7 +56,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
-EARTH_RADIUS_M = 6_371_008.8
+from sim.geo import EARTH_RADIUS_M
 
 #: Signal nodes (and junction nodes) this close are one junction. Assumption: mappers place
 #: stop-line signal nodes a few metres before the junction node; 25 m covers the stop lines of

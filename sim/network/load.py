@@ -44,9 +44,7 @@ bools, tuples, lists and shapely geometries, so they pickle (for worker processe
 from __future__ import annotations
 
 import math
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -70,6 +68,7 @@ from sim.network.road_classes import (  # noqa: F401  (re-exported: the loader's
     LANE_CAPACITY_VPH,
     SATURATION_FLOW_PCU,
 )
+from sim.rundir.atomic import atomic_file
 
 NetworkType = Literal["walk", "drive"]
 
@@ -657,11 +656,5 @@ def _read_polygon(path: Path) -> Any:
 
 def _save_atomically(G: nx.MultiDiGraph, out_path: Path) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp", dir=out_path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_file(out_path) as tmp:
         ox.save_graphml(G, tmp)
-        os.replace(tmp, out_path)  # atomic on the same file system
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -36,12 +36,10 @@ import shapely
 from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import DataError, ScenarioError, where
+from sim.geo import haversine_m
 from sim.network.arrays import TransitMode
 
 log = logging.getLogger(__name__)
-
-#: Mean Earth radius (IUGG), metres.
-EARTH_RADIUS_M = 6_371_008.8
 
 #: Passengers per vehicle when a feed or a caller does not say. Bus: 80, the ABNT NBR
 #: 15570:2011 "padron" class ("ônibus padron: até 80 passageiros", seated plus 6 standing per
@@ -142,18 +140,6 @@ def _set_array(line: TransitLine, name: str, value: ArrayLike, n: int) -> None:
         raise ScenarioError(f"line `{line.name}`: `{name}` has {arr.shape[0]} values, not {n}")
     arr.flags.writeable = False
     object.__setattr__(line, name, arr)
-
-
-def haversine_m(lon1: ArrayLike, lat1: ArrayLike, lon2: ArrayLike, lat2: ArrayLike) -> Any:
-    """Great-circle distance in metres between points given in degrees (broadcasts)."""
-    lon1, lat1, lon2, lat2 = (
-        np.radians(np.asarray(a, dtype=np.float64)) for a in (lon1, lat1, lon2, lat2)
-    )
-    a = (
-        np.sin((lat2 - lat1) / 2.0) ** 2
-        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2.0) ** 2
-    )
-    return 2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 def _unique_names(lines: list[TransitLine], tags: Sequence[str]) -> list[TransitLine]:

@@ -29,19 +29,16 @@ Conventions
 - Generalised cost is in minutes of each household's own value of time. To turn a change into
   money (benefit per capex), a class's change in minutes is multiplied by the class's mean value
   of time, ``vot_factor * mean(income) / 176 / 60`` per minute (the model's definition:
-  ``sim.population.HOURS_PER_MONTH`` working hours a month), ``vot_factor`` from the baseline.
+  ``sim.constants.HOURS_PER_MONTH`` working hours a month), ``vot_factor`` from the baseline.
 """
 
 from __future__ import annotations
 
 import base64
-import errno
 import html
 import json
 import math
-import os
 import re
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,19 +48,16 @@ import numpy as np
 import pandas as pd
 
 from sim import intervals, metrics
+from sim.constants import HOURS_PER_MONTH, TRIPS_PER_MONTH
 from sim.errors import ScenarioError
+from sim.modes import LINE_COLOURS, MODE_COLOURS, MODE_NAMES, TRANSIT_MODES
+from sim.rundir.atomic import write_folder
 
 if TYPE_CHECKING:
     from sim.compare_summary import Catchments
 
 __all__ = ["check_run_dirs", "compare", "format_summary", "run_city", "run_figures"]
 
-#: Working hours a month in the value of time (same as ``sim.population.HOURS_PER_MONTH``,
-#: not imported because that module pulls in the network stack).
-HOURS_PER_MONTH = 176.0
-#: Reported modes, in the order of the runner's categorical ``mode`` column.
-MODES = ("walk", "bus", "metro", "cable", "car", "motorbike")
-TRANSIT = ("bus", "metro", "cable")
 THRESHOLDS = (30, 45, 60)
 #: A household whose expected generalised cost moves by less than this many minutes is
 #: "unchanged".
@@ -78,8 +72,7 @@ HH_COLUMNS = (
     "gen_cost_min", "expected_cost_min", "fare_burden", "cost_burden", "vot_per_min", "acc30",
     "acc45", "acc60", "work_zone",
 )  # fmt: skip
-#: Commute trips a month (two a working day) and a year, as in the model.
-TRIPS_PER_MONTH = 44.0
+#: Commute trips a year, as in the model.
 TRIPS_PER_YEAR = 12 * TRIPS_PER_MONTH
 #: Capital costs become an equal annual cost at this real discount rate over this many years
 #: (an assumption: Brazil's federal guide uses 8.5%, Colombia's DNP 9-12%).
@@ -87,11 +80,6 @@ DISCOUNT_RATE = 0.08
 LIFETIME_YEARS = 30
 ZONE_COLUMNS = ("zone", "lon", "lat", "acc30_transit", "acc45_transit", "acc60_transit")
 LINE_COLUMNS = ("line", "mode", "boardings_per_hour", "peak_load_per_hour", "capacity_per_hour")
-MODE_COLOURS = {
-    "walk": "#8c8c8c", "bus": "#e6a100", "metro": "#0072b2", "cable": "#009e73",
-    "car": "#d55e00", "motorbike": "#cc79a7",
-}  # fmt: skip
-LINE_STYLES = {"cable_line": "#009e73", "bus_route": "#e6a100", "bundled_line": "#0072b2"}
 
 
 # ------------------------------------------------------------------------------ one run
@@ -291,8 +279,10 @@ def same_population(a: _Run, b: _Run) -> bool:
 # ------------------------------------------------------------------------------ tables
 def _modes(hh: pd.DataFrame) -> list[str]:
     cats = getattr(hh["mode"], "cat", None)
-    extra = [str(c) for c in cats.categories if str(c) not in MODES] if cats is not None else []
-    return [*MODES, *extra]
+    extra = (
+        [str(c) for c in cats.categories if str(c) not in MODE_NAMES] if cats is not None else []
+    )
+    return [*MODE_NAMES, *extra]
 
 
 def _mode_shares(modes: pd.Series, order: Sequence[str]) -> pd.Series:
@@ -332,7 +322,7 @@ def class_table(run: _Run) -> pd.DataFrame:
     shares = _class_mode_shares(hh).add_prefix("share_").reindex(order)
     out = pd.DataFrame({"households": means["n"].astype(int)}, index=order)
     out = out.join(shares)
-    out["share_transit"] = shares[[f"share_{m}" for m in TRANSIT]].sum(axis=1)
+    out["share_transit"] = shares[[f"share_{m}" for m in TRANSIT_MODES]].sum(axis=1)
     out = out.join(means.drop(columns="n").rename(columns=_MEAN_NAMES))
     out["acc30_gini"], out["acc30_palma"] = _inequality(hh, order)
     return out
@@ -622,7 +612,7 @@ def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
         geom = feature.get("geometry") or {}
         props = feature.get("properties") or {}
         kind, name = str(props.get("type", "")), str(props.get("name", ""))
-        colour = LINE_STYLES.get(kind, "#444444")
+        colour = LINE_COLOURS.get(kind, "#444444")
         label = None if name in seen else f"{name} ({kind})"
         seen.add(name)
         for xy in _lines_of(geom):
@@ -1093,14 +1083,10 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
                                 f"({', '.join(names)}); got {', '.join(r.label for r in seed_runs)}")  # fmt: skip
     out_dir = Path(out_dir)
     created = _make_parents(out_dir.parent)
-    tmp = out_dir.parent / f".tmp-{out_dir.name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        tmp.mkdir()
-        _write_all(tmp, loaded, baseline, catchments)
-        _publish(tmp, out_dir)
+        write_folder(out_dir, lambda tmp: _write_all(tmp, loaded, baseline, catchments),
+                     taken=_TAKEN)  # fmt: skip
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
         for folder in created:  # deepest first; stops at the first one not empty
             try:
                 folder.rmdir()
@@ -1133,21 +1119,13 @@ def _make_parents(folder: Path) -> list[Path]:
     return created
 
 
+#: What a comparison folder that exists is told (:func:`sim.rundir.atomic.write_folder`).
+_TAKEN = "already exists (a comparison is never overwritten); choose another `--id`"
+
+
 def _check_free(out_dir: Path) -> None:
     if out_dir.exists():
-        raise ScenarioError(f"{out_dir}: already exists (a comparison is never overwritten); "
-                            "choose another `--id`")  # fmt: skip
-
-
-def _publish(tmp: Path, out_dir: Path) -> None:
-    """Rename ``tmp`` to ``out_dir``, which must not exist (nothing is ever replaced)."""
-    _check_free(out_dir)  # it may have appeared while the report was written
-    try:
-        os.rename(tmp, out_dir)  # fails on a non-empty directory: nothing is replaced
-    except OSError as exc:
-        if exc.errno in (errno.EEXIST, errno.ENOTEMPTY):
-            _check_free(out_dir)
-        raise
+        raise ScenarioError(f"{out_dir}: {_TAKEN}")
 
 
 # ------------------------------------------------------------------------------ CLI table

@@ -1,6 +1,7 @@
 """The students' browser app (``ladera viz``): Mesa SolaraViz over the commute model, offline.
 
-:func:`sim.viz.server.serve` runs it; :mod:`sim.viz.components` draws the map and the charts.
+:func:`sim.viz.server.serve` runs it; :mod:`sim.viz.citymap` and :mod:`sim.viz.charts` draw the
+map and the charts, :mod:`sim.viz.components` lays them out.
 Importing this package is cheap: Solara is only imported with :mod:`sim.viz.app`.
 """
 

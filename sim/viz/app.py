@@ -5,7 +5,8 @@
 
 The app is a thin layer: :class:`LaderaViz` turns the page's controls into scenario overrides
 (:func:`viz_scenario`), builds the model with :func:`sim.runner.build_model` and steps it; the
-drawing is in :mod:`sim.viz.components`.
+drawing is in :mod:`sim.viz.citymap` and :mod:`sim.viz.charts`, laid out by
+:mod:`sim.viz.components`.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from sim.errors import ScenarioError
 from sim.interventions import CableLine, RoadUpgrade
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
-from sim.runner import build_model, city_of, household_table
+from sim.runner import build_model, city_of
 from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.tables import household_table
 
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"

@@ -22,9 +22,9 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.geo import haversine_m
 from sim.interventions import CableLine
 from sim.network.arrays import MultimodalNetwork, NodeKind
-from sim.network.transit import haversine_m
 from sim.scenario import Scenario, load_scenario, with_overrides
 
 MIN_STATIONS, MAX_STATIONS = 2, 6

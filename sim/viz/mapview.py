@@ -16,8 +16,9 @@ import numpy as np
 import plotly.graph_objects as go
 from numpy.typing import NDArray
 
+from sim.modes import MODE_COLOURS
 from sim.network.arrays import MultimodalNetwork
-from sim.viz.components import CABLE_HIGHLIGHT, geometry
+from sim.viz.citymap import geometry
 from sim.viz.design import Design, walk_nodes
 
 #: Walk nodes offered as click targets at most (an even sample of them).
@@ -61,8 +62,8 @@ def city_figure(net: MultimodalNetwork, design: Design, *, title: str = "") -> g
     if roads.shape[0] > MAX_ROADS:
         roads = roads[np.argsort(-geo.road_width, kind="stable")[:MAX_ROADS]]
     fig = go.Figure()
-    layers = [("roads", roads, "#b0b0b0", 1.0), ("rail", geo.rail, "#3949ab", 2.5),
-              ("cable lines", geo.cable, CABLE_HIGHLIGHT, 3.0)]  # fmt: skip
+    layers = [("roads", roads, "#b0b0b0", 1.0), ("rail", geo.rail, MODE_COLOURS["metro"], 2.5),
+              ("cable lines", geo.cable, MODE_COLOURS["cable"], 3.0)]  # fmt: skip
     for name, segments, colour, width in layers:
         if segments.shape[0]:
             x, y = _lines(segments)

@@ -1,87 +1,23 @@
-"""Output folders: names that are safe as one path part, and folders checked before any work.
+"""Claims on output folders: who is writing which folder now, and what dead writers left.
 
-Results are never overwritten: a run, comparison or batch folder that exists is an error, and
-every folder is checked writable before a simulation starts, so a bad ``--results`` fails in a
-second instead of after the whole run.
+Results are never overwritten, and two processes never write the same folder: a writer holds a
+claim (a locked hidden file next to the folder) while it simulates and writes, and writes under
+a hidden temporary name that carries its host, process id and start time, so the temporary
+folders of killed writers can be told apart from those of live ones and removed.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import os
 import re
 import shutil
 import socket
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from sim.errors import ScenarioError
 
-#: Folder names under the results root that Ladera itself writes.
-RESERVED = ("compare", "batch", "bench")
-_NAME = re.compile(r"[\w-][\w.-]*")
-
-
-def check_name(value: str, what: str, *, reserved: bool = False) -> str:
-    """``value`` unchanged if it is safe as one folder name, else a one-line ScenarioError.
-
-    Parameters
-    ----------
-    value
-        A scenario name, run id, comparison id or experiment name.
-    what
-        How the error names it, e.g. ``"`name`"`` or ``"`--run-id`"``.
-    reserved
-        Also refuse the names of Ladera's own folders under the results root.
-    """
-    allowed = "letters, digits, `_`, `-` and `.` (not first)"
-    if not isinstance(value, str) or not _NAME.fullmatch(value) or len(value) > 200:
-        raise ScenarioError(f"{what} is {value!r}; allowed: {allowed}, at most 200 characters")
-    if reserved and value.lower() in RESERVED:
-        raise ScenarioError(f"{what} is {value!r}, which names a folder Ladera writes under the "
-                            f"results root; choose another (not {', '.join(RESERVED)})")  # fmt: skip
-    return value
-
-
-def check_writable(folder: Path | str) -> None:
-    """Raise the ``OSError`` writing into ``folder`` would raise, now, without creating it.
-
-    Finds the nearest existing ancestor; it must be a directory in which a file can be created
-    (a hidden probe file is created and removed at once).
-    """
-    probe = Path(folder).absolute()
-    while not probe.exists() and probe.parent != probe:
-        probe = probe.parent
-    if not probe.is_dir():
-        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(probe))
-    try:
-        fd, name = tempfile.mkstemp(dir=probe, prefix=".ladera-write-check-")
-    except OSError as exc:
-        raise type(exc)(exc.errno, exc.strerror or str(exc), str(probe)) from None
-    os.close(fd)
-    os.unlink(name)
-
-
-def timestamp() -> str:
-    """The time part of default run and comparison ids: ``20240131-142501``."""
-    return time.strftime("%Y%m%d-%H%M%S")
-
-
-def free_folder(parent: Path, stem: str) -> Path:
-    """``parent/stem``, or ``parent/stem-2``, ``-3``... the first that does not exist (and that
-    no run is writing now)."""
-    path = parent / stem
-    k = 2
-    while path.exists() or claimed(path):
-        path = parent / f"{stem}-{k}"
-        k += 1
-    return path
-
-
-# ------------------------------------------------------------------------------ writers
 #: Separates the parts of a temporary folder's name: never in a run name or a host name.
 _SEP = "@"
 
@@ -116,7 +52,8 @@ def owner_tag() -> str:
 
 
 def temp_folder(final: Path) -> Path:
-    """The hidden folder a run is written in before it is renamed to ``final``."""
+    """The hidden folder a run or a comparison is written in before it is renamed to ``final``
+    (:func:`sim.rundir.atomic.write_folder`)."""
     return final.parent / f".tmp-{final.name}{_SEP}{owner_tag()}"
 
 
@@ -269,15 +206,12 @@ def claimed_folder(final: Path, *, default_id: bool) -> Iterator[Path]:
         raise
 
 
-def write_error(exc: OSError, folder: Path) -> OSError:
-    """``exc`` (e.g. a full disk while writing a run) as an OSError naming ``folder``.
-
-    Some writers (pyarrow) give no errno and no file name, only ``[errno 28]`` in the text.
-    """
-    number = exc.errno
-    if number is None:
-        found = re.search(r"\[errno (\d+)\]", str(exc), flags=re.IGNORECASE)
-        number = int(found.group(1)) if found else None
-    reason = os.strerror(number) if number else (" ".join(str(exc).split()) or type(exc).__name__)
-    return OSError(number or errno.EIO, f"{reason}; nothing was written there (a failed run "
-                   "leaves nothing behind)", str(folder))  # fmt: skip
+def free_folder(parent: Path, stem: str) -> Path:
+    """``parent/stem``, or ``parent/stem-2``, ``-3``... the first that does not exist (and that
+    no run is writing now)."""
+    path = parent / stem
+    k = 2
+    while path.exists() or claimed(path):
+        path = parent / f"{stem}-{k}"
+        k += 1
+    return path
