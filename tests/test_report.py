@@ -14,6 +14,8 @@ import pytest
 
 from sim import metrics, report
 from sim.errors import ScenarioError
+from sim.report import comparison, tables
+from sim.report import figures as report_figures
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -309,14 +311,14 @@ def test_existing_output_is_refused_and_kept(runs: list[Path], tmp_path: Path) -
 def test_output_that_appears_meanwhile_is_not_replaced(runs, tmp_path: Path, monkeypatch) -> None:
     """Another comparison publishing the same folder while this one writes: this one fails."""
     out = tmp_path / "cmp"
-    write_all = report._write_all
+    write_all = comparison._write_all
 
     def racing(folder: Path, *args: object) -> None:
         write_all(folder, *args)  # type: ignore[arg-type]
         out.mkdir()
         (out / "theirs.txt").write_text("theirs")
 
-    monkeypatch.setattr(report, "_write_all", racing)
+    monkeypatch.setattr(comparison, "_write_all", racing)
     with pytest.raises(ScenarioError, match="already exists"):
         report.compare(runs, out)
     assert [p.name for p in out.iterdir()] == ["theirs.txt"]
@@ -377,7 +379,7 @@ def test_failure_inside_compare_leaves_nothing(runs, tmp_path: Path, monkeypatch
     def boom(*args: object) -> None:
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(report, "_fig_lorenz", boom)
+    monkeypatch.setattr(report_figures, "_fig_lorenz", boom)
     out = tmp_path / "new" / "deeper" / "cmp"
     with pytest.raises(RuntimeError, match="figure failed"):
         report.compare(runs, out)
@@ -431,5 +433,5 @@ def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float |
         None if expected is None else pytest.approx(expected)
     )
     table = pd.Series([10.0, 0.0, richest])  # the report's class means, NaN filled with 0
-    ratio = report._finite(metrics.quantile_ratio(table))
+    ratio = tables._finite(metrics.quantile_ratio(table))
     assert (np.isnan(ratio) and expected is None) or ratio == pytest.approx(expected)
