@@ -9,6 +9,8 @@ the same code summarises one run, compares two runs and aggregates a batch.
 - :mod:`~sim.metrics.groups`        means by class, winners and losers of a change
 - :mod:`~sim.metrics.economics`     fare burden, CO2, benefit per capex (and emission factors)
 - :mod:`~sim.metrics.stats`         mean and interval of replications
+- :mod:`~sim.metrics.registry`      the headline metrics: name, label, unit, direction, format
+  and how a run's tables give them; run summaries and reports read their lists from it
 
 Conventions
 -----------

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim import intervals
+from sim.metrics import registry
 from sim.report.document import _fmt, _Report
 from sim.report.read import _Run
 from sim.report.tables import (
@@ -81,21 +82,7 @@ def _all_rows(table: pd.DataFrame) -> pd.DataFrame:
 def _section_headline(doc: _Report, table: pd.DataFrame, currency: str, income_per: str) -> None:
     doc.add("h2", "Headline")
     rows = _all_rows(table)
-    doc.add("table", pd.DataFrame({
-        "scenario": rows.index,
-        "jobs (smooth)": _iv(rows, "acc_smooth", ",.0f"),
-        "change": _iv(rows, "acc_smooth_change", ",.0f", change=True),
-        "welfare change (min)": _iv(rows, "expected_cost_change_min", ".3f", change=True),
-        "jobs within 30 min": _iv(rows, "acc30", ",.0f"),
-        "change 30 min": _iv(rows, "acc30_change", ",.0f", change=True),
-        "transit share": _iv(rows, "share_transit", ".1%"),
-        "mean commute (min)": _iv(rows, "mean_time_min", ".1f"),
-        "fare burden": _iv(rows, "fare_burden", ".1%"),
-        "cost burden": _iv(rows, "cost_burden", ".1%"),
-        f"capex ({currency})": rows["capex"].map(lambda v: _fmt(v, ",.0f")),
-        "car+moto VKT/h": _iv(rows, "car_vkt_per_hour", ",.0f"),
-        "CO2 kg/h": _iv(rows, "co2_kg_per_hour", ",.0f"),
-    }))  # fmt: skip
+    doc.add("table", _headline_frame(rows, currency))
     income = "income per person" if income_per == "person" else "household income"
     doc.add("p", "Jobs (smooth): jobs weighted by the city's decay of travel time (the "
                  "default headline: no threshold to cross). Welfare: expected generalised cost "
@@ -105,6 +92,21 @@ def _section_headline(doc: _Report, table: pd.DataFrame, currency: str, income_p
                  "burden: everyone's monthly commuting money cost (fares, fuel, parking) over "
                  f"{income}. VKT and CO2: car and motorbike vehicle-km of the modelled hour and "
                  "their tank-to-wheel CO2 (buses, metro and cable not included).")  # fmt: skip
+
+
+def _headline_frame(rows: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The ``all`` rows' headline metrics (:data:`sim.metrics.registry.REPORT_HEADLINE`)."""
+    out: dict[str, Any] = {"scenario": rows.index}
+    for m in registry.listed(registry.REPORT_HEADLINE):
+        title = m.header or m.label
+        title = f"{title} ({currency})" if m.unit == "currency" else title
+        if m.interval:
+            out[title] = _iv(rows, m.name, m.fmt, change=m.change)
+        elif m.name in rows:
+            out[title] = rows[m.name].map(lambda v, spec=m.fmt: _fmt(v, spec))
+        else:
+            out[title] = ["n/a"] * len(rows)
+    return pd.DataFrame(out)
 
 
 def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataFrame,

@@ -7,7 +7,7 @@ scenario holds the same households) and calls :func:`sim.report.comparison.write
   changes against that seed's baseline: paired, household by household),
 - summarises every number across seeds (:func:`sim.intervals.aggregate`) into ``summary.csv``,
 - computes the catchments' results for each seed (:func:`group_table`) and their intervals,
-- writes ``summary.json``: every headline metric of :data:`METRICS` by scenario,
+- writes ``summary.json``: every headline metric of :mod:`sim.metrics.registry` by scenario,
   by income class and for ``all``, as ``{"mean", "low", "high", "sd", "n_seeds"}``, and the
   same for the served and the far households of each scenario (:class:`Catchments`),
 - and hands the rest (figures, zones, the report) to the other modules of :mod:`sim.report`.
@@ -26,47 +26,12 @@ from numpy.typing import NDArray
 
 from sim import intervals
 from sim.compare_summary import Catchments
+from sim.metrics import registry
 from sim.report.read import _Run
 from sim.report.summary import summary_table
 from sim.report.tables import ALL, _class_sort, _cls
 
 SCHEMA = "ladera-compare/1"
-#: Headline metrics: name -> (unit, which way is better, what it is). Levels are per scenario;
-#: a ``_change`` is scenario minus baseline in the same seed. Sign conventions: a negative
-#: welfare change (expected generalised cost, the logsum, in minutes a trip) is a gain; a
-#: positive ``annual_benefit`` is a gain.
-METRICS: dict[str, tuple[str, str, str]] = {
-    "households": ("households", "", "synthetic households in the group"),
-    "acc_smooth": ("jobs", "higher", "jobs weighted by the city's decay of travel time"),
-    "acc30": ("jobs", "higher", "jobs within 30 min"),
-    "acc45": ("jobs", "higher", "jobs within 45 min"),
-    "acc60": ("jobs", "higher", "jobs within 60 min"),
-    "mean_expected_cost_min": ("min/trip", "lower", "welfare: expected generalised cost"),
-    "mean_time_min": ("min/trip", "lower", "expected travel time"),
-    "mean_money_cost": ("currency/trip", "lower", "expected money cost"),
-    "share_transit": ("share", "", "trips by transit (bus, metro, cable)"),
-    "share_walk": ("share", "", "trips on foot"),
-    "share_car": ("share", "", "trips by car"),
-    "share_motorbike": ("share", "", "trips by motorbike"),
-    "share_cable": ("share", "", "trips whose main vehicle is a cable car"),
-    "fare_burden": ("share of income", "lower", "riders' monthly fares over income"),
-    "cost_burden": ("share of income", "lower", "monthly commuting money over income"),
-    "acc30_gini": ("index", "lower", "Gini of jobs within 30 min"),
-    "transit_boardings_per_hour": ("boardings/h", "", "transit boardings, modelled hour"),
-    "cable_peak_load_factor": ("share", "", "busiest cable segment's load over capacity"),
-    "co2_kg_per_hour": ("kg/h", "lower", "car and motorbike tank-to-wheel CO2"),
-    "acc_smooth_change": ("jobs", "higher", "change of acc_smooth"),
-    "acc30_change": ("jobs", "higher", "change of jobs within 30 min"),
-    "acc45_change": ("jobs", "higher", "change of jobs within 45 min"),
-    "acc60_change": ("jobs", "higher", "change of jobs within 60 min"),
-    "expected_cost_change_min": ("min/trip", "lower", "welfare change (negative = gain)"),
-    "time_change_min": ("min/trip", "lower", "change of travel time"),
-    "fare_burden_change": ("share of income", "lower", "change of fare burden"),
-    "share_better_welfare": ("share", "", "households gaining over 0.5 min of welfare"),
-    "share_worse_welfare": ("share", "", "households losing over 0.5 min of welfare"),
-    "annual_benefit": ("currency/year", "higher", "yearly user benefit (positive = gain)"),
-    "benefit_per_capex": ("ratio", "higher", "yearly user benefit / annualised capex"),
-}
 #: The catchment groups' metrics (per group, class and ``all``; changes paired by household).
 GROUP_METRICS = (
     "households", "acc_smooth_base", "acc_smooth", "acc_smooth_change", "acc30_change",
@@ -169,8 +134,9 @@ def summary_json(tables: list[pd.DataFrame], groups: list[pd.DataFrame], loaded:
                  baseline: int, catchments: Catchments | None) -> dict[str, Any]:  # fmt: skip
     """The ``summary.json`` of a comparison folder (see the README's table of names)."""
     stacked = pd.concat(tables, ignore_index=True)
-    levels = [m for m in METRICS if not _is_change(m)]
-    changes = [m for m in METRICS if _is_change(m)]
+    catalogue = registry.compared()
+    levels = [m.name for m in catalogue if not m.change]
+    changes = [m.name for m in catalogue if m.change]
     by_level = _intervals_by(stacked, ["scenario", "income_class"], levels)
     base_label = loaded[0][baseline].label
     others = stacked[stacked["scenario"] != base_label]
@@ -202,15 +168,12 @@ def summary_json(tables: list[pd.DataFrame], groups: list[pd.DataFrame], loaded:
         "n_seeds": len(loaded),
         "seeds": [runs[baseline].summary.get("seed") for runs in loaded],
         "households": len(loaded[0][baseline].households),
-        "metrics": {m: {"unit": u, "better": b, "what": w} for m, (u, b, w) in METRICS.items()},
+        "metrics": {
+            m.name: {"unit": m.unit, "better": m.better, "what": m.what} for m in catalogue
+        },
         "group_metrics": list(GROUP_METRICS),
         "scenarios": scenarios,
     }
-
-
-def _is_change(name: str) -> bool:
-    return "change" in name or name in ("share_better_welfare", "share_worse_welfare",
-                                        "annual_benefit", "benefit_per_capex")  # fmt: skip
 
 
 def write_json(data: dict[str, Any], path: Path) -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.metrics import registry
 from sim.report.read import _Run
 
 #: Working hours a month in the value of time (same as ``sim.population.HOURS_PER_MONTH``,
@@ -120,11 +121,13 @@ def _finite(x: float) -> float:
 
 
 def scenario_values(run: _Run, table: pd.DataFrame) -> dict[str, float]:
-    """The scenario-level numbers that go on the ``all`` row."""
+    """The scenario-level numbers that go on the ``all`` row; a metric of a run's summary
+    (:data:`sim.metrics.registry.RUN_SUMMARY`) that the class table does not hold is computed
+    from the run's tables."""
     hh, lines, s = run.households, run.lines, run.summary
     cable = lines[lines["mode"] == "cable"]
     classes = table.drop(index=ALL)
-    return {
+    out = {
         "acc30_palma_by_income": metrics.palma(
             np.nan_to_num(hh["acc30"].to_numpy(dtype=float)), groups=hh["income_class"]
         ),
@@ -136,6 +139,10 @@ def scenario_values(run: _Run, table: pd.DataFrame) -> dict[str, float]:
         "car_vkt_per_hour": _num(s.get("car_vkt_per_hour")),
         "co2_kg_per_hour": _num(s.get("co2_kg_per_hour")),
     }
+    for m in registry.listed(registry.RUN_SUMMARY):
+        if m.name not in table.columns and m.name not in out and m.from_tables is not None:
+            out[m.name] = _num(m.from_tables(hh, lines))
+    return out
 
 
 def _peak_load_factor(cable: pd.DataFrame) -> float:

@@ -11,24 +11,13 @@ from typing import Any
 import pandas as pd
 
 from sim import intervals
+from sim.metrics import registry
 from sim.report.tables import ALL
 
-_LEVELS = (
-    ("households", "households", ",.0f"),
-    ("share_transit", "transit", ".1%"),
-    ("mean_time_min", "commute min", ".1f"),
-    ("acc_smooth", "jobs (smooth)", ",.0f"),
-    ("acc30", "jobs 30 min", ",.0f"),
-    ("cable_peak_load_factor", "cable load", ".0%"),
-    ("co2_kg_per_hour", "CO2 kg/h", ",.0f"),
-)
-_CHANGES = (
-    ("acc_smooth_change", "jobs (smooth)", ",.0f"),
-    ("acc30_change", "jobs within 30 min", ",.0f"),
-    ("expected_cost_change_min", "welfare, min a trip (negative = gain)", "+.3f"),
-    ("annual_benefit", "yearly user benefit (positive = gain)", ",.0f"),
-    ("benefit_per_capex", "benefit / annualised capex", ".3f"),
-)
+
+def _columns(names: list[str]) -> list[tuple[str, str, str]]:
+    """(column, title, format) of a list of :mod:`sim.metrics.registry`."""
+    return [(m.name, m.short or m.label, m.fmt) for m in registry.listed(names)]
 
 
 def _cell(row: pd.Series, col: str, spec: str, change: bool = False) -> str:
@@ -49,7 +38,7 @@ def format_summary(df: pd.DataFrame) -> str:
     rows = df[cls == ALL]
     names = rows["scenario"].astype(str)
     head = pd.DataFrame({"scenario": names.str.ljust(int(names.str.len().max()))})
-    for col, title, spec in _LEVELS:
+    for col, title, spec in _columns(registry.TERMINAL_LEVELS):
         if col in rows:
             head[title] = [_cell(r, col, spec) for _, r in rows.iterrows()]
     lines = [head.to_string(index=False), "", _seeds_line(df)]
@@ -57,7 +46,7 @@ def format_summary(df: pd.DataFrame) -> str:
     for name, part in df[~base].groupby("scenario", sort=False):
         overall = part[part["income_class"].astype(str) == ALL].iloc[0]
         lines += ["", f"{name} against the baseline (scenario - baseline):"]
-        for col, title, spec in _CHANGES:
+        for col, title, spec in _columns(registry.TERMINAL_CHANGES):
             if col in overall.index and not _missing(overall[col]):
                 lines.append(f"  {title:<40} {_cell(overall, col, spec, change=True)}")
         lines.append("  by income class (1 = poorest): jobs (smooth) | welfare, min a trip")
