@@ -416,7 +416,7 @@ def _compare(args: argparse.Namespace) -> int:
 
     print(format_summary(pd.read_csv(out / "summary.csv")))
     if (out / "catchments.csv").is_file():
-        from sim.compare_text import format_catchments
+        from sim.report import format_catchments
 
         print("\n" + format_catchments(pd.read_csv(out / "catchments.csv")))
     print(f"\nreport: {out / 'report.md'} (HTML: {out / 'report.html'})")
@@ -576,7 +576,7 @@ def _validate(args: argparse.Namespace) -> int:
     (folder / "validation.md").write_text(markdown(report), encoding="utf-8")
     (folder / "validation.json").write_text(json.dumps(report, indent=1, default=float),
                                             encoding="utf-8")  # fmt: skip
-    from sim.report_validate import validation_figures
+    from sim.report import validation_figures
 
     validation_figures(report, folder)
     print("calibration (fitted):")

@@ -15,6 +15,8 @@ import pytest
 from sim import metrics, report
 from sim.errors import ScenarioError
 from sim.modes import MODE_NAMES
+from sim.report import comparison, tables
+from sim.report import figures as report_figures
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -191,18 +193,6 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
     assert overall == pytest.approx(total["benefit_per_capex"].sum())
 
 
-def test_hours_per_month_is_the_models() -> None:
-    from sim.behaviour import HOURS_PER_MONTH
-
-    assert report.HOURS_PER_MONTH == HOURS_PER_MONTH
-
-
-def test_trips_per_month_is_the_models() -> None:
-    from sim.model import TRIPS_PER_MONTH
-
-    assert report.TRIPS_PER_MONTH == TRIPS_PER_MONTH
-
-
 def test_baseline_argument_picks_the_reference(runs: list[Path], summary, tmp_path) -> None:
     out = report.compare(runs[::-1], tmp_path / "rev", baseline=1)
     rev = pd.read_csv(out / "summary.csv", dtype={"income_class": str})
@@ -310,14 +300,14 @@ def test_existing_output_is_refused_and_kept(runs: list[Path], tmp_path: Path) -
 def test_output_that_appears_meanwhile_is_not_replaced(runs, tmp_path: Path, monkeypatch) -> None:
     """Another comparison publishing the same folder while this one writes: this one fails."""
     out = tmp_path / "cmp"
-    write_all = report._write_all
+    write_all = comparison._write_all
 
     def racing(folder: Path, *args: object) -> None:
         write_all(folder, *args)  # type: ignore[arg-type]
         out.mkdir()
         (out / "theirs.txt").write_text("theirs")
 
-    monkeypatch.setattr(report, "_write_all", racing)
+    monkeypatch.setattr(comparison, "_write_all", racing)
     with pytest.raises(ScenarioError, match="already exists"):
         report.compare(runs, out)
     assert [p.name for p in out.iterdir()] == ["theirs.txt"]
@@ -378,7 +368,7 @@ def test_failure_inside_compare_leaves_nothing(runs, tmp_path: Path, monkeypatch
     def boom(*args: object) -> None:
         raise RuntimeError("figure failed")
 
-    monkeypatch.setattr(report, "_fig_lorenz", boom)
+    monkeypatch.setattr(report_figures, "_fig_lorenz", boom)
     out = tmp_path / "new" / "deeper" / "cmp"
     with pytest.raises(RuntimeError, match="figure failed"):
         report.compare(runs, out)
@@ -432,5 +422,5 @@ def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float |
         None if expected is None else pytest.approx(expected)
     )
     table = pd.Series([10.0, 0.0, richest])  # the report's class means, NaN filled with 0
-    ratio = report._finite(metrics.quantile_ratio(table))
+    ratio = tables._finite(metrics.quantile_ratio(table))
     assert (np.isnan(ratio) and expected is None) or ratio == pytest.approx(expected)

@@ -77,7 +77,7 @@ def test_aggregate_pairs_rows_by_key() -> None:
 
 
 def test_terminal_says_not_distinguishable_only_where_the_interval_holds_zero() -> None:
-    from sim.compare_text import format_summary
+    from sim.report import format_summary
 
     def row(scenario, cls, base, mean, low, high):
         return {"scenario": scenario, "income_class": cls, "baseline": base, "n_seeds": 3,
@@ -378,7 +378,7 @@ def test_results_do_not_depend_on_the_workers(compared: Path, tmp_path: Path) ->
 
 
 def test_winners_equity_and_cable_tables_carry_intervals(compared: Path) -> None:
-    from sim.report import _winners_frame
+    from sim.report.sections import _winners_frame
 
     def cols(name: str, mean: float, low: float, high: float) -> dict[str, float]:
         return {name: mean, f"{name}_low": low, f"{name}_high": high}

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from sim import metrics
+from sim.metrics import registry
 from sim.modes import MODE_NAMES
 from sim.tables import household_table, line_table
 
@@ -76,9 +76,6 @@ def summary_from_tables(
             "expected_cost_min": _f(g["expected_cost_min"].mean()),
             "mode_shares": {m: _f(v) for m, v in s.items()},
         }
-    acc = hh["acc30"].to_numpy()
-    classes = sorted(by_class, key=int)
-    cable = lines[lines["mode"] == "cable"]
     out: dict[str, Any] = {
         "scenario": scenario.name,
         "city": scenario.city,
@@ -86,21 +83,7 @@ def summary_from_tables(
         "households": int(len(hh)),
         "days": days,
         "mode_shares": {m: _f(v) for m, v in shares.items()},
-        "mean_time_min": _f(hh["travel_time_min"].mean()),
-        "mean_gen_cost_min": _f(hh["gen_cost_min"].mean()),
-        "mean_expected_cost_min": _f(hh["expected_cost_min"].mean()),
-        "acc30_mean": _f(np.nanmean(acc)),
-        "acc_smooth_mean": _f(hh["acc_smooth"].mean()),
-        "acc30_gini": _f(metrics.gini(np.nan_to_num(acc))),
-        "acc30_palma": _f(metrics.palma(np.nan_to_num(acc))),
-        "acc30_poorest_over_richest": _f(  # the report's rule: no access counts as 0
-            metrics.quantile_ratio([by_class[c]["acc30"] or 0.0 for c in classes])
-        ),
-        "fare_burden_mean": _f(hh["fare_burden"].mean()),
-        "cost_burden_mean": _f(hh["cost_burden"].mean()),
-        "transit_boardings_per_hour": _f(lines["boardings_per_hour"].sum()),
-        "cable_boardings_per_hour": _f(cable["boardings_per_hour"].sum()),
-        "cable_peak_load_factor": _f(cable["load_factor"].max()) if len(cable) else None,
+        **registry.run_summary(hh, lines),  # the headline metrics (sim.metrics.registry)
         "capex": float(sum(r.get("capex", 0.0) for r in reports)),
         "by_class": by_class,
         "interventions": reports,

@@ -1,0 +1,231 @@
+"""Figures of one run and of a comparison, with matplotlib's object-oriented API on the Agg
+canvas: no pyplot, no global backend switch, no display needed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import metrics
+from sim.modes import LINE_COLOURS, MODE_COLOURS
+from sim.report.read import _read_json, _Run
+from sim.report.tables import ALL, _class_mode_shares, _slug
+
+
+# ------------------------------------------------------------------------------ one run
+def run_figures(run_dir: Path) -> list[Path]:
+    """Draw a run's own figures into ``run_dir/figures``.
+
+    Parameters
+    ----------
+    run_dir
+        A run directory holding at least ``households.parquet`` and ``days.parquet``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        ``figures/mode_shares_by_class.png`` (stacked mode shares per income class) and
+        ``figures/convergence.png`` (relative gap and switching share by day).
+    """
+    run_dir = Path(run_dir)
+    out = run_dir / "figures"
+    out.mkdir(exist_ok=True)
+    hh = pd.read_parquet(run_dir / "households.parquet", columns=["income_class", "mode"])
+    days = pd.read_parquet(run_dir / "days.parquet")
+    choice = _read_json(run_dir / "manifest.json").get("scenario", {}).get("choice", {})
+    paths = [out / "mode_shares_by_class.png", out / "convergence.png"]
+    _save(_fig_run_mode_shares(hh), paths[0])
+    _save(_fig_convergence(days, choice.get("tolerance")), paths[1])
+    return paths
+
+
+def _fig_run_mode_shares(hh: pd.DataFrame) -> Any:
+    shares = _class_mode_shares(hh)
+    fig, ax = _figure(7, 4)
+    _stacked_bars(ax, shares)
+    ax.set_xlabel("income class (1 = poorest)")
+    ax.set_title("Mode share by income class")
+    return fig
+
+
+def _fig_convergence(days: pd.DataFrame, tolerance: float | None) -> Any:
+    fig, ax = _figure(7, 4)
+    cols = {"relative_gap": "|relative gap|", "switching": "share switching mode"}
+    cols = {c: label for c, label in cols.items() if c in days}
+    for col, label in cols.items():
+        ax.plot(days["day"], days[col].abs(), marker="o", label=label)
+    values = days[list(cols)].abs().to_numpy(dtype=float)
+    if np.isfinite(values).any() and np.nanmin(values) > 0:
+        ax.set_yscale("log")
+    if tolerance:
+        ax.axhline(tolerance, color="k", ls="--", lw=1, label=f"tolerance {tolerance:g}")
+    ax.set_xlabel("day")
+    ax.set_title("Convergence of the day-to-day learning")
+    ax.legend()
+    return fig
+
+
+def _figure(width: float, height: float, ncols: int = 1) -> tuple[Any, Any]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, ncols, squeeze=False)[0]
+    return fig, axes[0] if ncols == 1 else axes
+
+
+def _save(fig: Any, path: Path) -> Path:
+    # no "Software" text chunk: the PNG holds no URL and is byte-stable across runs
+    fig.savefig(path, dpi=110, metadata={"Software": None})
+    return path
+
+
+def _stacked_bars(ax: Any, shares: pd.DataFrame) -> None:
+    bottom = np.zeros(len(shares))
+    x = np.arange(len(shares))
+    for mode in shares.columns:
+        values = shares[mode].to_numpy(dtype=float)
+        if values.any():
+            ax.bar(x, values, bottom=bottom, label=mode, color=MODE_COLOURS.get(mode))
+            bottom += values
+    ax.set_xticks(x, [str(i) for i in shares.index])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of commuters")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small")
+
+
+def _fig_accessibility_change(table: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
+    fig, ax = _figure(8, 4.5)
+    others = [r for r in runs if r is not base]
+    classes = list(dict.fromkeys(table["income_class"]))
+    width = 0.8 / len(others)
+    x = np.arange(len(classes))
+    col = "acc_smooth_change" if table["acc_smooth_change"].notna().any() else "acc30_change"
+    for k, run in enumerate(others):
+        rows = table[table["scenario"] == run.label].set_index("income_class").reindex(classes)
+        values = rows[col].to_numpy(dtype=float)
+        err = None
+        if f"{col}_low" in rows and rows[f"{col}_low"].notna().any():  # 95% interval over seeds
+            err = np.vstack([values - rows[f"{col}_low"], rows[f"{col}_high"] - values])
+        ax.bar(x + (k - (len(others) - 1) / 2) * width, values, width, yerr=err, capsize=3,
+               label=run.label)  # fmt: skip
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xticks(x, classes)
+    ax.set_xlabel("income class (1 = poorest)")
+    ax.set_ylabel("change in mean jobs " + ("(smooth)" if col == "acc_smooth_change"
+                                            else "within 30 min"))  # fmt: skip
+    ax.set_title(f"Accessibility change vs {base.label}")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _fig_lorenz(runs: list[_Run]) -> Any:
+    fig, ax = _figure(5.5, 5)
+    ax.plot([0, 1], [0, 1], color="k", lw=0.8, ls="--", label="equality")
+    for run in runs:
+        acc = np.nan_to_num(run.households["acc30"].to_numpy(dtype=float))
+        pop, val = metrics.lorenz(acc)
+        ax.plot(pop, val, label=f"{run.label} (Gini {metrics.gini(acc):.3f})")
+    ax.set_xlabel("cumulative share of households (lowest access first)")
+    ax.set_ylabel("cumulative share of jobs within 30 min")
+    ax.set_title("Lorenz curves of accessibility")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
+    from matplotlib.ticker import MaxNLocator
+
+    others = [r for r in runs if r is not base]
+    fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
+    for ax, run in zip(np.atleast_1d(axes), others, strict=True):
+        slug = _slug(run.label)
+        smooth = f"d_acc_smooth_{slug}" in zones and zones[f"d_acc_smooth_{slug}"].notna().any()
+        change = zones[f"d_acc_smooth_{slug}" if smooth else f"d_acc30_{slug}"].to_numpy(float)
+        lim = float(np.nanmax(np.abs(change), initial=0.0)) or 1.0
+        size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
+        points = ax.scatter(zones["lon"], zones["lat"], c=change, s=size, cmap="RdBu",
+                            vmin=-lim, vmax=lim, edgecolors="0.4", linewidths=0.3)  # fmt: skip
+        _draw_interventions(ax, run.geometry)
+        ax.set_aspect(1.0 / math.cos(math.radians(float(zones["lat"].mean()))))
+        what = "jobs (smooth)" if smooth else "jobs within 30 min"
+        ax.set_title(f"{run.label}: change in {what} by transit", fontsize="medium")
+        ax.xaxis.set_major_locator(MaxNLocator(4))
+        ax.ticklabel_format(useOffset=False)
+        ax.set_xlabel("longitude")
+        ax.set_ylabel("latitude")
+        fig.colorbar(points, ax=ax, shrink=0.8, label="jobs (scenario - baseline)")
+    return fig
+
+
+def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
+    seen = set()
+    for feature in geometry.get("features", []):
+        geom = feature.get("geometry") or {}
+        props = feature.get("properties") or {}
+        kind, name = str(props.get("type", "")), str(props.get("name", ""))
+        colour = LINE_COLOURS.get(kind, "#444444")
+        label = None if name in seen else f"{name} ({kind})"
+        seen.add(name)
+        for xy in _lines_of(geom):
+            ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=2.5, marker="o", ms=4, label=label)
+            label = None
+    if seen:
+        ax.legend(fontsize="small", loc="best")
+
+
+def _lines_of(geom: dict[str, Any]) -> list[np.ndarray]:
+    kind, coords = geom.get("type"), geom.get("coordinates")
+    if kind == "LineString":
+        return [np.asarray(coords, dtype=float)[:, :2]]
+    if kind == "MultiLineString":
+        return [np.asarray(c, dtype=float)[:, :2] for c in coords or []]
+    if kind == "Point":
+        return [np.asarray([coords], dtype=float)[:, :2]]
+    return []
+
+
+def _fig_mode_shares(runs: list[_Run]) -> Any:
+    shares = pd.DataFrame(
+        {r.label: _class_mode_shares(r.households).loc[ALL] for r in runs}
+    ).T.fillna(0.0)
+    fig, ax = _figure(max(5.0, 1.4 * len(runs) + 2.5), 4.5)
+    _stacked_bars(ax, shares)
+    ax.set_title("Mode shares by scenario (all households)")
+    return fig
+
+
+def _fig_cable_load(cable: pd.DataFrame) -> Any:
+    fig, ax = _figure(8, 1.2 + 0.5 * len(cable))
+    y = np.arange(len(cable))
+    labels = [f"{s}: {n}" for s, n in zip(cable["scenario"], cable["line"], strict=True)]
+    ax.barh(y, cable["capacity_per_hour"], color="0.85", label="capacity")
+    ax.barh(y, cable["peak_load_per_hour"], height=0.5, color=MODE_COLOURS["cable"],
+            label="peak load")  # fmt: skip
+    ax.set_yticks(y, labels)
+    ax.set_xlabel("passengers per hour per direction")
+    ax.set_title("Cable lines: peak load vs capacity")
+    ax.legend(fontsize="small")
+    return fig
+
+
+def _figures(out: Path, table: pd.DataFrame, zones: pd.DataFrame, runs: list[_Run],
+             base: _Run, cable: pd.DataFrame) -> dict[str, Path]:  # fmt: skip
+    folder = out / "figures"
+    folder.mkdir()
+    figs: dict[str, Callable[[], Any]] = {
+        "accessibility_change_by_class": lambda: _fig_accessibility_change(table, runs, base),
+        "lorenz_acc30": lambda: _fig_lorenz(runs),
+        "map_accessibility_change": lambda: _fig_map(zones, runs, base),
+        "mode_shares": lambda: _fig_mode_shares(runs),
+    }
+    if not cable.empty:
+        figs["cable_load"] = lambda: _fig_cable_load(cable)
+    return {name: _save(draw(), folder / f"{name}.png") for name, draw in figs.items()}
