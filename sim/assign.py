@@ -22,8 +22,8 @@ from sim.network.arrays import Layer, MultimodalNetwork, lines_in_service
 from sim.network.blocks import BlockGraph
 
 if TYPE_CHECKING:
+    from sim.choice import ChoiceParams
     from sim.demand import Trips
-    from sim.model import ChoiceParams
 
 #: Chunks of destinations in a pass. Fixed, so sums (and results) do not depend on how many
 #: threads numba uses.

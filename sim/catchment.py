@@ -344,3 +344,13 @@ def definitions(by_scenario: dict[str, list[Place]], *, walk_min: float = WALK_M
             "far_km": far_km,
         }  # fmt: skip
     return out
+
+
+@dataclass
+class Catchments:
+    """The catchments of a comparison: per seed, ``{scenario name: {group: household mask}}``
+    (:func:`catchments`), and their definitions in words; :func:`sim.report.compare` reports
+    their results (:mod:`sim.report.seeds`), :mod:`sim.compare_seeds` makes them."""
+
+    masks: list[dict[str, dict[str, NDArray[np.bool_]]]]
+    definitions: dict[str, dict[str, Any]] = field(default_factory=dict)

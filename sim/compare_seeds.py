@@ -24,8 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sim.catchment import FAR_KM, WALK_MIN, Place, definitions, places
-from sim.compare_summary import Catchments
+from sim.catchment import FAR_KM, WALK_MIN, Catchments, Place, definitions, places
 from sim.scenario import Scenario
 
 __all__ = ["DEFAULT_SEEDS", "Job", "plan", "run_jobs", "seed_values"]

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.day import (
+from sim.kernels.day.layout import (
     ALT_CAR,
     ALT_MOTO,
     ALT_TRANSIT,
@@ -35,9 +35,8 @@ from sim.kernels.day import (
     S_MOTOPCE,
     S_SCALE,
     S_WWALK,
-    _grow,
-    _seed,
 )
+from sim.kernels.day.trees import _grow, _seed
 from sim.kernels.dijkstra import _dijkstra_seeded
 
 #: A trip's share of a column below which the shift takes it all.

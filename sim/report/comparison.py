@@ -12,7 +12,7 @@ from typing import cast
 import pandas as pd
 
 from sim import intervals
-from sim.compare_summary import Catchments
+from sim.catchment import Catchments
 from sim.errors import ScenarioError
 from sim.report.document import _Report, to_html, to_markdown
 from sim.report.figures import _figures

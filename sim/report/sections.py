@@ -26,7 +26,7 @@ from sim.report.tables import (
 )
 
 if TYPE_CHECKING:
-    from sim.compare_summary import Catchments
+    from sim.catchment import Catchments
 
 
 def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,

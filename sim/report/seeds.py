@@ -25,7 +25,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim import intervals
-from sim.compare_summary import Catchments
+from sim.catchment import Catchments
 from sim.metrics import registry
 from sim.report.read import _Run
 from sim.report.summary import summary_table
