@@ -1122,6 +1122,8 @@ def finish_batch(
     start: float | None = None,
 ) -> BatchResult:  # fmt: skip
     """Write the runs table, the summary and the figure from the batch index."""
+    from sim.report.batch_figures import plot_accessibility_gain  # matplotlib, only here
+
     keys = {spec.key for spec in plan.runs}
     rows = [r for key, r in RunIndex(plan.folder / "index.jsonl").read().items() if key in keys]
     runs = runs_table(rows, plan)
@@ -1223,53 +1225,6 @@ def _write_table(df: pd.DataFrame, stem: Path) -> None:
         tmp = stem.with_name(f".{stem.name}{suffix}.tmp")
         write(tmp, index=False)
         os.replace(tmp, stem.with_suffix(suffix))
-
-
-def plot_accessibility_gain(summary: pd.DataFrame, plan: BatchPlan, path: Path) -> Path | None:
-    """Change in jobs reachable within 30 min by income class, mean and CI over seeds: one panel
-    per scenario, one line per parameter point (labelled when there are few)."""
-    rows = summary[summary["metric"].str.match(r"acc30_class_\d+_change$")]
-    if rows.empty:
-        return None
-    from matplotlib.figure import Figure
-
-    scenarios = list(dict.fromkeys(rows["scenario"]))
-    fig = Figure(figsize=(5.0 * len(scenarios), 4.0), layout="constrained")
-    axes = np.atleast_1d(fig.subplots(1, len(scenarios), sharey=True, squeeze=False)[0])
-    for ax, name in zip(axes, scenarios, strict=True):
-        _plot_scenario(ax, rows[rows["scenario"] == name], plan)
-        ax.set_title(name)
-        ax.set_xlabel("income class (1 = poorest)")
-        ax.axhline(0.0, color="0.6", lw=0.8)
-    axes[0].set_ylabel("change in jobs within 30 min vs baseline")
-    fig.suptitle(f"{plan.experiment.name}: mean and 95% CI over {plan.experiment.seeds} seeds")
-    tmp = path.with_name(f".{path.name}.tmp.png")
-    fig.savefig(tmp, dpi=120)
-    os.replace(tmp, path)
-    return path
-
-
-def _plot_scenario(ax: Any, rows: pd.DataFrame, plan: BatchPlan) -> None:
-    points = list(dict.fromkeys(rows["point"]))
-    for j, point in enumerate(points):
-        g = rows[rows["point"] == point]
-        cls = g["metric"].str.extract(r"acc30_class_(\d+)_change")[0].astype(int).to_numpy()
-        offset = (j - (len(points) - 1) / 2) * min(0.6 / max(len(points), 1), 0.08)
-        err = np.vstack([g["mean"] - g["ci_low"], g["ci_high"] - g["mean"]]).clip(min=0)
-        few = len(points) <= 8
-        label = _point_label(g.iloc[0], plan) if few else None
-        ax.errorbar(cls + offset, g["mean"], yerr=np.nan_to_num(err), marker="o", ms=3,
-                    capsize=2, lw=1, alpha=0.9 if few else 0.5, label=label)  # fmt: skip
-    classes = sorted({int(c) for c in rows["metric"].str.extract(r"class_(\d+)_")[0]})
-    ax.set_xticks(classes)
-    if len(points) <= 8:
-        ax.legend(fontsize=7)
-
-
-def _point_label(row: pd.Series, plan: BatchPlan) -> str:
-    values = [f"{p.split('.')[-1]}={row[p]:.3g}" for p in plan.experiment.parameters
-              if isinstance(row[p], int | float) and not pd.isna(row[p])]  # fmt: skip
-    return f"{row['point']} " + ", ".join(values) if values else str(row["point"])
 
 
 def _report(result: BatchResult, plan: BatchPlan) -> str:
