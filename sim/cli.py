@@ -1,4 +1,4 @@
-"""The ``ladera`` command line (also ``python -m sim``).
+"""The ``ladera`` command line (also ``python -m sim``, and ``python -m sim.batch``).
 
 This module owns the command line: the parser, :func:`main` and the exit codes. Every error a user
 can cause (bad input, an unwritable output folder, a missing extra) prints one line and exits with
@@ -231,6 +231,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     interrupted = _resume_hint("ladera batch", args.experiment) if key == "batch" else None
     return _exit_code(run, interrupted)
+
+
+def batch_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m sim.batch EXPERIMENT [--workers N] [--scheduler ADDR] [--resume] [--check]``
+    (the same as ``ladera batch``; ``--check`` validates and prints the plan only)."""
+    import sim.batch
+    from sim.commands.batch import check_or_run
+
+    parser = OneLineParser(prog="python -m sim.batch",
+                           description=(sim.batch.__doc__ or "").split("\n")[0])  # fmt: skip
+    parser.add_argument("experiment", type=Path)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--scheduler")
+    parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--results", type=Path, default=Path("results"))
+    parser.add_argument("--check", action="store_true", help="validate and print the plan")
+    args = parser.parse_args(argv)
+    return _exit_code(lambda: check_or_run(args), _resume_hint("python -m sim.batch",
+                                                                args.experiment))  # fmt: skip
 
 
 def _exit_code(run: Callable[[], int], interrupted: str | None = None) -> int:

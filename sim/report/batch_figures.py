@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from sim.batch import BatchPlan
+    from sim.batch.plan import BatchPlan
 
 
 def plot_accessibility_gain(summary: pd.DataFrame, plan: BatchPlan, path: Path) -> Path | None:
