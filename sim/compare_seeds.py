@@ -61,7 +61,7 @@ def run_job(scenario: Scenario, results: str, cache_file: str,
 
     The task a Dask worker executes (and the serial path calls in this process).
     """
-    from sim.batch import _limit_threads, _network
+    from sim.batch.worker import _limit_threads, _network
     from sim.catchment import catchments
     from sim.runner import run_scenario
 
@@ -79,7 +79,7 @@ def run_job(scenario: Scenario, results: str, cache_file: str,
 def cache_file(scenario: Scenario) -> str:
     """The network cache entry of the scenario's city, built here if missing: every run reads
     the network from it, so the catchments' node numbers are the runs'."""
-    from sim.batch import _network
+    from sim.batch.worker import _network
     from sim.network.cache import entry_path, load_network
     from sim.runner import city_of
 
@@ -92,7 +92,7 @@ def cache_file(scenario: Scenario) -> str:
 
 def probes(scenarios: dict[int, Scenario], baseline: int, cache: str) -> dict[str, list[Place]]:
     """The place of every intervention of the scenarios but the baseline."""
-    from sim.batch import _network
+    from sim.batch.worker import _network
 
     base = scenarios[baseline]
     net = _network(cache, base)
@@ -150,7 +150,7 @@ def _on_dask(workers: int) -> Callable[..., Rows]:
                 baseline: int | None, progress: bool) -> Rows:  # fmt: skip
         from distributed import as_completed
 
-        from sim.batch import local_client
+        from sim.batch.executors import local_client
 
         with local_client(min(workers, len(jobs)), dashboard=None) as client:
             futures = {client.submit(run_job, job.scenario, results, cache,

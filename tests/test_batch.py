@@ -25,11 +25,11 @@ from sim.batch import (
     latin_hypercube,
     load_experiment,
     local_client,
-    main,
     plan_batch,
     run_batch,
     run_seed,
 )
+from sim.cli import batch_main as main
 from sim.errors import ScenarioError
 
 DATA = Path(__file__).parent / "data"
