@@ -21,7 +21,8 @@ from sim.batch.plan import BatchPlan, RunSpec, plan_batch
 from sim.batch.summary import _write_table, runs_table, summarise_runs
 from sim.batch.worker import _prepare_networks
 from sim.errors import BatchRunsFailed, ScenarioError
-from sim.limits import check_batch_size, duration, warn_exposed
+from sim.estimates import check_batch_size
+from sim.limits import duration, warn_exposed
 from sim.rundir.names import check_writable
 
 

@@ -37,7 +37,7 @@ def check_flags(args: argparse.Namespace) -> dict[str, int]:
 
 def check_size(scenarios: Sequence[Scenario], args: argparse.Namespace, runs: int = 1) -> None:
     """Refuse what the machine cannot hold, and announce very long work, before any run."""
-    from sim.limits import check_runs
+    from sim.estimates import check_runs
 
     warning = check_runs(scenarios, households_flag=bool(getattr(args, "households", None)),
                          runs=runs)  # fmt: skip
