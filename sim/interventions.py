@@ -28,10 +28,9 @@ from sim.network.arrays import (
     lines_in_service,
 )
 from sim.network.build import add_lines, haversine_m, projector, with_transfer_fares
-from sim.network.cable import cable_line
 from sim.network.edit import extend
 from sim.network.road_classes import LANE_CAPACITY_VPH, SATURATION_FLOW_PCU
-from sim.network.transit import TransitLine
+from sim.network.transit import TransitLine, cable_line
 
 #: OSM class given to new roads: their lanes carry what the loader gives this class
 #: (:data:`sim.network.road_classes.LANE_CAPACITY_VPH`).

@@ -14,10 +14,9 @@ from scipy.sparse.csgraph import dijkstra
 from sim.network import cache as cache_mod
 from sim.network.arrays import Layer, NodeKind, lines_in_service
 from sim.network.build import MAX_WAIT_S, add_lines, build_network, with_transfer_fares
-from sim.network.cable import cable_line
 from sim.network.edit import extend
 from sim.network.load import street_graphs
-from sim.network.transit import read_gtfs
+from sim.network.transit import cable_line, read_gtfs
 from tests.toy import cheapest_fare, two_line_network
 
 

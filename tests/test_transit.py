@@ -15,9 +15,9 @@ import pytest
 
 from sim.errors import DataError, LaderaError, ScenarioError
 from sim.network.arrays import TransitMode
-from sim.network.cable import cable_line
 from sim.network.transit import (
     TransitLine,
+    cable_line,
     haversine_m,
     read_gtfs,
     read_gtfs_with_report,

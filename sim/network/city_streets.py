@@ -332,7 +332,7 @@ def station_points(city: City, crs: str) -> tuple[NDArray[np.float64], list[str]
 def city_bus_lines(city: City) -> list:
     """The city's bundled bus routes as transit lines (empty without ``transit.bus_routes``)."""
     from sim.network.bus_routes import BusService, bus_lines, read_bus_routes
-    from sim.network.transit import _station_name
+    from sim.network.transit.official import _station_name
 
     spec = city.transit.bus_routes
     if spec is None:

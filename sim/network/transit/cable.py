@@ -1,4 +1,9 @@
-"""A new aerial cable car as two :class:`~sim.network.transit.TransitLine` directions."""
+"""A new aerial cable car as two :class:`~sim.network.transit.TransitLine` directions.
+
+The third source of transit lines, beside GTFS feeds and official layers: a scenario names the
+stations of a cable car that does not exist yet, and :func:`cable_line` times it from the
+distances between them.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from sim.errors import ScenarioError
 from sim.network.arrays import TransitMode
-from sim.network.transit import TransitLine, _both_directions, _slug, haversine_m
+from sim.network.transit.line import TransitLine, _both_directions, _slug, haversine_m
 
 
 def cable_line(
