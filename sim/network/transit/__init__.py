@@ -26,6 +26,7 @@ from __future__ import annotations
 from sim.network.transit.cable import cable_line
 from sim.network.transit.gtfs import (
     DEFAULT_VEHICLE_CAPACITY,
+    GtfsOptions,
     GtfsReport,
     read_gtfs,
     read_gtfs_with_report,
@@ -38,6 +39,7 @@ __all__ = [
     "DEFAULT_VEHICLE_CAPACITY",
     "EARTH_RADIUS_M",
     "LINE_KINDS",
+    "GtfsOptions",
     "GtfsReport",
     "LineKind",
     "TransitLine",

@@ -9,10 +9,16 @@ and run times, :mod:`.lines` makes the :class:`~sim.network.transit.TransitLine`
 from __future__ import annotations
 
 from sim.network.transit.gtfs.lines import DEFAULT_VEHICLE_CAPACITY, route_type_mode
-from sim.network.transit.gtfs.reader import GtfsReport, read_gtfs, read_gtfs_with_report
+from sim.network.transit.gtfs.reader import (
+    GtfsOptions,
+    GtfsReport,
+    read_gtfs,
+    read_gtfs_with_report,
+)
 
 __all__ = [
     "DEFAULT_VEHICLE_CAPACITY",
+    "GtfsOptions",
     "GtfsReport",
     "read_gtfs",
     "read_gtfs_with_report",

@@ -123,7 +123,7 @@ def _headsigns(trips: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
 
 
 @dataclass(frozen=True)
-class _GtfsOptions:
+class _LineOptions:
     fare: float
     fare_system: str
     vehicle_capacity: float | Mapping[str, float] | None
@@ -143,7 +143,7 @@ def _build_lines(
     runs: pd.DataFrame,
     stops: pd.DataFrame,
     info: pd.DataFrame,  # label and mode per route id
-    opts: _GtfsOptions,
+    opts: _LineOptions,
 ) -> list[TransitLine]:
     pos = {stop_id: i for i, stop_id in enumerate(stops.index.tolist())}
     lon, lat, names = (stops[c].to_numpy() for c in ("lon", "lat", "name"))

@@ -22,8 +22,8 @@ from sim.network.transit.gtfs.feed import _clock, _Feed
 from sim.network.transit.gtfs.lines import (
     _build_lines,
     _feed_fare,
-    _GtfsOptions,
     _headsigns,
+    _LineOptions,
     _route_labels,
     _route_modes,
 )
@@ -41,6 +41,43 @@ from sim.network.transit.gtfs.schedule import (
 from sim.network.transit.line import TransitLine
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class GtfsOptions:
+    """How :func:`read_gtfs` reads a feed; every field has a default.
+
+    Attributes
+    ----------
+    fare
+        Fare per boarding, used unless ``fare_attributes.txt`` holds exactly one price.
+    fare_system
+        Lines of one fare system transfer without paying again; default: the file stem.
+    mode
+        Force one mode for every route; default: from ``route_type`` (:func:`route_type_mode`).
+    vehicle_capacity
+        Passengers per vehicle, one number or a mapping ``route_id -> capacity``; default
+        :data:`DEFAULT_VEHICLE_CAPACITY` by mode.
+    peak
+        ``(start, end)`` as ``HH:MM:SS``. Headway = window length / departures of the route and
+        direction (all its stop patterns) in the window. When no vehicle of the whole feed
+        departs in it (a feed cut to a few hours), the busiest window of the same length is used
+        and a warning logged.
+    max_headway_s
+        Upper bound of a line's headway (one bus in a two-hour peak does not mean a one-hour
+        wait to board it).
+    peak_frequency_factor
+        Divides every headway measured in the window (before the cap): the rule that turns a
+        feed holding only off-peak trips into peak service. 1 for a feed with peak trips.
+    """
+
+    fare: float | None = None
+    fare_system: str | None = None
+    mode: TransitMode | None = None
+    vehicle_capacity: float | Mapping[str, float] | None = None
+    peak: tuple[str, str] = ("07:00:00", "09:00:00")
+    max_headway_s: float = 3600.0
+    peak_frequency_factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -90,17 +127,13 @@ def _day_trips(feed: _Feed, mode: TransitMode | None) -> _DayTrips:
 
 
 def read_gtfs_with_report(
-    path: str | Path,
-    *,
-    fare: float | None = None,
-    fare_system: str | None = None,
-    mode: TransitMode | None = None,
-    vehicle_capacity: float | Mapping[str, float] | None = None,
-    peak: tuple[str, str] = ("07:00:00", "09:00:00"),
-    max_headway_s: float = 3600.0,
-    peak_frequency_factor: float = 1.0,
+    path: str | Path, options: GtfsOptions | None = None
 ) -> tuple[list[TransitLine], GtfsReport]:
     """:func:`read_gtfs`, also returning a :class:`GtfsReport` of what was kept and dropped."""
+    options = options if options is not None else GtfsOptions()
+    fare, fare_system, mode = options.fare, options.fare_system, options.mode
+    vehicle_capacity, peak = options.vehicle_capacity, options.peak
+    max_headway_s, peak_frequency_factor = options.max_headway_s, options.peak_frequency_factor
     if max_headway_s <= 0:
         raise ScenarioError("`max_headway_s` must be > 0")
     if not peak_frequency_factor > 0:
@@ -116,7 +149,7 @@ def read_gtfs_with_report(
     trips["direction"] = _directions(trips, data.st)
     chosen, dropped_peak = _choose_lines(trips)
     chosen["headsign"] = _headsigns(trips, chosen)
-    opts = _GtfsOptions(
+    opts = _LineOptions(
         fare=_feed_fare(feed, fare),
         fare_system=fare_system or feed.path.stem,
         vehicle_capacity=vehicle_capacity,
@@ -165,43 +198,16 @@ def _log_report(report: GtfsReport) -> None:
     )
 
 
-def read_gtfs(
-    path: str | Path,
-    *,
-    fare: float | None = None,
-    fare_system: str | None = None,
-    mode: TransitMode | None = None,
-    vehicle_capacity: float | Mapping[str, float] | None = None,
-    peak: tuple[str, str] = ("07:00:00", "09:00:00"),
-    max_headway_s: float = 3600.0,
-    peak_frequency_factor: float = 1.0,
-) -> list[TransitLine]:
+def read_gtfs(path: str | Path, options: GtfsOptions | None = None) -> list[TransitLine]:
     """Read the lines of a GTFS feed, one per route and direction.
 
     Parameters
     ----------
     path
         A GTFS ``.zip`` (or a folder of its ``.txt`` tables).
-    fare
-        Fare per boarding, used unless ``fare_attributes.txt`` holds exactly one price.
-    fare_system
-        Lines of one fare system transfer without paying again; default: the file stem.
-    mode
-        Force one mode for every route; default: from ``route_type`` (:func:`route_type_mode`).
-    vehicle_capacity
-        Passengers per vehicle, one number or a mapping ``route_id -> capacity``; default
-        :data:`DEFAULT_VEHICLE_CAPACITY` by mode.
-    peak
-        ``(start, end)`` as ``HH:MM:SS``. Headway = window length / departures of the route and
-        direction (all its stop patterns) in the window. When no vehicle of the whole feed
-        departs in it (a feed cut to a few hours), the busiest window of the same length is used
-        and a warning logged.
-    max_headway_s
-        Upper bound of a line's headway (one bus in a two-hour peak does not mean a one-hour
-        wait to board it).
-    peak_frequency_factor
-        Divides every headway measured in the window (before the cap): the rule that turns a
-        feed holding only off-peak trips into peak service. 1 for a feed with peak trips.
+    options
+        Fare, fare system, mode, vehicle capacity, peak window and headway rules
+        (:class:`GtfsOptions`); default: all of its defaults.
 
     Returns
     -------
@@ -216,14 +222,5 @@ def read_gtfs(
     DataError
         The file is missing, not a zip, or lacks a required table or column.
     """
-    lines, _ = read_gtfs_with_report(
-        path,
-        fare=fare,
-        fare_system=fare_system,
-        mode=mode,
-        vehicle_capacity=vehicle_capacity,
-        peak=peak,
-        max_headway_s=max_headway_s,
-        peak_frequency_factor=peak_frequency_factor,
-    )
+    lines, _ = read_gtfs_with_report(path, options)
     return lines
