@@ -22,7 +22,7 @@ from sim.interventions import (
     system_fare,
 )
 from sim.network.arrays import Layer, lines_in_service
-from sim.network.load import LANE_CAPACITY_VPH
+from sim.network.road_classes import LANE_CAPACITY_VPH
 from tests.toy import cheapest_fare, two_line_network
 
 TOP, MID, BOTTOM = (-51.1620, -30.0750), (-51.1700, -30.0675), (-51.1780, -30.0600)

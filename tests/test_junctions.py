@@ -88,13 +88,13 @@ def test_priority_delay_for_minor_approaches_only():
 
 
 def test_peak_rule_divides_midday_headways(mini_city):
-    from sim.network.transit import read_gtfs_with_report
+    from sim.network.transit import GtfsOptions, read_gtfs_with_report
 
     g = mini_city.transit.gtfs[0]
     assert g.peak_frequency_factor == pytest.approx(1.96)
     path = mini_city.path(g.file)
-    midday, _ = read_gtfs_with_report(path, fare=4.7)
-    peak, report = read_gtfs_with_report(path, fare=4.7, peak_frequency_factor=1.96)
+    midday, _ = read_gtfs_with_report(path, GtfsOptions(fare=4.7))
+    peak, report = read_gtfs_with_report(path, GtfsOptions(fare=4.7, peak_frequency_factor=1.96))
     assert report.frequency_factor == pytest.approx(1.96)
     mid = np.array([ln.headway_s for ln in midday])
     pk = np.array([ln.headway_s for ln in peak])

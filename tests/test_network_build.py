@@ -14,10 +14,9 @@ from scipy.sparse.csgraph import dijkstra
 from sim.network import cache as cache_mod
 from sim.network.arrays import Layer, NodeKind, lines_in_service
 from sim.network.build import MAX_WAIT_S, add_lines, build_network, with_transfer_fares
-from sim.network.cable import cable_line
 from sim.network.edit import extend
 from sim.network.load import street_graphs
-from sim.network.transit import read_gtfs
+from sim.network.transit import GtfsOptions, cable_line, read_gtfs
 from tests.toy import cheapest_fare, two_line_network
 
 
@@ -172,7 +171,7 @@ def test_corrupt_entry_is_rebuilt(mini_dir, tmp_path, monkeypatch):
 
 
 def test_gtfs_lines_clip_to_the_extract(mini_city, mini_network):
-    lines = read_gtfs(mini_city.path("mini_gtfs.zip"), fare=4.7, fare_system="eptc")
+    lines = read_gtfs(mini_city.path("mini_gtfs.zip"), GtfsOptions(fare=4.7, fare_system="eptc"))
     report = mini_network.meta["transit_report"]
     assert report["lines_in"] == len(lines)
     assert report["lines_kept"] == mini_network.lines.n

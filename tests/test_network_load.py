@@ -1,4 +1,5 @@
-"""Tests of sim.network.load: reading OSM, osmnx-equivalent filters, street graph attributes.
+"""Tests of the street loader (sim.network.load, osm, osm_filters, walking): reading OSM,
+osmnx-equivalent filters, street graph attributes.
 
 Hand-worked expectations use tests/data/tiny.osm (its header lists every way and its expected
 walk/drive edges). The bundled Porto Alegre extract is parsed once per module.
@@ -24,7 +25,7 @@ from osmnx import _overpass
 from shapely.geometry import Point
 
 from sim.errors import DataError
-from sim.network import load
+from sim.network import load, osm, osm_filters, road_classes, walking
 
 TYPES = ("walk", "drive")
 DATA = Path(__file__).parent / "data"
@@ -134,7 +135,7 @@ def test_filter_parser_reads_osmnx_strings() -> None:
 
 @pytest.fixture(scope="module")
 def tiny_raw() -> nx.MultiDiGraph:
-    return load.read_osm(TINY)
+    return osm.read_osm(TINY)
 
 
 @pytest.fixture(scope="module")
@@ -143,14 +144,14 @@ def tiny_graphs() -> tuple[nx.MultiDiGraph, nx.MultiDiGraph]:
 
 
 def test_tiny_walk_edges_by_hand(tiny_raw: nx.MultiDiGraph) -> None:
-    walk = load.filter_graph(tiny_raw, "walk")
+    walk = osm_filters.filter_graph(tiny_raw, "walk")
     assert edge_set(walk) == TINY_WALK
     assert walk.number_of_edges() == len(TINY_WALK)
     assert all(d["oneway"] is False for _, _, d in walk.edges(data=True))
 
 
 def test_tiny_drive_edges_by_hand(tiny_raw: nx.MultiDiGraph) -> None:
-    drive = load.filter_graph(tiny_raw, "drive")
+    drive = osm_filters.filter_graph(tiny_raw, "drive")
     assert edge_set(drive) == TINY_DRIVE
     assert drive.number_of_edges() == len(TINY_DRIVE)
     for wrong_way in [(4, 3), (5, 4), (9, 12), (11, 2), (1, 10)]:
@@ -158,8 +159,8 @@ def test_tiny_drive_edges_by_hand(tiny_raw: nx.MultiDiGraph) -> None:
 
 
 def test_filter_drops_isolated_nodes(tiny_raw: nx.MultiDiGraph) -> None:
-    walk = load.filter_graph(tiny_raw, "walk")
-    drive = load.filter_graph(tiny_raw, "drive")
+    walk = osm_filters.filter_graph(tiny_raw, "walk")
+    drive = osm_filters.filter_graph(tiny_raw, "drive")
     assert set(walk) == {u for u, _, _ in TINY_WALK}
     assert set(drive) == {u for u, _, _ in TINY_DRIVE} | {v for _, v, _ in TINY_DRIVE}
     assert {13, 14, 15, 16}.isdisjoint(set(walk) | set(drive))
@@ -167,20 +168,20 @@ def test_filter_drops_isolated_nodes(tiny_raw: nx.MultiDiGraph) -> None:
 
 def test_walk_equals_osmnx_bidirectional_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     # osmnx's own walk network is parsed with bidirectional=True: that is the reference
-    monkeypatch.setattr(ox.settings, "useful_tags_way", list(load.USEFUL_TAGS_WAY))
+    monkeypatch.setattr(ox.settings, "useful_tags_way", list(osm_filters.USEFUL_TAGS_WAY))
     reference = ox.graph_from_xml(TINY, bidirectional=True, simplify=False, retain_all=True)
     clauses = parse_overpass_filter(_overpass._get_network_filter("walk"))
     expected = Counter(
         (u, v, d["osmid"]) for u, v, d in reference.edges(data=True) if overpass_keeps(d, clauses)
     )
     monkeypatch.undo()
-    assert edge_counter(load.filter_graph(load.read_osm(TINY), "walk")) == expected
+    assert edge_counter(osm_filters.filter_graph(osm.read_osm(TINY), "walk")) == expected
 
 
 def test_filter_leaves_input_alone(tiny_raw: nx.MultiDiGraph) -> None:
     before = (tiny_raw.number_of_nodes(), tiny_raw.number_of_edges())
     oneway_before = sum(bool(d["oneway"]) for _, _, d in tiny_raw.edges(data=True))
-    load.filter_graph(tiny_raw, "walk")
+    osm_filters.filter_graph(tiny_raw, "walk")
     load.street_graphs(TINY)
     assert (tiny_raw.number_of_nodes(), tiny_raw.number_of_edges()) == before
     assert sum(bool(d["oneway"]) for _, _, d in tiny_raw.edges(data=True)) == oneway_before
@@ -188,19 +189,19 @@ def test_filter_leaves_input_alone(tiny_raw: nx.MultiDiGraph) -> None:
 
 def test_filter_rejects_bad_arguments(tiny_raw: nx.MultiDiGraph) -> None:
     with pytest.raises(ValueError, match="`network_type`"):
-        load.filter_graph(tiny_raw, "bike")  # type: ignore[arg-type]
+        osm_filters.filter_graph(tiny_raw, "bike")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="simplified"):
-        load.filter_graph(ox.simplify_graph(tiny_raw), "walk")
+        osm_filters.filter_graph(ox.simplify_graph(tiny_raw), "walk")
 
 
 def test_read_osm_restores_osmnx_settings(tmp_path: Path, monkeypatch) -> None:
     before = ["highway", "a_tag_only_this_test_uses"]
     monkeypatch.setattr(ox.settings, "useful_tags_way", list(before))
-    load.read_osm(TINY)
+    osm.read_osm(TINY)
     bad = tmp_path / "bad.osm"
     bad.write_text("<osm><node id='1'")
     with pytest.raises(DataError):
-        load.read_osm(bad)
+        osm.read_osm(bad)
     assert ox.settings.useful_tags_way == before
 
 
@@ -225,10 +226,10 @@ def test_drive_merged_oneway_edge(tiny_raw, tiny_graphs) -> None:
     d = edge(drive, 3, 5, 102)  # residential 3->4 (2 lanes, oneway) + tertiary 4->5 (no lanes)
     assert not drive.has_edge(5, 3)
     assert d["osmids"] == (102, 103)
-    assert d["lanes"] == load.DEFAULT_LANES["other"]  # bottleneck: the untagged tertiary
+    assert d["lanes"] == road_classes.DEFAULT_LANES["other"]  # bottleneck: the untagged tertiary
     assert d["capacity"] == min(
-        2 * load.LANE_CAPACITY_VPH["residential"],
-        load.DEFAULT_LANES["other"] * load.LANE_CAPACITY_VPH["tertiary"],
+        2 * road_classes.LANE_CAPACITY_VPH["residential"],
+        road_classes.DEFAULT_LANES["other"] * road_classes.LANE_CAPACITY_VPH["tertiary"],
     )
     # residential 3->4 has no maxspeed: osmnx imputes the class mean (way 101's 30 km/h)
     l34, l45 = raw_length(tiny_raw, 3, 4), raw_length(tiny_raw, 4, 5)
@@ -242,12 +243,13 @@ def test_drive_speeds_fall_back_to_class_defaults(tiny_raw, tiny_graphs) -> None
     d = edge(drive, 2, 1, 109)  # motorway 2->11 then motorway_link 11->10->1, no maxspeed
     motorway = raw_length(tiny_raw, 2, 11)
     link = raw_length(tiny_raw, 11, 10) + raw_length(tiny_raw, 10, 1)
-    speeds = load.DEFAULT_SPEEDS_KPH
+    speeds = road_classes.DEFAULT_SPEEDS_KPH
     expected = 3.6 * (motorway / speeds["motorway"] + link / speeds["motorway_link"])
     assert d["travel_time"] == pytest.approx(expected)
     assert d["highway"] == "motorway_link"  # two of its three segments
     assert d["capacity"] == min(
-        3 * load.LANE_CAPACITY_VPH["motorway"], 1 * load.LANE_CAPACITY_VPH["motorway_link"]
+        3 * road_classes.LANE_CAPACITY_VPH["motorway"],
+        1 * road_classes.LANE_CAPACITY_VPH["motorway_link"],
     )
 
 
@@ -262,7 +264,7 @@ def test_drive_two_way_lanes_are_split(tiny_graphs) -> None:
 
 def test_walk_times_without_elevation(tiny_raw, tiny_graphs) -> None:
     walk, _ = tiny_graphs
-    flat = load.WALK_SPEED_FLAT_KPH
+    flat = walking.WALK_SPEED_FLAT_KPH
     for _, _, d in walk.edges(data=True):
         assert math.isnan(d["grade"])
         if d["steps_length"] == 0:
@@ -271,7 +273,7 @@ def test_walk_times_without_elevation(tiny_raw, tiny_graphs) -> None:
     stairs = edge(walk, 1, 8, 106)  # footway 1-6, steps 6-7, trunk 7-8
     steps = raw_length(tiny_raw, 6, 7)
     assert stairs["steps_length"] == pytest.approx(steps)
-    slow = load.STEPS_SPEED_FACTOR * flat
+    slow = walking.STEPS_SPEED_FACTOR * flat
     expected = 3.6 * ((stairs["length"] - steps) / flat + steps / slow)
     assert stairs["walk_time"] == pytest.approx(expected)
     assert all(math.isnan(e) for _, e in walk.nodes(data="elevation"))
@@ -345,35 +347,39 @@ def test_elevation_and_grades(dem: Path) -> None:
     up, down = edge(walk, 1, 5, 118), edge(walk, 5, 1, 118)  # footway, 1 is north of 5
     assert up["grade"] == pytest.approx(-down["grade"]) and up["grade"] > 0.05
     assert up["walk_time"] > down["walk_time"]
-    assert up["walk_speed_kph"] == pytest.approx(float(load.tobler_walk_speed_kph(up["grade"])))
+    assert up["walk_speed_kph"] == pytest.approx(float(walking.tobler_walk_speed_kph(up["grade"])))
     unknown = edge(walk, 8, 12, 112)  # 12 has no elevation: walked as flat
     assert math.isnan(unknown["grade"])
-    assert unknown["walk_speed_kph"] == pytest.approx(load.WALK_SPEED_FLAT_KPH)
+    assert unknown["walk_speed_kph"] == pytest.approx(walking.WALK_SPEED_FLAT_KPH)
 
 
 def test_tobler_peaks_gently_downhill() -> None:
     grades = np.linspace(-0.3, 0.3, 601)
-    speeds = load.tobler_walk_speed_kph(grades)
-    assert grades[np.argmax(speeds)] == pytest.approx(load.TOBLER_PEAK_GRADE)
-    assert speeds.max() == pytest.approx(float(load.tobler_walk_speed_kph(-0.05)))
-    assert float(load.tobler_walk_speed_kph(0.0)) == pytest.approx(load.WALK_SPEED_FLAT_KPH)
-    assert float(load.tobler_walk_speed_kph(np.nan)) == pytest.approx(load.WALK_SPEED_FLAT_KPH)
-    uphill = load.tobler_walk_speed_kph(np.linspace(0.0, 0.3, 31))
+    speeds = walking.tobler_walk_speed_kph(grades)
+    assert grades[np.argmax(speeds)] == pytest.approx(walking.TOBLER_PEAK_GRADE)
+    assert speeds.max() == pytest.approx(float(walking.tobler_walk_speed_kph(-0.05)))
+    assert float(walking.tobler_walk_speed_kph(0.0)) == pytest.approx(walking.WALK_SPEED_FLAT_KPH)
+    assert float(walking.tobler_walk_speed_kph(np.nan)) == pytest.approx(
+        walking.WALK_SPEED_FLAT_KPH
+    )
+    uphill = walking.tobler_walk_speed_kph(np.linspace(0.0, 0.3, 31))
     assert np.all(np.diff(uphill) < 0)
 
 
-@given(st.floats(min_value=0.0, max_value=load.MAX_WALK_GRADE + load.TOBLER_PEAK_GRADE))
+@given(st.floats(min_value=0.0, max_value=walking.MAX_WALK_GRADE + walking.TOBLER_PEAK_GRADE))
 def test_tobler_symmetric_about_peak(offset: float) -> None:
-    peak = load.TOBLER_PEAK_GRADE
-    below = float(load.tobler_walk_speed_kph(peak - offset))
-    above = float(load.tobler_walk_speed_kph(peak + offset))
+    peak = walking.TOBLER_PEAK_GRADE
+    below = float(walking.tobler_walk_speed_kph(peak - offset))
+    above = float(walking.tobler_walk_speed_kph(peak + offset))
     assert below == pytest.approx(above, rel=1e-12)
 
 
 def test_tobler_clips_spurious_grades() -> None:
-    limit = load.MAX_WALK_GRADE
-    assert float(load.tobler_walk_speed_kph(3.0)) == float(load.tobler_walk_speed_kph(limit))
-    assert float(load.tobler_walk_speed_kph(-3.0)) == float(load.tobler_walk_speed_kph(-limit))
+    limit = walking.MAX_WALK_GRADE
+    assert float(walking.tobler_walk_speed_kph(3.0)) == float(walking.tobler_walk_speed_kph(limit))
+    assert float(walking.tobler_walk_speed_kph(-3.0)) == float(
+        walking.tobler_walk_speed_kph(-limit)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,7 +417,7 @@ BAD_INPUTS = {
 def test_bad_input_raises_one_line_data_error(case: str, tmp_path: Path) -> None:
     path = BAD_INPUTS[case](tmp_path)
     with pytest.raises(DataError) as info:
-        load.read_osm(path)
+        osm.read_osm(path)
     message = str(info.value)
     assert "\n" not in message
     assert message.startswith(f"{path}: ")
@@ -466,18 +472,18 @@ def fake_download(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
 
 def test_fetch_streets_saves_graphml_read_osm_reads(boundary, fake_download, tmp_path) -> None:
     out = tmp_path / "cache" / "streets.graphml"
-    assert load.fetch_streets(boundary, out) == out
+    assert osm.fetch_streets(boundary, out) == out
     (call,) = fake_download
     assert call["network_type"] == "all"
     assert call["simplify"] is False and call["retain_all"] is True
     assert call["polygon"].contains(Point(-51.2, -30.0))
-    assert set(load.USEFUL_TAGS_WAY) <= set(call["tags"])
+    assert set(osm_filters.USEFUL_TAGS_WAY) <= set(call["tags"])
     assert sorted(p.name for p in out.parent.iterdir()) == ["streets.graphml"]  # no temp left
-    fetched, direct = load.read_osm(out), load.read_osm(TINY)
+    fetched, direct = osm.read_osm(out), osm.read_osm(TINY)
     assert edge_counter(fetched) == edge_counter(direct)
     for network_type in ("walk", "drive"):
-        got = load.filter_graph(fetched, network_type)
-        assert edge_counter(got) == edge_counter(load.filter_graph(direct, network_type))
+        got = osm_filters.filter_graph(fetched, network_type)
+        assert edge_counter(got) == edge_counter(osm_filters.filter_graph(direct, network_type))
 
 
 def test_fetch_streets_failed_save_keeps_old_file(
@@ -492,16 +498,16 @@ def test_fetch_streets_failed_save_keeps_old_file(
 
     monkeypatch.setattr(ox, "save_graphml", broken_save)
     with pytest.raises(OSError, match="disk full"):
-        load.fetch_streets(boundary, out)
+        osm.fetch_streets(boundary, out)
     assert out.read_text() == "previous download"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["boundary.geojson", "streets.graphml"]
 
 
 def test_fetch_streets_rejects_bad_paths(boundary, fake_download, tmp_path) -> None:
     with pytest.raises(DataError, match="graphml"):
-        load.fetch_streets(boundary, tmp_path / "streets.osm")
+        osm.fetch_streets(boundary, tmp_path / "streets.osm")
     with pytest.raises(DataError, match="file not found"):
-        load.fetch_streets(tmp_path / "nowhere.geojson", tmp_path / "streets.graphml")
+        osm.fetch_streets(tmp_path / "nowhere.geojson", tmp_path / "streets.graphml")
     assert fake_download == []
 
 
@@ -512,12 +518,12 @@ def test_fetch_streets_rejects_bad_paths(boundary, fake_download, tmp_path) -> N
 
 @pytest.fixture(scope="module")
 def poa_raw() -> nx.MultiDiGraph:
-    return load.read_osm(POA_OSM)
+    return osm.read_osm(POA_OSM)
 
 
 @pytest.fixture(scope="module")
 def poa_filtered(poa_raw) -> dict[str, nx.MultiDiGraph]:
-    return {network_type: load.filter_graph(poa_raw, network_type) for network_type in TYPES}
+    return {network_type: osm_filters.filter_graph(poa_raw, network_type) for network_type in TYPES}
 
 
 @pytest.fixture(scope="module")
@@ -545,7 +551,7 @@ def test_useful_tags_cover_osmnx_filters() -> None:
     for network_type in ("walk", "drive"):
         text = _overpass._get_network_filter(network_type)
         keys = {key for key, _ in parse_overpass_filter(text)}
-        assert keys <= set(load.USEFUL_TAGS_WAY), network_type
+        assert keys <= set(osm_filters.USEFUL_TAGS_WAY), network_type
 
 
 @pytest.mark.parametrize("network_type", ["walk", "drive"])
@@ -587,10 +593,10 @@ def test_poa_graphs(poa_graphs) -> None:
     lengths = np.array([d["length"] for _, _, d in walk.edges(data=True)])
     assert np.all(np.isfinite(times)) and np.all(times >= 0)
     speeds = 3.6 * lengths[lengths > 0] / times[lengths > 0]
-    steepest = float(load.tobler_walk_speed_kph(load.MAX_WALK_GRADE))
-    stairs = load.STEPS_SPEED_FACTOR * load.WALK_SPEED_FLAT_KPH
+    steepest = float(walking.tobler_walk_speed_kph(walking.MAX_WALK_GRADE))
+    stairs = walking.STEPS_SPEED_FACTOR * walking.WALK_SPEED_FLAT_KPH
     assert speeds.min() >= min(steepest, stairs) - 1e-9
-    assert speeds.max() <= float(load.tobler_walk_speed_kph(load.TOBLER_PEAK_GRADE)) + 1e-9
+    assert speeds.max() <= float(walking.tobler_walk_speed_kph(walking.TOBLER_PEAK_GRADE)) + 1e-9
     highways = {d["highway"] for _, _, d in walk.edges(data=True)}
     assert {"steps", "footway"} <= highways
     assert not {"motorway", "cycleway"} & highways

@@ -16,9 +16,10 @@ import pytest
 from sim.errors import DataError, LaderaError, ScenarioError
 from sim.geo import haversine_m
 from sim.network.arrays import TransitMode
-from sim.network.cable import cable_line
 from sim.network.transit import (
+    GtfsOptions,
     TransitLine,
+    cable_line,
     read_gtfs,
     read_gtfs_with_report,
     read_line_geojson,
@@ -159,7 +160,7 @@ def _by_stops(lines: list[TransitLine]) -> dict[tuple[str, ...], TransitLine]:
 
 
 def test_gtfs_patterns_headways_and_interpolated_run_times(feed: Path) -> None:
-    lines, report = read_gtfs_with_report(feed, fare=3.0, fare_system="toy")
+    lines, report = read_gtfs_with_report(feed, GtfsOptions(fare=3.0, fare_system="toy"))
     by = _by_stops(lines)
     assert set(by) == {
         ("S1", "S2", "S3", "S4"),
@@ -223,7 +224,7 @@ def test_gtfs_fare_argument_when_feed_has_none_and_capacity_override(tmp_path: P
     tables = _feed_tables()
     del tables["fare_attributes.txt"]
     path = _write_zip(tmp_path / "nofare.zip", tables)
-    lines = read_gtfs(path, fare=3.0, vehicle_capacity={"R2": 300.0})
+    lines = read_gtfs(path, GtfsOptions(fare=3.0, vehicle_capacity={"R2": 300.0}))
     assert {ln.fare for ln in lines} == {3.0}
     assert {ln.fare_system for ln in lines} == {"nofare"}  # default: the file stem
     caps = {ln.route_id: ln.vehicle_capacity for ln in lines}
@@ -244,14 +245,14 @@ def test_gtfs_frequencies_and_headway_cap(tmp_path: Path) -> None:
     np.testing.assert_allclose(by["S1", "S4"].run_time_s, [600.0])
     # R2's reverse direction has 2 departures (3600 s); a cap of 2000 s binds it only
     lines, report = read_gtfs_with_report(
-        _write_zip(tmp_path / "f2.zip", tables), max_headway_s=2000
+        _write_zip(tmp_path / "f2.zip", tables), GtfsOptions(max_headway_s=2000)
     )
     assert _by_stops(lines)["S6", "S5"].headway_s == 2000.0
     assert report.headways_capped == 1
 
 
 def test_gtfs_mode_override(feed: Path) -> None:
-    lines = read_gtfs(feed, mode=TransitMode.CABLE)
+    lines = read_gtfs(feed, GtfsOptions(mode=TransitMode.CABLE))
     assert {ln.mode for ln in lines} == {TransitMode.CABLE}
     assert {ln.vehicle_capacity for ln in lines} == {10.0}
     # an unsupported route type is kept when the mode is forced: R5 runs in the peak
@@ -268,7 +269,7 @@ def test_gtfs_stop_without_coordinates(tmp_path: Path) -> None:
 
 def test_gtfs_peak_fallback_to_busiest_window(feed: Path) -> None:
     # Nothing departs between 03:00 and 05:00: the busiest two hours are used instead.
-    lines, report = read_gtfs_with_report(feed, peak=("03:00:00", "05:00:00"))
+    lines, report = read_gtfs_with_report(feed, GtfsOptions(peak=("03:00:00", "05:00:00")))
     assert report.peak_fallback
     assert report.peak[0] >= "06:40:00" and len(lines) >= 4
 
@@ -324,7 +325,7 @@ def test_gtfs_without_stop_times(tmp_path: Path) -> None:
     del tables["stop_times.txt"]
     path = _write_zip(tmp_path / "nost.zip", tables)
     with pytest.raises(DataError) as excinfo:
-        read_gtfs(path, fare=1.0)
+        read_gtfs(path, GtfsOptions(fare=1.0))
     _one_line_error(excinfo, str(path), "stop_times.txt", "stop_sequence")
 
 
@@ -372,7 +373,9 @@ def test_gtfs_bad_time_and_no_calendar(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def eptc() -> tuple[list[TransitLine], object, float]:
     t0 = time.perf_counter()
-    lines, report = read_gtfs_with_report(POA / "poa_eptc.zip", fare=4.70, fare_system="eptc")
+    lines, report = read_gtfs_with_report(
+        POA / "poa_eptc.zip", GtfsOptions(fare=4.70, fare_system="eptc")
+    )
     return lines, report, time.perf_counter() - t0
 
 
@@ -404,7 +407,7 @@ def test_eptc_run_times_give_plausible_bus_speeds(eptc) -> None:
 
 
 def test_trensurb_line1_is_metro_ending_at_mercado() -> None:
-    lines, report = read_gtfs_with_report(POA / "poa_trensurb.zip", fare=3.30)
+    lines, report = read_gtfs_with_report(POA / "poa_trensurb.zip", GtfsOptions(fare=3.30))
     line1 = [ln for ln in lines if ln.route_id == "LINHA1"]
     assert len(line1) == 2 and all(ln.mode is TransitMode.METRO for ln in line1)
     terminals = {ln.stop_names[0] for ln in line1} | {ln.stop_names[-1] for ln in line1}

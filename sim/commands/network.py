@@ -52,7 +52,7 @@ def _fmt_counts(counts: object) -> str:
 def fetch(args: argparse.Namespace) -> int:
     from sim.city import load_city
     from sim.network.cache import cache_dir
-    from sim.network.load import fetch_streets
+    from sim.network.osm import fetch_streets
 
     city = load_city(args.name)
     if city.streets.fetch_boundary is None:

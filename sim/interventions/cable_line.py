@@ -19,8 +19,7 @@ from sim.interventions.base import Capex, check_in_bbox, line_geojson, register
 from sim.interventions.fare_systems import check_fare, resolve_fare
 from sim.network.arrays import MultimodalNetwork
 from sim.network.build import add_lines
-from sim.network.cable import cable_line
-from sim.network.transit import TransitLine
+from sim.network.transit import TransitLine, cable_line
 
 
 @dataclass(frozen=True)

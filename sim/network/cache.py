@@ -195,7 +195,7 @@ def build_city_network(city: City) -> MultimodalNetwork:
     from sim.network.build import add_lines, streets_network
     from sim.network.integration import FareRules, with_fare_rules
     from sim.network.load import street_graphs
-    from sim.network.transit import read_gtfs, read_line_geojson
+    from sim.network.transit import GtfsOptions, read_gtfs, read_line_geojson
 
     elevation = city.path(city.streets.elevation) if city.streets.elevation else None
     source = street_source(city)
@@ -223,8 +223,9 @@ def build_city_network(city: City) -> MultimodalNetwork:
     feeds = []
     for g in city.transit.gtfs:
         feeds += read_gtfs(
-            city.path(g.file), fare=g.fare, fare_system=g.fare_system,
-            vehicle_capacity=g.vehicle_capacity, peak_frequency_factor=g.peak_frequency_factor,
+            city.path(g.file),
+            GtfsOptions(fare=g.fare, fare_system=g.fare_system, vehicle_capacity=g.vehicle_capacity,
+                        peak_frequency_factor=g.peak_frequency_factor),
         )  # fmt: skip
     net, report = add_lines(net, feeds, max_snap_m=snap, clip=True)
     # stations listed one by one must all be on the network: a far one is a data error

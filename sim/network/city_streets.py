@@ -26,7 +26,7 @@ from scipy.spatial import cKDTree
 
 from sim.city import City
 from sim.errors import DataError
-from sim.network.load import KEEP_NODE_ATTR
+from sim.network.osm import KEEP_NODE_ATTR
 from sim.network.skeleton import CONNECTOR_TAGS, Pieces, bus_skeleton, connectors
 from sim.network.street_classes import (
     EXPRESSWAY_CLASS,
@@ -39,7 +39,7 @@ from sim.network.street_classes import (
 )
 from sim.network.streets_geojson import Centrelines, node_segments, read_centrelines
 
-#: Classes a car may use (the drive filter of :mod:`sim.network.load` keeps these).
+#: Classes a car may use (the drive filter of :mod:`sim.network.osm_filters` keeps these).
 DRIVABLE = frozenset({"trunk", "primary", "secondary", "tertiary", "residential"})
 #: A station within this distance of a drivable street is entered from the street beside it.
 ACCESS_M = 100.0
@@ -332,7 +332,7 @@ def station_points(city: City, crs: str) -> tuple[NDArray[np.float64], list[str]
 def city_bus_lines(city: City) -> list:
     """The city's bundled bus routes as transit lines (empty without ``transit.bus_routes``)."""
     from sim.network.bus_routes import BusService, bus_lines, read_bus_routes
-    from sim.network.transit import _station_name
+    from sim.network.transit.official import _station_name
 
     spec = city.transit.bus_routes
     if spec is None:

@@ -1,6 +1,6 @@
 """Junction control on the drive graph: signal stop lines, their timing, and priority junctions.
 
-Called by :mod:`sim.network.load` (the only osmnx importer; this module imports none) on the raw
+Called by :mod:`sim.network.load` (this module, like it, imports no osmnx) on the raw
 drive graph before simplification (:func:`add_signal_attributes`) and on the simplified graph
 after it (:func:`add_priority_delays`). Everything here is a stated rule with a source or the
 word "assumption"; :mod:`sim.congestion` turns the attributes into delays.

@@ -3,7 +3,7 @@
 A city's own centre-line layer says what a street is called (``CL 107``, ``AUTOPISTA NORTE``)
 and its kind (``tipo_via``: CL calle, CR carrera, TV transversal, DG diagonal, SR servidumbre),
 but not its class, lanes, speed or direction. Ladera gives each segment an OpenStreetMap
-``highway`` class, so the speed, lane and capacity tables of :mod:`sim.network.load` apply
+``highway`` class, so the speed, lane and capacity tables of :mod:`sim.network.road_classes` apply
 unchanged. The rules, in order (the first that matches wins):
 
 1. **Expressway** (``trunk``, ``maxspeed`` :data:`EXPRESSWAY_MAXSPEED`): the name starts with

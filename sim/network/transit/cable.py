@@ -1,4 +1,9 @@
-"""A new aerial cable car as two :class:`~sim.network.transit.TransitLine` directions."""
+"""A new aerial cable car as two :class:`~sim.network.transit.TransitLine` directions.
+
+The third source of transit lines, beside GTFS feeds and official layers: a scenario names the
+stations of a cable car that does not exist yet, and :func:`cable_line` times it from the
+distances between them.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from numpy.typing import ArrayLike, NDArray
 from sim.errors import ScenarioError
 from sim.geo import haversine_m
 from sim.network.arrays import TransitMode
-from sim.network.transit import TransitLine, _both_directions, _slug
+from sim.network.transit.line import TransitLine, _both_directions, _slug
 
 
 def cable_line(
