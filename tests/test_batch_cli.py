@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.test_cli import assert_one_line_error, ladera
+from tests.commandline import assert_one_line_error, ladera
 
 EXPERIMENT = Path(__file__).parent / "data" / "batch" / "mini.toml"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.test_cli import assert_one_line_error, ladera
+from tests.commandline import assert_one_line_error, ladera
 
 DATA = Path(__file__).parent / "data"
 SCENARIOS = DATA / "scenarios"

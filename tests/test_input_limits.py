@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import assert_one_line_error
+from tests.commandline import assert_one_line_error
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini_city" / "city.toml"

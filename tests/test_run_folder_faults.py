@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_cli import assert_one_line_error as _one_line_before_any_progress
+from tests.commandline import assert_one_line_error as _one_line_before_any_progress
 
 DATA = Path(__file__).parent / "data"
 MINI = DATA / "mini_city" / "city.toml"

@@ -16,7 +16,7 @@ from scipy import stats
 from sim import catchment as C
 from sim import intervals
 from sim import metrics as m
-from tests.test_cli import assert_one_line_error, ladera
+from tests.commandline import assert_one_line_error, ladera
 
 DATA = Path(__file__).parent / "data"
 SCENARIOS = DATA / "scenarios"

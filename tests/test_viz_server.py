@@ -12,24 +12,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import pytest
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, MINI_SCENARIOS, ROOT, free_port, wait_listening
+
 pytestmark = pytest.mark.viz
-
-ROOT = Path(__file__).resolve().parents[1]
-MINI_SCENARIOS = Path(__file__).parent / "data" / "scenarios"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def ladera(*argv: str, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -72,19 +60,6 @@ def test_port_in_use_is_one_line_and_host_warns():
     assert lines[1].startswith(f"ladera: error: port {port} on 0.0.0.0 is in use")
 
 
-def _wait_listening(proc: subprocess.Popen, port: int, log: Path, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the server did not listen within {timeout:.0f} s:\n{log.read_text()}")
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -104,7 +79,7 @@ def test_signal_stops_a_playing_server(mini_network, tmp_path, signum):
              str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_listening(proc, port, log, timeout=180)
+        wait_listening(proc, port, log, timeout=180)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             page = browser.new_page()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 import pytest
 
-from tests.test_viz_server import CHROMIUM, CHROMIUM_ARGS, ROOT, _wait_listening, free_port
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_listening
 
 pytestmark = pytest.mark.viz
 
@@ -109,7 +109,7 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
             cwd=tmp_path, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_listening(proc, port, log, timeout=180)
+        wait_listening(proc, port, log, timeout=180)
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
