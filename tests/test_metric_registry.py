@@ -1,5 +1,6 @@
-"""The headline metrics' registry: a metric registered once shows in a run's summary, in the
-comparison's tables and report and on the command line; unregistered, in none of them."""
+"""The headline metrics' registry: a metric registered once shows in a run's summary, in a
+batch's rows, in the comparison's tables and report (whose ``summary.csv`` rows are also what
+the studio's design comparison shows) and on the command line; unregistered, in none of them."""
 
 from __future__ import annotations
 
@@ -97,6 +98,15 @@ def test_registered_metric_is_in_the_comparison(runs: list[Path], compared: Path
         assert entry["levels"]["all"][NAME]["mean"] == pytest.approx(
             _expected(Path(entry["runs"][0]))
         )
+
+
+def test_registered_metric_is_in_the_batch_rows(runs: list[Path]) -> None:
+    """A batch keeps each run's headlines in its index and tables (sim.batch.headline)."""
+    from sim.batch.headline import headline
+
+    for run in runs:
+        row = headline(json.loads((run / "summary.json").read_text()))
+        assert row[NAME] == pytest.approx(_expected(run))
 
 
 def test_registered_metric_is_in_the_reports_headline_table(

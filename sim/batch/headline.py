@@ -10,9 +10,6 @@ from typing import Any
 
 from sim.metrics import registry
 
-#: Per-run numbers copied from summary.json into the index (``None`` when missing): the
-#: registry's batch list (:mod:`sim.metrics.registry`).
-_LEVELS = tuple(registry.summary_keys(registry.BATCH))
 #: Per-class numbers: ``<name>_class_<c>`` from ``by_class[c][<key>]``. ``welfare`` is the mean
 #: expected generalised cost (logsum, minutes): its change is the class's welfare change.
 _BY_CLASS = {"acc_smooth": "acc_smooth", "acc30": "acc30", "fare_burden": "fare_burden", "mean_time": "mean_time_min",
@@ -21,7 +18,10 @@ _BY_CLASS = {"acc_smooth": "acc_smooth", "acc30": "acc30", "fare_burden": "fare_
 
 def headline(summary: dict[str, Any]) -> dict[str, float | None]:
     """The per-run numbers a batch keeps from a run's ``summary.json``."""
-    out: dict[str, float | None] = {k: summary.get(k) for k in _LEVELS}
+    # per-run numbers (``None`` when missing): the registry's batch list, read at each call so
+    # that a metric registered at run time is kept (sim.metrics.registry)
+    levels = registry.summary_keys(registry.BATCH)
+    out: dict[str, float | None] = {k: summary.get(k) for k in levels}
     out["days_run"] = summary.get("days")
     for mode, share in summary.get("mode_shares", {}).items():
         out[f"share_{mode}"] = share
