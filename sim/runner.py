@@ -164,7 +164,7 @@ def run_dir(scenario: Scenario, results: Path | str, run_id: str | None = None) 
 def run_scenario(
     scenario: Scenario,
     *,
-    results: Path | str | None = Path("results"),
+    results: Path | str | None,
     run_id: str | None = None,
     base_network: MultimodalNetwork | None = None,
     progress: bool = True,
