@@ -1,6 +1,10 @@
 """City bundles: the data a city ships under ``scenarios/cities/<name>/``, described by
 ``city.toml``.
 
+Bundles are looked up by name in a folder of bundles: the ``cities_dir`` argument, else
+``LADERA_CITIES``, else the checkout's ``scenarios/cities`` or the installed copy
+(:func:`sim.paths.cities_root`).
+
 A bundle names its files (streets, zones, income, transit) relative to its own folder, with the
 columns to read and the attribution to print. :func:`load_city` validates the description; the
 files themselves are read by :mod:`sim.network` and :mod:`sim.zones` when needed.
@@ -19,11 +23,9 @@ from sim.behaviour import BehaviourSpec
 from sim.config import from_dict, read_toml
 from sim.demand_spec import DemandSpec
 from sim.errors import ScenarioError
-from sim.paths import contained
+from sim.paths import cities_root, contained
 from sim.rundir.names import check_name
 
-#: Where the bundled cities live, relative to the repository root.
-CITIES_DIR = Path(__file__).resolve().parent.parent / "scenarios" / "cities"
 DEFAULT_CITY = "porto_alegre"
 
 
@@ -296,17 +298,29 @@ class City:
 _BUNDLED = re.compile(r"[\w-]+")
 
 
-def available_cities() -> list[str]:
-    return sorted(p.parent.name for p in CITIES_DIR.glob("*/city.toml"))
+def available_cities(cities_dir: Path | str | None = None) -> list[str]:
+    """Names of the bundles in ``cities_dir`` (default: :func:`sim.paths.cities_root`)."""
+    return sorted(p.parent.name for p in cities_root(cities_dir).glob("*/city.toml"))
 
 
-def load_city(name_or_path: str | Path = DEFAULT_CITY) -> City:
-    """Read and validate a city bundle, by bundled name or by a path to its ``city.toml``."""
+def load_city(
+    name_or_path: str | Path = DEFAULT_CITY, *, cities_dir: Path | str | None = None
+) -> City:
+    """Read and validate a city bundle, by name or by a path to its ``city.toml``.
+
+    Parameters
+    ----------
+    name_or_path
+        A bundle's name (its folder in ``cities_dir``) or the path of a ``city.toml``.
+    cities_dir
+        The folder of bundles a name is looked up in; default ``LADERA_CITIES``, else the
+        checkout's ``scenarios/cities`` or the installed bundles (:func:`sim.paths.cities_root`).
+    """
     path = Path(name_or_path)
     if path.suffix != ".toml":
-        path = CITIES_DIR / str(name_or_path) / "city.toml"
+        path = cities_root(cities_dir) / str(name_or_path) / "city.toml"
         if not _BUNDLED.fullmatch(str(name_or_path)) or not path.is_file():
-            names = available_cities()
+            names = available_cities(cities_dir)
             close = difflib.get_close_matches(str(name_or_path), names, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             raise ScenarioError(

@@ -1,12 +1,19 @@
-"""Containment: the folders a scenario, experiment or city file may make Ladera read.
+"""Where Ladera reads from: the folder of city bundles, and the folders a scenario, experiment or
+city file may make Ladera read.
+
+City bundles (one ``<name>/city.toml`` each) are found in :func:`cities_root`: a folder passed
+in, else ``LADERA_CITIES``, else the ``scenarios/cities`` of the source checkout ``sim`` runs
+from, else the bundles installed with the package (the wheel ships ``scenarios/cities`` as
+``sim/cities``; see ``setup.py``).
 
 A file names other files (``extends``, ``city = <path>``, a bundle's ``zones.file``, an
 experiment's ``scenarios``); each must resolve (symbolic links followed) inside one of the
 allowed roots:
 
 - the naming file's own folder tree;
-- the project's ``scenarios/`` tree (which holds the bundled cities), so the shipped
+- a source checkout's ``scenarios/`` tree (which holds the bundled cities), so the shipped
   ``experiments/*.toml`` may name ``../scenarios/...``;
+- the folder of city bundles (:func:`cities_root`);
 - folders the user names: the folders of the files given on the command line, ``--allow DIR``,
   and ``LADERA_ALLOW`` (folders separated by ``:``), or :func:`allow` from Python.
 
@@ -16,14 +23,35 @@ Anything else is a one-line ScenarioError naming the file, the field and the all
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
 from sim.errors import ScenarioError
 
-#: The project's scenarios tree (bundled cities are under ``scenarios/cities``).
-SCENARIOS_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+_ROOT = Path(__file__).resolve().parent.parent
+#: The scenarios tree of the source checkout ``sim`` runs from (bundled cities are under
+#: ``scenarios/cities``); None for an installed package, which has no such tree.
+SCENARIOS_DIR: Path | None = (
+    _ROOT / "scenarios"
+    if (_ROOT / "pyproject.toml").is_file() and (_ROOT / "scenarios" / "cities").is_dir()
+    else None
+)
 ENV = "LADERA_ALLOW"
+#: Environment variable naming the folder of city bundles (overrides the bundled ones).
+CITIES_ENV = "LADERA_CITIES"
 _ALLOWED: list[Path] = []
+
+
+def cities_root(cities_dir: Path | str | None = None) -> Path:
+    """The folder of city bundles: ``cities_dir`` if given, else ``$LADERA_CITIES``, else a
+    source checkout's ``scenarios/cities``, else the bundles installed as ``sim/cities``."""
+    if cities_dir is None:
+        cities_dir = os.environ.get(CITIES_ENV, "").strip() or None
+    if cities_dir is not None:
+        return Path(cities_dir).resolve()
+    if SCENARIOS_DIR is not None:
+        return SCENARIOS_DIR / "cities"
+    return Path(str(resources.files("sim") / "cities"))
 
 
 def allow(*folders: Path | str) -> None:
@@ -44,16 +72,26 @@ def _inside(path: Path, root: Path) -> bool:
     return path == root or root in path.parents
 
 
+def _shared_roots() -> list[tuple[str, Path]]:
+    """The allowed roots besides the naming file's folder and the user's, each with its name."""
+    cities = cities_root()
+    project = [("the project's scenarios", SCENARIOS_DIR)] if SCENARIOS_DIR else []
+    if SCENARIOS_DIR is not None and _inside(cities, SCENARIOS_DIR):
+        return project
+    return [*project, ("the city bundles", cities)]
+
+
 def contained(name: str | Path, naming_file: Path | str, field: str) -> Path:
     """The file ``name`` (relative to ``naming_file``'s folder) resolved, if it is inside an
     allowed root; else a one-line ScenarioError ``<naming_file>: `field` names ...``."""
     naming = Path(naming_file)
     own = naming.resolve().parent
     path = (own / name).resolve()
-    roots = [own, SCENARIOS_DIR, *user_roots()]
+    shared = _shared_roots()
+    roots = [own, *(root for _, root in shared), *user_roots()]
     if any(_inside(path, root) for root in roots):
         return path
+    allowed = [f"this file's folder ({own})", *(f"{what} ({root})" for what, root in shared)]
     raise ScenarioError(f"{naming}: `{field}` names {str(name)!r} ({path}), outside the folders "
-                        f"Ladera reads from; allowed: this file's folder ({own}), the project's "
-                        f"scenarios ({SCENARIOS_DIR}) and folders you name with `--allow DIR` or "
-                        f"{ENV}")  # fmt: skip
+                        f"Ladera reads from; allowed: {', '.join(allowed)} and folders you name "
+                        f"with `--allow DIR` or {ENV}")  # fmt: skip

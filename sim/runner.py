@@ -119,7 +119,7 @@ def apply_interventions(net: MultimodalNetwork, scenario: Scenario) -> Applied:
 def run_scenario(
     scenario: Scenario,
     *,
-    results: Path | str | None = Path("results"),
+    results: Path | str | None,
     run_id: str | None = None,
     base_network: MultimodalNetwork | None = None,
     progress: bool = True,

@@ -48,7 +48,7 @@ def run_batch(
     workers: int = 2,
     scheduler: str | None = None,
     resume: bool = False,
-    results: Path | str = "results",
+    results: Path | str,
     client: Any = None,
     progress: bool = True,
     dashboard: str | None = "127.0.0.1:0",
