@@ -10,10 +10,8 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +19,7 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
+from tests.browser import free_port, wait_listening
 
 pytestmark = pytest.mark.viz
 
@@ -182,25 +181,6 @@ def test_every_panel_draws_before_and_after_steps(mini_network):
 
 
 # ------------------------------------------------------------------------------ browser
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for_server(proc: subprocess.Popen, log: Path, port: int, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the server exited with {proc.returncode}:\n{log.read_text()}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.5)
-    pytest.fail(f"the server did not listen within {timeout:.0f} s:\n{log.read_text()}")
-
-
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_page_in_headless_chromium(poa_network, tmp_path):
@@ -210,7 +190,7 @@ def test_page_in_headless_chromium(poa_network, tmp_path):
         pytest.skip("needs Debian's chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}/"
     env = dict(os.environ)  # carries LADERA_CACHE_DIR, where poa_network is already built
     # an asset missing from solara-assets must fail here, not be fetched from a CDN
@@ -223,7 +203,7 @@ def test_page_in_headless_chromium(poa_network, tmp_path):
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:
-        _wait_for_server(proc, log, port, timeout=180)
+        wait_listening(proc, port, log, timeout=180)
         assert f"open {url}" in log.read_text()
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)

@@ -30,6 +30,7 @@ from sim.kernels.day.layout import (
     ALT_TRANSIT,
     ALT_WALK,
     N_ALT,
+    N_TRANSIT_ATTR,
     S_CUTOFF,
     S_EGRESS,
     S_MOTOPCE,
@@ -93,7 +94,7 @@ def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, cap, start, ou
         hk = np.empty(n_slots + 1)
         hn = np.empty(n_slots + 1, np.int32)
         mark = np.zeros(n, np.uint8)
-        root_acc = np.zeros((n, 9))
+        root_acc = np.zeros((n, N_TRANSIT_ATTR))
         seed_slot = np.full(n, -1, np.int64)
         seed_egress = np.zeros(n)
         seeds = np.empty(n, np.int64)
