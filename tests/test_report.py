@@ -424,3 +424,52 @@ def test_run_summary_ratio_is_the_reports_rule(richest: float, expected: float |
     table = pd.Series([10.0, 0.0, richest])  # the report's class means, NaN filled with 0
     ratio = tables._finite(metrics.quantile_ratio(table))
     assert (np.isnan(ratio) and expected is None) or ratio == pytest.approx(expected)
+
+
+def _iv(mean: float, low: float, high: float) -> dict[str, float]:
+    return {"mean": mean, "low": low, "high": high, "n_seeds": 5}
+
+
+def test_bottom_line_words_follow_the_intervals() -> None:
+    """Written from summary.json: a gain only when the interval excludes zero, a verdict on
+    the costs only when the net present value's interval does."""
+    from sim.report.bottom_line import bottom_line
+
+    def summary(served: dict, far: dict, npv: dict) -> dict:
+        group = {"served": {"definition": "homes near it", "by_class": {"all": {
+            "households": _iv(40, 40, 40), "expected_cost_change_min": served,
+            "acc_smooth_change": _iv(900, 100, 1700)}}},
+            "far": {"by_class": {"all": {"expected_cost_change_min": far}}}}  # fmt: skip
+        return {
+            "baseline": "base", "n_seeds": 5,
+            "scenarios": {"base": {}, "cable": {"catchments": group, "changes": {"all": {
+                "expected_cost_change_min": _iv(-0.01, -0.03, 0.01)}}}},
+            "appraisal": {"inputs": {"currency": "BRL", "discount_rate": 0.085, "period_years": 30},
+                          "scenarios": {"cable": {"status": "appraised", "capital_items": [
+                              {"capex": 135e6}]}},
+                          "intervals": {"cable": {"standard.npv": npv,
+                                                  "standard.bcr": _iv(1.4, 1.1, 1.7)}}},
+        }  # fmt: skip
+
+    (text,) = bottom_line(summary(_iv(-2.0, -3.0, -1.0), _iv(0.001, -0.01, 0.012),
+                                  _iv(50e6, 10e6, 90e6)))  # fmt: skip
+    assert "serves 40 simulated households (homes near it)" in text
+    assert "a trip costs 2.00 min less (-2.00 [-3.00, -1.00]): a gain" in text
+    assert "they reach more jobs" in text
+    assert "Far from it, the change in a trip's generalised cost" in text
+    assert "Over the whole city, the change" in text and "not distinguishable from zero" in text
+    assert "at 8.5% over 30 years, its benefits cover its costs" in text
+    assert "BRL 135.0 M" in text and "+50.0 [+10.0, +90.0] M" in text
+    (text,) = bottom_line(summary(_iv(-2.0, -3.0, 0.5), _iv(0.0, -0.1, 0.1),
+                                  _iv(-5e6, -20e6, 10e6)))  # fmt: skip
+    assert "a gain" not in text and "cannot say whether its benefits cover its costs" in text
+    (text,) = bottom_line(summary(_iv(1.0, 0.5, 1.5), _iv(0.0, -0.1, 0.1),
+                                  _iv(-50e6, -90e6, -10e6)))  # fmt: skip
+    assert "a trip costs 1.00 min more" in text and ": a loss" in text
+    assert "its benefits do not cover its costs" in text
+
+
+def test_the_report_opens_with_the_bottom_line(compared: Path) -> None:
+    md = (compared / "report.md").read_text()
+    assert md.index("## Bottom line") < md.index("## Headline")
+    assert "**mini_cable**" in md.split("## Bottom line", 1)[1].split("\n## ", 1)[0]

@@ -74,6 +74,12 @@ def compare(args: argparse.Namespace) -> int:
         from sim.report import format_catchments
 
         print("\n" + format_catchments(pd.read_csv(out / "catchments.csv")))
+    import json
+
+    from sim.report.bottom_line import bottom_line
+
+    for paragraph in bottom_line(json.loads((out / "summary.json").read_text())):
+        print("\n" + paragraph.replace("**", ""))
     print(f"\nreport: {out / 'report.md'} (HTML: {out / 'report.html'})")
     print(f"tables: {out / 'summary.csv'}, {out / 'summary.json'}; zones for QGIS: "
           f"{out / 'zones.gpkg'}")  # fmt: skip

@@ -5,6 +5,7 @@ nothing behind and nothing is ever overwritten.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import cast
@@ -14,6 +15,7 @@ import pandas as pd
 from sim import intervals
 from sim.catchment import Catchments
 from sim.errors import ScenarioError
+from sim.report.bottom_line import bottom_line
 from sim.report.document import _Report, to_html, to_markdown
 from sim.report.figures import _figures
 from sim.report.read import _check_cities, _check_runs, _label, _load, _Run
@@ -96,8 +98,12 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
 
 def _write_all(out: Path, loaded: list[list[_Run]], baseline: int,
                catchments: Catchments | None) -> None:  # fmt: skip
-    write_all(out, loaded, baseline, catchments)
-    # the `appraisal` section of summary.json (sim.appraisal_runs), with intervals across seeds
+    write_all(out, loaded, baseline, catchments, appraise=True)
+
+
+def _appraise(out: Path, loaded: list[list[_Run]], baseline: int) -> None:
+    """The ``appraisal`` section of summary.json (sim.appraisal_runs), with intervals across
+    seeds."""
     from sim.appraisal_runs import write_seed_appraisal
 
     write_seed_appraisal(out, [[r.path for r in seed] for seed in loaded], baseline,
@@ -131,8 +137,10 @@ def _write_gpkg(zones: pd.DataFrame, path: Path) -> None:
 
 
 def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
-              catchments: Catchments | None) -> None:  # fmt: skip
-    """Every file of a comparison folder (:mod:`sim.report`'s docstring lists them)."""
+              catchments: Catchments | None, *, appraise: bool = False) -> None:  # fmt: skip
+    """Every file of a comparison folder (:mod:`sim.report`'s docstring lists them); with
+    ``appraise``, the appraisal joins summary.json before the report, whose bottom line is
+    written from summary.json (:mod:`sim.report.bottom_line`)."""
     tables = seed_tables(loaded, baseline)
     table = intervals.aggregate(tables, ["scenario", "income_class"])
     table.to_csv(out / "summary.csv", index=False)
@@ -143,6 +151,9 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
         group_table.to_csv(out / "catchments.csv", index=False)
         catchment_frame(loaded, catchments).to_parquet(out / "catchment_households.parquet")
     write_json(summary_json(tables, groups, loaded, baseline, catchments), out / "summary.json")
+    if appraise:
+        _appraise(out, loaded, baseline)
+    lead = bottom_line(json.loads((out / "summary.json").read_text()))
     runs, base = loaded[0], loaded[0][baseline]
     zones = mean_zone_table(loaded, baseline)
     _write_gpkg(zones, out / "zones.gpkg")
@@ -156,7 +167,7 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
         if group_table is not None and catchments is not None:
             _section_catchments(doc, group_table, catchments, runs, currency)
 
-    doc = _build_report(runs, base, table, cable, figures, currency, extra=extra)
+    doc = _build_report(runs, base, table, cable, figures, currency, extra=extra, lead=lead)
     (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")
     (out / "report.html").write_text(to_html(doc), encoding="utf-8")
 

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
 
 def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.DataFrame,
                   figures: dict[str, Path], currency: str,
-                  extra: Callable[[_Report], None] | None = None) -> _Report:  # fmt: skip
+                  extra: Callable[[_Report], None] | None = None,
+                  lead: list[str] | None = None) -> _Report:  # fmt: skip
     doc = _Report([])
     doc.add("h1", "Ladera comparison: " + " vs ".join(r.label for r in runs))
     doc.add(
@@ -39,6 +40,10 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
         f"Baseline: {base.label}. Every change is scenario minus baseline; "
         f"money is in {currency}. Tables: summary.csv; zones for QGIS: zones.gpkg.",
     )
+    if lead:  # the bottom line in words, from summary.json (sim.report.bottom_line)
+        doc.add("h2", "Bottom line")
+        for paragraph in lead:
+            doc.add("p", paragraph)
     _section_scenarios(doc, runs, base, currency)
     _section_headline(doc, table, currency, str(base.summary.get("income_per", "household")))
     if extra is not None:  # precision and catchments (sim.report.comparison)
