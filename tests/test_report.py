@@ -183,7 +183,8 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
     b, a = (h[h["income_class"] == 2] for h in (base, new))
     money = (a["expected_cost_min"] - b["expected_cost_min"]) * b["vot_per_min"]
     scale = s["households_represented"] / s["households"]
-    r, years = 0.08, 30
+    book = s["appraisal_inputs"]  # the city's appraisal book (the mini city states one)
+    r, years = book["discount_rate"], book["period_years"]
     annual_capex = s["capex"] * r / (1 - (1 + r) ** -years)
     expected = -money.mean() * len(a) * scale * 2 * 22 * 12 / annual_capex
     row = _row(summary, "mini_cable", "2")

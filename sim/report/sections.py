@@ -19,10 +19,9 @@ from sim.report.read import _Run
 from sim.report.tables import (
     ACC_TOL_JOBS,
     ALL,
-    DISCOUNT_RATE,
     GEN_COST_TOL_MIN,
-    LIFETIME_YEARS,
     _num,
+    conventions,
 )
 
 if TYPE_CHECKING:
@@ -139,14 +138,15 @@ def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
                 "count or city network differ), so households cannot be matched: only "
                 "class means are compared and winner/loser shares are not given.",
             )
-    crf = DISCOUNT_RATE / (1 - (1 + DISCOUNT_RATE) ** -LIFETIME_YEARS)
+    rate, years = conventions(base.summary)
+    crf = rate / (1 - (1 + rate) ** -years)
     doc.add("p", "Benefit / annualised capex: the class's yearly user benefit (fall in "
                  "expected generalised cost, each household's minutes times its own value of "
                  "time, income / 176 h / 60; times the household's trips of a year, there and "
                  "back on 264 working days; scaled to the "
                  "households each synthetic household represents) over the capital cost "
-                 f"spread as an equal annual cost at {DISCOUNT_RATE:.0%} over {LIFETIME_YEARS} "
-                 f"years (x {crf:.3f}). Operating costs and external effects are left out; "
+                 f"spread as an equal annual cost at {rate:.1%} over {years:.0f} "
+                 f"years (x {crf:.3f}; the city's appraisal book, else 8% over 30). Operating costs and external effects are left out; "
                  "the classes sum to the project's ratio.")  # fmt: skip
     doc.add("fig", (figures["accessibility_change_by_class"], "Accessibility change by class"))
     doc.add("fig", (figures["mode_shares"], "Mode shares by scenario"))
@@ -237,7 +237,7 @@ def _section_caveats(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
         "Accessibility counts jobs reachable at the morning peak by transit and walking, or by "
         "car for households owning a car or motorbike; zones are points.",
         "Capex is as stated in the scenario, spread as an equal annual cost at "
-        f"{DISCOUNT_RATE:.0%} over {LIFETIME_YEARS} years; benefits are user time and money "
+        f"{conventions(base.summary)[0]:.1%} over {conventions(base.summary)[1]:.0f} years; benefits are user time and money "
         "only (no operating costs, no wider effects), per year.",
         "Workplaces are drawn once on the city's network as bundled, so every scenario keeps "
         "them: the comparison is of how people travel, not of where they would move.",

@@ -16,14 +16,13 @@ from sim.report.read import _Run, same_population
 from sim.report.tables import (
     ACC_TOL_JOBS,
     ALL,
-    DISCOUNT_RATE,
     GEN_COST_TOL_MIN,
-    LIFETIME_YEARS,
     TRIPS_PER_YEAR,
     _cls,
     _num,
     changes,
     class_table,
+    conventions,
     scenario_values,
 )
 
@@ -66,8 +65,9 @@ def benefits(
     The benefit is the fall in expected generalised cost (the logsum) turned into money with
     each household's own value of time when households are matched, else with the class's mean
     value of time, times the trips of a year and the households each synthetic household
-    stands for. Capex becomes an equal annual cost at :data:`DISCOUNT_RATE` over
-    :data:`LIFETIME_YEARS` (:func:`sim.metrics.benefit_per_capex`), so the ratio is a yearly
+    stands for. Capex becomes an equal annual cost at the city's discount rate over its
+    appraisal period (:func:`sim.report.tables.conventions`; :func:`sim.metrics.benefit_per_capex`),
+    so the ratio is a yearly
     benefit-cost ratio of user benefits alone (no operating costs, no external effects).
     """
     capex = float(run.summary.get("capex") or 0.0)
@@ -91,9 +91,9 @@ def benefits(
     scale = _num(run.summary.get("households_represented")) / max(len(run.households), 1)
     scale = scale if math.isfinite(scale) and scale > 0 else 1.0
     households = table["households"].reindex(delta.index) * scale
+    rate, years = conventions(base.summary)
     out = metrics.benefit_per_capex(
-        delta, households, capex, trips_per_year=1.0, discount_rate=DISCOUNT_RATE,
-        lifetime_years=LIFETIME_YEARS,
+        delta, households, capex, trips_per_year=1.0, discount_rate=rate, lifetime_years=years
     )  # fmt: skip
     out = out.rename(columns={"households": "households_represented",
                               "delta_cost_per_trip": "expected_cost_change_money"})  # fmt: skip

@@ -31,9 +31,21 @@ ALL = "all"
 #: Commute trips a year, as in the model.
 TRIPS_PER_YEAR = 12 * TRIPS_PER_MONTH
 #: Capital costs become an equal annual cost at this real discount rate over this many years
-#: (an assumption: Brazil's federal guide uses 8.5%, Colombia's DNP 9-12%).
+#: when the city has no appraisal book (an assumption; Porto Alegre's and Medellín's bundles
+#: state theirs: 8.5% and 9%, see :func:`conventions`).
 DISCOUNT_RATE = 0.08
 LIFETIME_YEARS = 30
+
+
+def conventions(summary: dict) -> tuple[float, int]:
+    """The discount rate and period that spread capex into an equal annual cost: the city's
+    appraisal book when the run records it (``appraisal_inputs``, :mod:`sim.appraisal_spec`),
+    else :data:`DISCOUNT_RATE` over :data:`LIFETIME_YEARS`."""
+    book = summary.get("appraisal_inputs") or {}
+    rate, years = book.get("discount_rate"), book.get("period_years")
+    if isinstance(rate, int | float) and isinstance(years, int | float) and years > 0:
+        return float(rate), round(years)
+    return DISCOUNT_RATE, LIFETIME_YEARS
 
 
 def _modes(hh: pd.DataFrame) -> list[str]:
