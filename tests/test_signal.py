@@ -344,6 +344,10 @@ def test_report_and_csv_carry_intervals(compared: Path) -> None:
     assert (df["n_seeds"] == 2).all()
     md = (compared / "report.md").read_text()
     assert "Who each scenario serves" in md and "Precision" in md
+    # catchment first: the bottom line, then the served households, then the city's headline
+    assert (
+        md.index("## Bottom line") < md.index("Who each scenario serves") < md.index("## Headline")
+    )
     assert "Served by mini_cable: Morro cable: homes within 10 min walk" in md
     assert "Far from mini_road" in md
     groups = pd.read_csv(compared / "catchments.csv", dtype={"income_class": str})

@@ -69,11 +69,11 @@ def compare(args: argparse.Namespace) -> int:
     out = compare(seed_runs, out, baseline=baseline, catchments=catchments)
     import pandas as pd
 
-    print(format_summary(pd.read_csv(out / "summary.csv")))
-    if (out / "catchments.csv").is_file():
+    if (out / "catchments.csv").is_file():  # the served households first, then the city
         from sim.report import format_catchments
 
-        print("\n" + format_catchments(pd.read_csv(out / "catchments.csv")))
+        print(format_catchments(pd.read_csv(out / "catchments.csv")) + "\n")
+    print(format_summary(pd.read_csv(out / "summary.csv")))
     import json
 
     from sim.report.bottom_line import bottom_line

@@ -163,9 +163,9 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
     seeds = [r[baseline].summary.get("seed") for r in loaded]
 
     def extra(doc: _Report) -> None:
-        _section_precision(doc, seeds)
         if group_table is not None and catchments is not None:
             _section_catchments(doc, group_table, catchments, runs, currency)
+        _section_precision(doc, seeds)
 
     doc = _build_report(runs, base, table, cable, figures, currency, extra=extra, lead=lead)
     (out / "report.md").write_text(to_markdown(doc, out), encoding="utf-8")

@@ -44,9 +44,9 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
         for paragraph in lead:
             doc.add("p", paragraph)
     _section_scenarios(doc, runs, base, currency)
-    _section_headline(doc, table, currency, str(base.summary.get("income_per", "household")))
-    if extra is not None:  # precision and catchments (sim.report.comparison)
+    if extra is not None:  # the served households first, then precision (sim.report.comparison)
         extra(doc)
+    _section_headline(doc, table, currency, str(base.summary.get("income_per", "household")))
     _section_winners(doc, runs, base, table, figures)
     _section_equity(doc, table, figures)
     _section_cable(doc, cable, figures)
