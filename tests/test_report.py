@@ -474,3 +474,16 @@ def test_the_report_opens_with_the_bottom_line(compared: Path) -> None:
     md = (compared / "report.md").read_text()
     assert md.index("## Bottom line") < md.index("## Headline")
     assert "**mini_cable**" in md.split("## Bottom line", 1)[1].split("\n## ", 1)[0]
+
+
+def test_zone_changes_whose_seeds_disagree_are_marked_not_distinguishable(monkeypatch) -> None:
+    """The map greys a zone whose change's 95% interval across seeds holds zero."""
+    frames = iter([
+        pd.DataFrame({"zone": ["a", "b"], "d_acc30_x": [10.0, 5.0]}),
+        pd.DataFrame({"zone": ["a", "b"], "d_acc30_x": [11.0, -5.0]}),
+        pd.DataFrame({"zone": ["a", "b"], "d_acc30_x": [12.0, 1.0]}),
+    ])  # fmt: skip
+    monkeypatch.setattr(comparison, "zone_table", lambda runs, base: next(frames))
+    out = comparison.mean_zone_table([[None], [None], [None]], 0)  # type: ignore[list-item]
+    assert out["d_acc30_x"].tolist() == pytest.approx([11.0, 1 / 3])
+    assert out["d_acc30_x_nd"].tolist() == [False, True]

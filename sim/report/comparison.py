@@ -181,7 +181,13 @@ def mean_zone_table(loaded: list[list[_Run]], baseline: int) -> pd.DataFrame:
     numeric = [c for c in first.columns if c != "zone" and pd.api.types.is_numeric_dtype(first[c])]
     stacked = pd.concat(frames, ignore_index=True)
     means = stacked.groupby("zone", sort=False)[numeric].mean()
-    return first[["zone"]].join(means, on="zone")[first.columns]
+    out = first[["zone"]].join(means, on="zone")[first.columns]
+    # a zone's change whose 95% interval across seeds holds zero (drawn grey on the map)
+    for col in (c for c in numeric if c.startswith("d_acc")):
+        by_zone = stacked.groupby("zone", sort=False)[col]
+        signs = by_zone.apply(lambda x: intervals.sign(intervals.interval(x)) == 0)
+        out[f"{col}_nd"] = out["zone"].map(signs).fillna(True).astype(bool)
+    return out
 
 
 def mean_cable_table(loaded: list[list[_Run]]) -> pd.DataFrame:

@@ -140,29 +140,76 @@ def _fig_lorenz(runs: list[_Run]) -> Any:
     return fig
 
 
+#: Zones whose change is not distinguishable from zero across seeds.
+ND_GREY = "#c8c8c8"
+
+
 def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
+    """Each scenario's change in the baseline's zones: hexagons where the zone ids are H3
+    cells (else points sized by households), red to blue around zero, grey where the change
+    is not distinguishable from zero across seeds; the interventions on top; a scale bar."""
+    from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.ticker import MaxNLocator
+
+    from sim.maps import hexagons
 
     others = [r for r in runs if r is not base]
     fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
+    cells = hexagons(zones["zone"])
     for ax, run in zip(np.atleast_1d(axes), others, strict=True):
         slug = _slug(run.label)
         smooth = f"d_acc_smooth_{slug}" in zones and zones[f"d_acc_smooth_{slug}"].notna().any()
-        change = zones[f"d_acc_smooth_{slug}" if smooth else f"d_acc30_{slug}"].to_numpy(float)
+        col = f"d_acc_smooth_{slug}" if smooth else f"d_acc30_{slug}"
+        change = zones[col].to_numpy(float)
         lim = float(np.nanmax(np.abs(change), initial=0.0)) or 1.0
-        size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
-        points = ax.scatter(zones["lon"], zones["lat"], c=change, s=size, cmap="RdBu",
-                            vmin=-lim, vmax=lim, edgecolors="0.4", linewidths=0.3)  # fmt: skip
+        norm, cmap = Normalize(-lim, lim), colormaps["RdBu"]
+        colours = np.array([cmap(norm(v)) if np.isfinite(v) else (1, 1, 1, 0) for v in change])
+        if f"{col}_nd" in zones:
+            colours[zones[f"{col}_nd"].to_numpy(bool)] = (*_rgb(ND_GREY), 1.0)
+        if cells is not None:
+            from matplotlib.collections import PolyCollection
+
+            shapes = [np.asarray(p.exterior.coords) for p in cells]
+            ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="0.6",
+                                             linewidths=0.2))  # fmt: skip
+            ax.autoscale_view()
+        else:
+            size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
+            ax.scatter(zones["lon"], zones["lat"], c=colours, s=size, edgecolors="0.4",
+                       linewidths=0.3)  # fmt: skip
         _draw_interventions(ax, run.geometry)
-        ax.set_aspect(1.0 / math.cos(math.radians(float(zones["lat"].mean()))))
+        lat0 = float(zones["lat"].mean())
+        ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
+        _scale_bar(ax, lat0)
         what = "jobs (smooth)" if smooth else "jobs within 30 min"
         ax.set_title(f"{run.label}: change in {what} by transit", fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.ticklabel_format(useOffset=False)
         ax.set_xlabel("longitude")
         ax.set_ylabel("latitude")
-        fig.colorbar(points, ax=ax, shrink=0.8, label="jobs (scenario - baseline)")
+        fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.8,
+                     label="jobs (scenario - baseline)")  # fmt: skip
+    fig.text(0.01, 0.01, "Grey: a zone whose change is not distinguishable from zero (its 95% "
+             "interval across seeds holds zero).", fontsize="x-small", color="0.3")  # fmt: skip
     return fig
+
+
+def _rgb(hex_colour: str) -> tuple[float, float, float]:
+    h = hex_colour.lstrip("#")
+    return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255)
+
+
+def _scale_bar(ax: Any, lat0: float, km: float = 2.0) -> None:
+    """A ``km`` bar in the lower left corner (degrees of longitude at the map's latitude)."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    deg = km / (111.32 * math.cos(math.radians(lat0)))
+    x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    ax.plot([x, x + deg], [y, y], color="0.1", lw=2.5, solid_capstyle="butt")
+    ax.text(x + deg / 2, y + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
+            fontsize="x-small")  # fmt: skip
 
 
 def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
