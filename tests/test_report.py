@@ -487,3 +487,13 @@ def test_zone_changes_whose_seeds_disagree_are_marked_not_distinguishable(monkey
     out = comparison.mean_zone_table([[None], [None], [None]], 0)  # type: ignore[list-item]
     assert out["d_acc30_x"].tolist() == pytest.approx([11.0, 1 / 3])
     assert out["d_acc30_x_nd"].tolist() == [False, True]
+
+
+def test_the_report_shows_the_appraisal_by_the_citys_book(compared: Path) -> None:
+    md = (compared / "report.md").read_text()
+    part = md.split("## Appraisal by the city's book", 1)[1].split("\n## ", 1)[0]
+    assert "| discount rate | 8.5% | Ministério da Economia" in part
+    data = json.loads((compared / "summary.json").read_text())["appraisal"]
+    npv = data["scenarios"]["mini_cable"]["variants"]["equity_vot"]["npv"]
+    assert "equity: one value of time for everyone" in part
+    assert f"{npv / 1e6:+,.1f}" in part  # one seed: the value itself

@@ -15,6 +15,7 @@ import pandas as pd
 from sim import intervals
 from sim.catchment import Catchments
 from sim.errors import ScenarioError
+from sim.report.appraisal import section_appraisal
 from sim.report.bottom_line import bottom_line
 from sim.report.document import _Report, to_html, to_markdown
 from sim.report.figures import _figures
@@ -153,7 +154,8 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
     write_json(summary_json(tables, groups, loaded, baseline, catchments), out / "summary.json")
     if appraise:
         _appraise(out, loaded, baseline)
-    lead = bottom_line(json.loads((out / "summary.json").read_text()))
+    written = json.loads((out / "summary.json").read_text())
+    lead = bottom_line(written)
     runs, base = loaded[0], loaded[0][baseline]
     zones = mean_zone_table(loaded, baseline)
     _write_gpkg(zones, out / "zones.gpkg")
@@ -165,6 +167,7 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
     def extra(doc: _Report) -> None:
         if group_table is not None and catchments is not None:
             _section_catchments(doc, group_table, catchments, runs, currency)
+        section_appraisal(doc, written.get("appraisal"))
         _section_precision(doc, seeds)
 
     doc = _build_report(runs, base, table, cable, figures, currency, extra=extra, lead=lead)
