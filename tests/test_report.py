@@ -456,7 +456,7 @@ def test_bottom_line_words_follow_the_intervals() -> None:
                                   _iv(50e6, 10e6, 90e6)))  # fmt: skip
     assert "serves 40 simulated households (homes near it)" in text
     assert "a trip costs 2.00 min less (-2.00 [-3.00, -1.00]): a gain" in text
-    assert "they reach more jobs" in text
+    assert "the jobs they reach (decay-weighted) go: more, +900 [+100, +1,700]" in text
     assert "Far from it, the change in a trip's generalised cost" in text
     assert "Over the whole city, the change" in text and "not distinguishable from zero" in text
     assert "at 8.5% over 30 years, its benefits cover its costs" in text
@@ -497,3 +497,22 @@ def test_the_report_shows_the_appraisal_by_the_citys_book(compared: Path) -> Non
     npv = data["scenarios"]["mini_cable"]["variants"]["equity_vot"]["npv"]
     assert "equity: one value of time for everyone" in part
     assert f"{npv / 1e6:+,.1f}" in part  # one seed: the value itself
+
+
+def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
+    from sim.report.bottom_line import bottom_line
+
+    by_class = {
+        str(c): {"households": _iv(n, n, n)}
+        for c, n in zip(range(1, 6), (30, 20, 20, 20, 10), strict=True)
+    }
+    by_class["all"] = {"households": _iv(100, 100, 100),
+                       "expected_cost_change_min": _iv(-1.0, -1.5, -0.5),
+                       "acc_smooth_base": _iv(40_000, 39_000, 41_000),
+                       "acc_smooth": _iv(50_000, 49_000, 51_000),
+                       "acc_smooth_change": _iv(10_000, 9_000, 11_000)}  # fmt: skip
+    summary = {"baseline": "base", "n_seeds": 3, "scenarios": {"cable": {"catchments": {
+        "served": {"definition": "near it", "by_class": by_class}}}}}  # fmt: skip
+    (text,) = bottom_line(summary)
+    assert "serves 100 simulated households, 50% of them in the two poorest classes" in text
+    assert "go from 40,000 to 50,000 (x1.25): more, +10,000 [+9,000, +11,000]" in text

@@ -34,13 +34,14 @@ def bottom_line(summary: dict[str, Any]) -> list[str]:
 def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_seeds: int) -> str:
     parts = [f"**{name}**"]
     groups = entry.get("catchments") or {}
-    served = (groups.get("served") or {}).get("by_class", {}).get("all")
+    by_class = (groups.get("served") or {}).get("by_class", {})
+    served = by_class.get("all")
     if served:
         what = (groups["served"].get("definition") or "the households it serves").rstrip(".")
         count = served.get("households", {}).get("mean")
         size = f"{count:,.0f} simulated households" if _finite(count) else "its households"
-        parts.append(f"serves {size} ({what}): for them, {_welfare(served)}; "
-                     f"{_access(served)}.")  # fmt: skip
+        parts.append(f"serves {size}{_poorest_share(by_class, count)} ({what}): for them, "
+                     f"{_welfare(served)}; {_access(served)}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
     far = (groups.get("far") or {}).get("by_class", {}).get("all")
@@ -59,6 +60,10 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
+def _num(x: Any) -> float:
+    return float(x) if _finite(x) else math.nan
+
+
 def _welfare(group: dict[str, Any]) -> str:
     iv = group.get(WELFARE) or {}
     text = interval_text(iv, "+,.2f")
@@ -71,15 +76,29 @@ def _welfare(group: dict[str, Any]) -> str:
     return f"a trip costs {abs(iv['mean']):,.2f} min {'less' if s < 0 else 'more'} ({text}): {word}"
 
 
+def _poorest_share(by_class: dict[str, Any], count: Any) -> str:
+    """ ", 62% of them in the two poorest classes" (classes 1 and 2), when there are five."""
+    if not _finite(count) or count <= 0 or len([c for c in by_class if c != "all"]) < 3:
+        return ""
+    poor = sum((by_class.get(c) or {}).get("households", {}).get("mean") or 0.0 for c in "12")
+    return f", {poor / count:.0%} of them in the two poorest classes"
+
+
 def _access(group: dict[str, Any]) -> str:
     iv = group.get(ACCESS) or {}
     text = interval_text(iv, "+,.0f")
     s = sign(iv)
+    before = _num((group.get("acc_smooth_base") or {}).get("mean"))
+    after = _num((group.get("acc_smooth") or {}).get("mean"))
+    levels = ""
+    if math.isfinite(before) and math.isfinite(after) and before > 0:
+        levels = f" from {before:,.0f} to {after:,.0f} (x{after / before:.2f})"
     if s == 0:
-        return f"the jobs they reach change by {text}, {NOT_DISTINGUISHABLE}"
+        return f"the jobs they reach{levels} change by {text}, {NOT_DISTINGUISHABLE}"
     if s is None:
-        return f"the jobs they reach change by {text}"
-    return f"they reach {'more' if s > 0 else 'fewer'} jobs ({text}, decay-weighted)"
+        return f"the jobs they reach{levels} change by {text}"
+    return (f"the jobs they reach (decay-weighted) go{levels}: {'more' if s > 0 else 'fewer'}, "
+            f"{text}")  # fmt: skip
 
 
 def _worth(name: str, appraisal: dict[str, Any]) -> str:
