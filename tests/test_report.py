@@ -516,3 +516,8 @@ def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
     (text,) = bottom_line(summary)
     assert "serves 100 simulated households, 50% of them in the two poorest classes" in text
     assert "go from 40,000 to 50,000 (x1.25): more, +10,000 [+9,000, +11,000]" in text
+
+
+def test_the_html_report_renders_the_bottom_lines_bold_names(compared: Path) -> None:
+    page = (compared / "report.html").read_text()
+    assert "<strong>mini_cable</strong>" in page and "**mini_cable**" not in page

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import html
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,8 +72,10 @@ def to_html(doc: _Report) -> str:
     for kind, content in doc.blocks:
         if kind in ("h1", "h2", "h3"):
             parts.append(f"<{kind}>{e(content)}</{kind}>")
-        elif kind == "p":
-            parts.append(f"<p>{e(content)}</p>")
+        elif kind == "p":  # Markdown's **bold**, the one inline mark the report uses
+            parts.append(
+                "<p>" + re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", e(content)) + "</p>"
+            )
         elif kind == "ul":
             parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in content) + "</ul>")
         elif kind == "table":
