@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -78,12 +77,10 @@ def test_runner_draws_run_figures(runs: list[Path]) -> None:
     assert not (runs[1] / "figures").exists()  # figures=False draws nothing
 
 
-def test_run_figures_is_fast_and_returns_paths(runs: list[Path], tmp_path: Path) -> None:
+def test_run_figures_returns_paths(runs: list[Path], tmp_path: Path) -> None:
+    """(How long they take is a benchmark's business, not a test's: no timed assertion.)"""
     run = shutil.copytree(runs[1], tmp_path / "run")
-    report.run_figures(run)  # warm: matplotlib imported
-    start = time.perf_counter()
     paths = report.run_figures(run)
-    assert time.perf_counter() - start < 2.0
     assert [p.name for p in paths] == ["mode_shares_by_class.png", "convergence.png"]
     assert all(p.parent == run / "figures" and p.read_bytes()[:8] == PNG for p in paths)
 
