@@ -6,7 +6,6 @@ Expected values are computed by hand in the comments, not by the code under test
 from __future__ import annotations
 
 import math
-import time
 import zipfile
 from pathlib import Path
 
@@ -371,16 +370,12 @@ def test_gtfs_bad_time_and_no_calendar(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def eptc() -> tuple[list[TransitLine], object, float]:
-    t0 = time.perf_counter()
-    lines, report = read_gtfs_with_report(
-        POA / "poa_eptc.zip", GtfsOptions(fare=4.70, fare_system="eptc")
-    )
-    return lines, report, time.perf_counter() - t0
+def eptc() -> tuple[list[TransitLine], object]:
+    return read_gtfs_with_report(POA / "poa_eptc.zip", GtfsOptions(fare=4.70, fare_system="eptc"))
 
 
 def test_eptc_many_bus_lines_with_plausible_headways(eptc) -> None:
-    lines, report, seconds = eptc
+    lines, report = eptc
     assert len(lines) > 150
     assert len({ln.name for ln in lines}) == len(lines)
     assert all(ln.mode is TransitMode.BUS for ln in lines)
@@ -391,11 +386,10 @@ def test_eptc_many_bus_lines_with_plausible_headways(eptc) -> None:
     # the bundled feed holds midday trips only (about 11:00-16:00), so the busiest two hours
     # stand in for the morning peak
     assert report.peak_fallback
-    assert seconds < 15.0  # a few seconds; generous for slow CI machines
 
 
 def test_eptc_run_times_give_plausible_bus_speeds(eptc) -> None:
-    lines, _, _ = eptc
+    lines, _ = eptc
     # route length: great-circle distance between consecutive stops, recomputed here
     length = np.array(
         [haversine_m(ln.lon[:-1], ln.lat[:-1], ln.lon[1:], ln.lat[1:]).sum() for ln in lines]
