@@ -14,7 +14,7 @@ import pandas as pd
 
 from sim import metrics
 from sim.modes import LINE_COLOURS, MODE_COLOURS
-from sim.report.read import _read_json, _Run
+from sim.report.read import _read_json, _Run, run_city
 from sim.report.tables import ALL, _class_mode_shares, _slug
 
 
@@ -147,7 +147,8 @@ ND_GREY = "#c8c8c8"
 def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     """Each scenario's change in the baseline's zones: hexagons where the zone ids are H3
     cells (else points sized by households), red to blue around zero, grey where the change
-    is not distinguishable from zero across seeds; the interventions on top; a scale bar."""
+    is not distinguishable from zero across seeds; the main streets lightly, the interventions
+    on top; a scale bar."""
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize
@@ -158,6 +159,7 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     others = [r for r in runs if r is not base]
     fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
     cells = hexagons(zones["zone"])
+    streets = _main_streets(base)
     for ax, run in zip(np.atleast_1d(axes), others, strict=True):
         slug = _slug(run.label)
         smooth = f"d_acc_smooth_{slug}" in zones and zones[f"d_acc_smooth_{slug}"].notna().any()
@@ -175,6 +177,11 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
             ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="0.6",
                                              linewidths=0.2))  # fmt: skip
             ax.autoscale_view()
+        if streets is not None:  # the main streets, lightly, for orientation
+            from matplotlib.collections import LineCollection
+
+            ax.add_collection(LineCollection(streets, colors="0.15", linewidths=0.35, alpha=0.4),
+                              autolim=False)  # fmt: skip
         else:
             size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
             ax.scatter(zones["lon"], zones["lat"], c=colours, s=size, edgecolors="0.4",
@@ -184,7 +191,7 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
         ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
         _scale_bar(ax, lat0)
         what = "jobs (smooth)" if smooth else "jobs within 30 min"
-        ax.set_title(f"{run.label}: change in {what} by transit", fontsize="medium")
+        ax.set_title(f"{run.label}\nchange in {what} by transit", fontsize="medium")
         ax.xaxis.set_major_locator(MaxNLocator(4))
         ax.ticklabel_format(useOffset=False)
         ax.set_xlabel("longitude")
@@ -194,6 +201,27 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     fig.text(0.01, 0.01, "Grey: a zone whose change is not distinguishable from zero (its 95% "
              "interval across seeds holds zero).", fontsize="x-small", color="0.3")  # fmt: skip
     return fig
+
+
+#: Road classes drawn on the maps.
+MAIN_STREETS = ("motorway", "trunk", "primary", "secondary", "tertiary")
+
+
+def _main_streets(base: _Run) -> list[np.ndarray] | None:
+    """The city's main streets as (lon, lat) segments, from the network cache the runs used;
+    ``None`` when the city or its network cannot be read here (the map is drawn without)."""
+    try:
+        from sim.city import load_city
+        from sim.network.arrays import Layer
+        from sim.network.cache import load_network
+
+        net = load_network(load_city(run_city(base.path)))
+    except Exception:  # noqa: BLE001 - a map without streets beats no report
+        return None
+    keep = (net.layer == int(Layer.DRIVE)) & np.isin(net.highway, MAIN_STREETS)
+    tail, head = net.tail[keep], net.indices[keep]
+    xy = np.stack([np.c_[net.x[tail], net.y[tail]], np.c_[net.x[head], net.y[head]]], axis=1)
+    return list(xy)
 
 
 def _rgb(hex_colour: str) -> tuple[float, float, float]:
@@ -225,7 +253,7 @@ def _draw_interventions(ax: Any, geometry: dict[str, Any]) -> None:
             ax.plot(xy[:, 0], xy[:, 1], color=colour, lw=2.5, marker="o", ms=4, label=label)
             label = None
     if seen:
-        ax.legend(fontsize="small", loc="best")
+        ax.legend(fontsize="x-small", loc="upper right")
 
 
 def _lines_of(geom: dict[str, Any]) -> list[np.ndarray]:
