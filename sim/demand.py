@@ -26,7 +26,7 @@ from scipy.sparse.csgraph import dijkstra
 from sim.city import City
 from sim.demand_spec import SegmentSpec, StreamSpec
 from sim.errors import ScenarioError
-from sim.population import Households, gravity_matrix
+from sim.population import Households, gravity_matrix, sample_rows
 
 #: Indices of two alternatives (:data:`sim.modes.ALTERNATIVES`), in the kernel's order.
 ALT_TRANSIT, ALT_CAR = 1, 2
@@ -151,18 +151,8 @@ def draw_destinations(
         raise ScenarioError("a segment's destinations have no jobs or schools at all")
     origins = np.bincount(home_zone, minlength=n_zones).astype(float)
     trips = gravity_matrix(origins, attraction, minutes, beta=beta)
-    out = np.empty(home_zone.shape[0], np.int32)
     u = rng.random(int(home_zone.shape[0]))
-    order = np.argsort(home_zone, kind="stable")
-    starts = np.searchsorted(home_zone[order], np.arange(n_zones + 1))
-    for z in np.flatnonzero(origins):
-        idx = order[starts[z] : starts[z + 1]]
-        row = trips[z]
-        if row.sum() <= 0:  # isolated zone: nearest destination
-            row = np.where(minutes[z] == np.nanmin(minutes[z]), 1.0, 0.0)
-        cdf = np.cumsum(row) / row.sum()
-        out[idx] = np.minimum(np.searchsorted(cdf, u[idx], side="right"), n_dest - 1)
-    return out
+    return sample_rows(home_zone, origins, trips, minutes, u, n_dest)
 
 
 # ------------------------------------------------------------------------------ streams

@@ -293,15 +293,25 @@ def work_zones(
     n_zones = minutes.shape[0]
     origins = np.bincount(households.home_zone, minlength=n_zones).astype(float)
     trips = gravity_matrix(origins, dest.jobs, minutes, beta=beta)
-    work = np.empty(households.n, np.int32)
     u = rng.random(households.n)
-    order = np.argsort(households.home_zone, kind="stable")
-    starts = np.searchsorted(households.home_zone[order], np.arange(n_zones + 1))
+    work = sample_rows(households.home_zone, origins, trips, minutes, u, dest.n)
+    return replace(households, work_zone=work)
+
+
+def sample_rows(home_zone: NDArray[np.int32], origins: NDArray[np.float64],
+                trips: NDArray[np.float64], minutes: NDArray[np.float64], u: NDArray[np.float64],
+                n_dest: int) -> NDArray[np.int32]:  # fmt: skip
+    """Each household's destination drawn from its home zone's row of ``trips`` (a gravity
+    matrix) with its uniform draw ``u``; a zone whose row is empty goes to its nearest
+    destination by ``minutes``."""
+    out = np.empty(home_zone.shape[0], np.int32)
+    order = np.argsort(home_zone, kind="stable")
+    starts = np.searchsorted(home_zone[order], np.arange(minutes.shape[0] + 1))
     for z in np.flatnonzero(origins):
         idx = order[starts[z] : starts[z + 1]]
         row = trips[z]
         if row.sum() <= 0:  # isolated zone: nearest destination
             row = np.where(minutes[z] == np.nanmin(minutes[z]), 1.0, 0.0)
         cdf = np.cumsum(row) / row.sum()
-        work[idx] = np.minimum(np.searchsorted(cdf, u[idx], side="right"), dest.n - 1)
-    return replace(households, work_zone=work)
+        out[idx] = np.minimum(np.searchsorted(cdf, u[idx], side="right"), n_dest - 1)
+    return out
