@@ -115,7 +115,6 @@ def _listening(pids: list[int]) -> list[str]:
 
 
 def test_a_local_batch_listens_on_this_machine_only():
-    pytest.importorskip("distributed")
     from sim.batch import local_client
 
     with local_client(1) as client:
@@ -127,7 +126,6 @@ def test_a_local_batch_listens_on_this_machine_only():
 
 
 def test_a_dashboard_on_another_address_is_what_the_user_asked_for_and_is_warned(tmp_path: Path):
-    pytest.importorskip("distributed")
     experiment = write(tmp_path / "e.toml", f'scenarios = ["{BASE}"]\nseeds = 1\n'
                        "[overrides]\nhouseholds = 100\ndays = 1\n")  # fmt: skip
     proc = ladera("batch", str(experiment), "--workers", "1", "--dashboard", "0.0.0.0:0",

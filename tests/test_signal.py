@@ -366,7 +366,6 @@ def test_run_directories_hold_one_seed(tmp_path: Path, compared: Path) -> None:
 
 
 def test_results_do_not_depend_on_the_workers(compared: Path, tmp_path: Path) -> None:
-    pytest.importorskip("distributed")
     proc = ladera("compare", str(BASE), str(CABLE), str(ROAD), "--seeds", "2", *SMALL,
                   "--workers", "2", "--results", str(tmp_path), "--id", "c")  # fmt: skip
     assert proc.returncode == 0, proc.stderr
