@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 
 from sim.intervals import interval_text
+from sim.report.bottom_line import millions_text
 from sim.report.document import _Report
 
 #: The variants shown, in order, and what each values time at.
@@ -72,6 +73,6 @@ def _value(ivs: dict[str, Any], scen: dict[str, Any], variant: str, key: str, sp
 
 
 def _millions(ivs: dict[str, Any], scen: dict[str, Any], variant: str, key: str) -> str:
-    iv = ivs.get(f"{variant}.{key}") or {"mean": scen["variants"][variant].get(key)}
-    scaled = {k: (v / 1e6 if isinstance(v, int | float) else v) for k, v in iv.items()}
-    return interval_text(scaled, "+,.1f")
+    return millions_text(
+        ivs.get(f"{variant}.{key}") or {"mean": scen["variants"][variant].get(key)}
+    )

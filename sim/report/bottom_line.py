@@ -14,6 +14,7 @@ import math
 from typing import Any
 
 from sim.intervals import NOT_DISTINGUISHABLE, interval_text, sign
+from sim.report.tables import _num
 
 WELFARE = "expected_cost_change_min"  # minutes of generalised cost a trip: negative is a gain
 ACCESS = "acc_smooth_change"  # jobs reachable, weighted by the city's decay of travel time
@@ -58,10 +59,6 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
 
 def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
-
-
-def _num(x: Any) -> float:
-    return float(x) if _finite(x) else math.nan
 
 
 def _welfare(group: dict[str, Any]) -> str:
@@ -131,14 +128,15 @@ def _worth(name: str, appraisal: dict[str, Any]) -> str:
             f"its net present value is {NOT_DISTINGUISHABLE}: these runs cannot say "
             "whether its benefits cover its costs"
         )
-    money = _millions(npv, cur)
+    money = f"{cur} {millions_text(npv)} M"
     return (f"Capital cost {cur} {capex / 1e6:,.1f} M; {book}, {verdict} (net present value "
             f"{money}, benefit-cost ratio {interval_text(bcr, '.2f')}, time valued at each "
             f"household's own value of time).")  # fmt: skip
 
 
-def _millions(iv: dict[str, Any], currency: str) -> str:
+def millions_text(iv: dict[str, Any]) -> str:
+    """An interval of money in millions: ``"+50.0 [+10.0, +90.0]"``."""
     scaled = {
         k: (v / 1e6 if _finite(v) else v) for k, v in iv.items() if k in ("mean", "low", "high")
     }
-    return f"{currency} {interval_text(scaled, '+,.1f')} M"
+    return interval_text(scaled, "+,.1f")

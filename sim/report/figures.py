@@ -151,7 +151,7 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     on top; a scale bar."""
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
-    from matplotlib.colors import Normalize
+    from matplotlib.colors import Normalize, to_rgba
     from matplotlib.ticker import MaxNLocator
 
     from sim.maps import hexagons
@@ -169,7 +169,7 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
         norm, cmap = Normalize(-lim, lim), colormaps["RdBu"]
         colours = np.array([cmap(norm(v)) if np.isfinite(v) else (1, 1, 1, 0) for v in change])
         if f"{col}_nd" in zones:
-            colours[zones[f"{col}_nd"].to_numpy(bool)] = (*_rgb(ND_GREY), 1.0)
+            colours[zones[f"{col}_nd"].to_numpy(bool)] = to_rgba(ND_GREY)
         if cells is not None:
             from matplotlib.collections import PolyCollection
 
@@ -222,11 +222,6 @@ def _main_streets(base: _Run) -> list[np.ndarray] | None:
     tail, head = net.tail[keep], net.indices[keep]
     xy = np.stack([np.c_[net.x[tail], net.y[tail]], np.c_[net.x[head], net.y[head]]], axis=1)
     return list(xy)
-
-
-def _rgb(hex_colour: str) -> tuple[float, float, float]:
-    h = hex_colour.lstrip("#")
-    return (int(h[0:2], 16) / 255, int(h[2:4], 16) / 255, int(h[4:6], 16) / 255)
 
 
 def _scale_bar(ax: Any, lat0: float, km: float = 2.0) -> None:
