@@ -178,17 +178,60 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
     base, new = _hh(runs[0]), _hh(runs[1])
     s = json.loads((runs[1] / "summary.json").read_text())
     b, a = (h[h["income_class"] == 2] for h in (base, new))
-    money = (a["expected_cost_min"] - b["expected_cost_min"]) * b["vot_per_min"]
+    # minutes of logsum of each household's peak-hour trips, at its own value of time
+    money = (a["peak_cost_min"] - b["peak_cost_min"]) * b["vot_per_min"]
     scale = s["households_represented"] / s["households"]
     book = s["appraisal_inputs"]  # the city's appraisal book (the mini city states one)
     r, years = book["discount_rate"], book["period_years"]
     annual_capex = s["capex"] * r / (1 - (1 + r) ** -years)
-    expected = -money.mean() * len(a) * scale * 2 * 22 * 12 / annual_capex
+    # a year: the peak hour and its mirrored return on the book's weekday-equivalents
+    expected = -money.sum() * scale * 2 * book["days_per_year"] / annual_capex
     row = _row(summary, "mini_cable", "2")
     assert row["benefit_per_capex"] == pytest.approx(expected)
     total = summary[(summary["scenario"] == "mini_cable") & (summary["income_class"] != "all")]
     overall = _row(summary, "mini_cable", "all")["benefit_per_capex"]
     assert overall == pytest.approx(total["benefit_per_capex"].sum())
+
+
+def test_peak_hour_columns_sum_the_households_trips_of_the_modelled_hour(runs) -> None:
+    """``trips_peak`` and ``peak_cost_min`` are the household's trips of the modelled hour
+    (flow over the real households it stands for) and their logsum minutes, from trips.parquet."""
+    run = runs[1]
+    s = json.loads((run / "summary.json").read_text())
+    weight = s["households_represented"] / s["households"]
+    trips = pd.read_parquet(run / "trips.parquet")
+    own = trips[trips["household"] >= 0]
+    per = own["flow_per_hour"] / weight
+    hh = _hh(run)
+    n = len(hh)
+    want_trips = np.bincount(own["household"], weights=per, minlength=n)
+    want_cost = np.bincount(own["household"], weights=per * own["expected_cost_min"], minlength=n)
+    np.testing.assert_allclose(hh["trips_peak"], want_trips, rtol=1e-9)
+    ok = hh["peak_cost_min"].notna().to_numpy()
+    assert ok.mean() > 0.9
+    np.testing.assert_allclose(hh["peak_cost_min"].to_numpy()[ok], want_cost[ok], rtol=1e-9)
+    assert "trips_year" not in hh  # no second annualisation stored in a run
+
+
+def test_the_tables_yearly_benefit_is_the_appraisals(compared: Path) -> None:
+    """One rule: the comparison's "yearly user benefit" (summary.csv and summary.json) and the
+    appraisal's standard annual user benefit are the same number for the same runs, and the
+    appraisal says which rule made the year."""
+    data = json.loads((compared / "summary.json").read_text())
+    appraisal = data["appraisal"]
+    annual = appraisal["scenarios"]["mini_cable"]["annual"]["user_benefit_own_vot"]
+    table = pd.read_csv(compared / "summary.csv", dtype={"income_class": str})
+    assert _row(table, "mini_cable", "all")["annual_benefit"] == pytest.approx(annual, rel=1e-9)
+    by_class = {r["income_class"]: r["annual_benefit_own_vot"]
+                for r in appraisal["scenarios"]["mini_cable"]["by_class"]}  # fmt: skip
+    for cls, value in by_class.items():
+        assert _row(table, "mini_cable", cls)["annual_benefit"] == pytest.approx(value, rel=1e-9)
+    changes = data["scenarios"]["mini_cable"]["changes"]["all"]["annual_benefit"]["mean"]
+    assert changes == pytest.approx(annual, rel=1e-9)
+    inputs = appraisal["inputs"]
+    assert inputs["annualisation_factor"] == 2 * inputs["days_per_year"]
+    assert inputs["whole_day_factor"] == inputs["days_per_year"] / inputs["peak_hour_share"]
+    assert annual != 0.0
 
 
 def test_baseline_argument_picks_the_reference(runs: list[Path], summary, tmp_path) -> None:
