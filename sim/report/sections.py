@@ -15,6 +15,7 @@ from sim import intervals
 from sim.appraisal_spec import annualisation_words, days_per_year_of
 from sim.constants import TRIPS_PER_MONTH
 from sim.metrics import registry
+from sim.report.bottom_line import RULE as BOTTOM_LINE_RULE
 from sim.report.document import _fmt, _Report
 from sim.report.read import _Run
 from sim.report.tables import (
@@ -44,6 +45,7 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
         doc.add("h2", "Bottom line")
         for paragraph in lead:
             doc.add("p", paragraph)
+        doc.add("p", BOTTOM_LINE_RULE)
     _section_scenarios(doc, runs, base, currency)
     if extra is not None:  # the served households first, then precision (sim.report.comparison)
         extra(doc)
