@@ -42,10 +42,9 @@ def peak_hours_a_year(days_per_year: float) -> float:
 
 
 def annualisation_words(days_per_year: float) -> str:
-    """The rule in words with its numbers, for reports: "times 2 x 300 = 600 peak hours a
-    year (...)"."""
+    """The rule in words with its numbers, for reports: "2 x 300 = 600 peak hours (...)"."""
     factor = peak_hours_a_year(days_per_year)
-    return (f"times 2 x {days_per_year:,.0f} = {factor:,.0f} peak hours a year (the modelled "
+    return (f"2 x {days_per_year:,.0f} = {factor:,.0f} peak hours (the modelled "
             "morning peak hour and its mirror, the evening return, on the year's "
             "weekday-equivalents; off-peak trips are not claimed)")  # fmt: skip
 

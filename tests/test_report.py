@@ -546,6 +546,11 @@ def test_the_report_shows_the_appraisal_by_the_citys_book(compared: Path) -> Non
     npv = data["scenarios"]["mini_cable"]["variants"]["equity_vot"]["npv"]
     assert "equity: one value of time for everyone" in part
     assert f"{npv / 1e6:+,.1f}" in part  # one seed: the value itself
+    days = data["inputs"]["days_per_year"]
+    assert f"A year is 2 x {days:,.0f} = {2 * days:,.0f} peak hours" in part
+    assert "sensitivity, not standard: the whole day" in part
+    lead = md.split("## Bottom line", 1)[1].split("\n## ", 1)[0]
+    assert "never as a gain or a loss" in lead and "off-peak trips are not claimed" in lead
 
 
 def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:

@@ -94,8 +94,8 @@ def section_appraisal(doc: _Report, appraisal: dict[str, Any] | None) -> None:
 def _rule(appraisal: dict[str, Any]) -> str:
     days = (appraisal.get("inputs") or {}).get("days_per_year")
     if not isinstance(days, int | float):
-        return "the peak hour x 2 x the city's weekday-equivalents"
-    return "the peak hour " + annualisation_words(float(days))
+        return "2 x the city's weekday-equivalents peak hours"
+    return annualisation_words(float(days))
 
 
 def _annual_frame(appraisal: dict[str, Any], cur: str) -> pd.DataFrame:
