@@ -9,13 +9,24 @@ Conventions (stated once, used everywhere):
   operating years, ``k .. k + period - 1``.
 - Residual value: straight line over the asset's life from opening, counted in the last
   operating year: ``capex * max(0, 1 - period / life)``.
-- A peak-hour quantity becomes a yearly one times :func:`annualisation_factor`.
+- A peak-hour quantity becomes a yearly one times :func:`annualisation_factor`, ``2 x
+  days_per_year`` (:func:`sim.appraisal_spec.peak_hours_a_year`): the modelled morning peak
+  hour and its mirror, the evening return, on the city's weekday-equivalents a year. Trips
+  outside the two peak hours are not claimed (UK TAG units A1.1 and M3.1 annualise only the
+  modelled periods). A "whole day" variant, ``days_per_year / peak_hour_share``, is shown
+  beside the standard as a sensitivity, never as the standard.
 - User benefits are the fall in each household's expected generalised cost (the logsum, in
-  minutes) times a value of time: its own (``own``), or the population mean for everyone
-  (``equity``), optionally times a distributional weight of its income class.
-- ``PVB`` = present value of user benefits + the value of the CO2 change. ``PVC`` = present
-  value of capex + operating costs - the change in fare revenue - residual value (the net cost
-  to the public purse, as in the UK's TAG). ``NPV = PVB - PVC``, ``BCR = PVB / PVC``.
+  minutes, of its trips of the modelled hour) times a value of time: its own (``own``), or the
+  population mean for everyone (``equity``), optionally times a distributional weight of its
+  income class. The logsum counts the fares users pay.
+- Economic view (the convention of the European Commission's Guide to Cost-Benefit Analysis of
+  Investment Projects, 2014: benefits over costs, each discounted): fares are a transfer
+  between users and operators, so the change in fare revenue sits beside the user benefit, on
+  the benefit side. ``PVB`` = present value of user benefits + the change in fare revenue + the
+  value of the CO2 change. ``PVC`` = present value of capex + operating costs - residual value,
+  positive whenever there is capex. ``NPV = PVB - PVC`` (the same number wherever the revenue
+  is placed), ``BCR = PVB / PVC``; with ``PVC <= 0`` the ratio has no meaning and is null, with
+  the reason in ``bcr_status``.
 - Financial view: the change in fare revenue of all operators against the new operating costs
   and the capex: ``PV(revenue - O&M) - PV(capex) + PV(residual)``.
 
@@ -26,29 +37,64 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from sim.appraisal_spec import peak_hours_a_year
+
 __all__ = [
     "annualisation_factor",
-    "benefit_by_class",
     "construction_years",
     "discount_factors",
     "equity_weights",
+    "households_scale",
     "npv_bcr",
     "present_value",
     "residual_value",
     "schedule",
+    "yearly_user_benefit",
 ]
 
 
-def annualisation_factor(peak_hour_share: float, days_per_year: float) -> float:
-    """Peak hours in a year: a weekday holds ``1 / peak_hour_share`` peak hours' worth of trips
-    and a year ``days_per_year`` weekdays' worth."""
-    if not (0 < peak_hour_share <= 1 and days_per_year > 0):
-        raise ValueError("`peak_hour_share` must be in (0, 1] and `days_per_year` > 0")
-    return days_per_year / peak_hour_share
+def annualisation_factor(days_per_year: float) -> float:
+    """Peak-hour equivalents in a year: :func:`sim.appraisal_spec.peak_hours_a_year`, the one
+    rule (``2 x days_per_year``)."""
+    return peak_hours_a_year(days_per_year)
+
+
+def households_scale(summary: Mapping[str, Any], n: int) -> float:
+    """Real households one synthetic household of a run stands for: its summary's
+    ``households_represented`` (the census expansion) over ``n`` synthetic households; 1 when
+    the run records none."""
+    try:
+        scale = float(summary.get("households_represented") or math.nan) / max(int(n), 1)
+    except (TypeError, ValueError):
+        return 1.0
+    return scale if math.isfinite(scale) and scale > 0 else 1.0
+
+
+def yearly_user_benefit(
+    old_peak_cost_min: np.ndarray | pd.Series,
+    new_peak_cost_min: np.ndarray | pd.Series,
+    vot_per_min: np.ndarray | pd.Series | float,
+    *,
+    scale: float,
+    days_per_year: float,
+) -> np.ndarray:
+    """Each synthetic household's user benefit a year, for the real households it stands for.
+
+    ``*_peak_cost_min`` are the household's minutes of expected generalised cost (the logsum)
+    summed over its trips of the modelled peak hour (the household table's ``peak_cost_min``);
+    their fall times its value of time is its benefit in that hour; times ``scale`` (real
+    households per synthetic one) and :func:`annualisation_factor` it is a year's. A
+    household with no value in either run counts zero. The appraisal, the comparison's
+    "yearly user benefit" and the bottom line all come from here.
+    """
+    saved = np.asarray(old_peak_cost_min, float) - np.asarray(new_peak_cost_min, float)
+    money = np.nan_to_num(saved * np.asarray(vot_per_min, float))
+    return money * float(scale) * annualisation_factor(days_per_year)
 
 
 def discount_factors(rate: float, years: int) -> np.ndarray:
@@ -119,20 +165,34 @@ def schedule(
     return out
 
 
-def npv_bcr(flows: pd.DataFrame, rate: float) -> dict[str, float]:
-    """Present values, NPV and BCR of a :func:`schedule` (see the module conventions)."""
+def npv_bcr(flows: pd.DataFrame, rate: float) -> dict[str, Any]:
+    """Present values, NPV and BCR of a :func:`schedule`, in the economic convention (see the
+    module's conventions): the revenue change is a benefit, the costs are capex and O&M less
+    residual value. ``pv_cost_net_of_revenue`` and ``npv_net_of_revenue`` are the same
+    appraisal with the revenue subtracted from the costs instead (the placement this module
+    used before): the NPV is the same number."""
     pv = {col: present_value(flows[col].to_numpy(), rate) for col in flows.columns}
-    pvb = pv["benefit"]
-    pvc = pv["capex"] + pv["om"] - pv["revenue"] - pv["residual"]
+    pvb = pv["benefit"] + pv["revenue"]
+    pvc = pv["capex"] + pv["om"] - pv["residual"]
+    net_cost = pvc - pv["revenue"]
+    if pvc > 0:
+        bcr, status = pvb / pvc, "ratio"
+    else:
+        bcr = math.nan
+        status = "n/a: no positive cost (capex + O&M - residual <= 0), so no ratio"
     return {
         "pv_benefit": pvb,
+        "pv_user_and_co2": pv["benefit"],
         "pv_capex": pv["capex"],
         "pv_om": pv["om"],
         "pv_revenue": pv["revenue"],
         "pv_residual": pv["residual"],
         "pv_cost": pvc,
         "npv": pvb - pvc,
-        "bcr": pvb / pvc if pvc > 0 else math.nan,
+        "bcr": bcr,
+        "bcr_status": status,
+        "pv_cost_net_of_revenue": net_cost,
+        "npv_net_of_revenue": pv["benefit"] - net_cost,
         "financial_npv": pv["revenue"] - pv["om"] - pv["capex"] + pv["residual"],
     }
 
@@ -157,21 +217,3 @@ def equity_weights(
     if (income <= 0).any() or mean_income <= 0:
         raise ValueError("incomes must be > 0 for inequality-aversion weights")
     return (mean_income / income) ** aversion
-
-
-def benefit_by_class(
-    saved_min: np.ndarray,
-    vot_per_min: np.ndarray,
-    trips: np.ndarray,
-    classes: np.ndarray,
-    *,
-    scale: float = 1.0,
-) -> pd.Series:
-    """Money benefit per peak hour by class: ``sum(saved_min * vot * trips) * scale``.
-
-    ``saved_min`` is base minus new expected generalised cost per trip (positive = a gain);
-    ``trips`` the household's trips in the peak hour; ``scale`` the real households one
-    synthetic household stands for. Households with a NaN saving count as zero.
-    """
-    money = np.nan_to_num(np.asarray(saved_min, float) * vot_per_min * trips) * scale
-    return pd.Series(money).groupby(pd.Series(classes).astype(str).to_numpy()).sum()

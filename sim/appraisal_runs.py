@@ -21,17 +21,21 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from sim import appraisal as ap
-from sim.appraisal_spec import AppraisalSpec
-from sim.constants import TRIPS_PER_MONTH  # a day of (one-way, peak) trips: a month's / this
+from sim.appraisal_spec import ANNUALISATION_RULE, AppraisalSpec
+from sim.errors import ScenarioError
 from sim.rundir.atomic import atomic_file
 
-_HH = ("income_class", "expected_cost_min", "vot_per_min", "trips_day", "fare_burden")
+_HH = ("income_class", "peak_cost_min", "vot_per_min", "trips_peak", "fares_peak")
 
 
 def _read(run: Path) -> tuple[dict[str, Any], pd.DataFrame]:
     summary = json.loads((run / "summary.json").read_text())
     cols = [*_HH, "household_income", "income"]
     names = set(pq.read_schema(run / "households.parquet").names)
+    missing = [c for c in _HH if c not in names]
+    if missing:
+        raise ScenarioError(f"{run / 'households.parquet'}: lacks column(s) {', '.join(missing)} "
+                            "(a run written before the peak-hour columns: run it again)")  # fmt: skip
     hh = pd.read_parquet(run / "households.parquet", columns=[c for c in cols if c in names])
     return summary, hh
 
@@ -43,18 +47,9 @@ def _spec(summary: dict[str, Any]) -> AppraisalSpec | None:
     return AppraisalSpec(**data)
 
 
-def _scale(summary: dict[str, Any], n: int) -> float:
-    try:
-        scale = float(summary.get("households_represented") or math.nan) / max(n, 1)
-    except (TypeError, ValueError):
-        scale = math.nan
-    return scale if math.isfinite(scale) and scale > 0 else 1.0
-
-
 def _fares_peak(hh: pd.DataFrame) -> float:
-    """Fares paid in the peak hour by the synthetic households (a day's trips' fares)."""
-    income = hh["household_income"] if "household_income" in hh else hh["income"]
-    return float(np.nansum(hh["fare_burden"].to_numpy(float) * income.to_numpy(float)))
+    """Fares the synthetic households are expected to pay in the modelled hour."""
+    return float(np.nansum(hh["fares_peak"].to_numpy(float)))
 
 
 def _co2_t_per_hour(summary: dict[str, Any], spec: AppraisalSpec) -> float:
@@ -94,14 +89,17 @@ def capital_items(scenario: dict[str, Any], base: dict[str, Any],
     return items
 
 
-def _benefits(new: pd.DataFrame, old: pd.DataFrame, vot: np.ndarray, scale: float) -> pd.Series:
-    saved = old["expected_cost_min"].to_numpy(float) - new["expected_cost_min"].to_numpy(float)
-    return ap.benefit_by_class(saved, vot, old["trips_day"].to_numpy(float),
-                               old["income_class"].to_numpy(), scale=scale)  # fmt: skip
+def _benefits(new: pd.DataFrame, old: pd.DataFrame, vot: np.ndarray, scale: float,
+              spec: AppraisalSpec) -> pd.Series:  # fmt: skip
+    """Yearly user benefit by income class: :func:`sim.appraisal.yearly_user_benefit`, the
+    rule the comparison's table uses too."""
+    money = ap.yearly_user_benefit(old["peak_cost_min"], new["peak_cost_min"], vot, scale=scale,
+                                   days_per_year=spec.days_per_year)  # fmt: skip
+    return pd.Series(money).groupby(old["income_class"].astype(str).to_numpy()).sum()
 
 
 def _variant(items: list[dict[str, Any]], spec: AppraisalSpec, benefit: float,
-             revenue: float) -> dict[str, float]:  # fmt: skip
+             revenue: float) -> dict[str, Any]:  # fmt: skip
     flows = ap.schedule(items, period_years=spec.period_years, annual_benefit=benefit,
                         annual_revenue=revenue)  # fmt: skip
     return ap.npv_bcr(flows, spec.discount_rate)
@@ -117,12 +115,12 @@ def appraise_pair(run: Path, base: Path) -> dict[str, Any]:
     if len(new) != len(old) or not np.array_equal(new["income_class"], old["income_class"]):
         return {"status": "not appraised: the runs hold different synthetic populations"}
     f = spec.annualisation_factor
-    scale = _scale(s_old, len(old))
+    scale = ap.households_scale(s_old, len(old))
     vot = old["vot_per_min"].to_numpy(float)
-    trips = np.nan_to_num(old["trips_day"].to_numpy(float))
+    trips = np.nan_to_num(old["trips_peak"].to_numpy(float))
     mean_vot = float(np.average(np.nan_to_num(vot), weights=trips)) if trips.sum() > 0 else 0.0
-    own = _benefits(new, old, vot, scale) * f
-    equal = _benefits(new, old, np.full(len(old), mean_vot), scale) * f
+    own = _benefits(new, old, vot, scale, spec)
+    equal = _benefits(new, old, np.full(len(old), mean_vot), scale, spec)
     income = old["household_income"] if "household_income" in old else old["income"]
     by_income = income.groupby(old["income_class"].astype(str).to_numpy()).mean()
     weights = ap.equity_weights(by_income, float(income.mean()), aversion=spec.inequality_aversion,
@@ -130,13 +128,14 @@ def appraise_pair(run: Path, base: Path) -> dict[str, Any]:
     weighted = equal * weights.reindex(equal.index)
     co2_t = (_co2_t_per_hour(s_new, spec) - _co2_t_per_hour(s_old, spec)) * f
     co2_value = -co2_t * spec.co2_value
-    revenue = (_fares_peak(new) - _fares_peak(old)) / TRIPS_PER_MONTH * scale * f
+    revenue = (_fares_peak(new) - _fares_peak(old)) * scale * f
     items = capital_items(s_new, s_old, spec)
     standard = own if spec.standard_vot == "own" else equal
     variants = {
         "standard": standard, "own_vot": own, "equity_vot": equal,
         "equity_vot_weighted": weighted,
     }  # fmt: skip
+    whole_day = spec.whole_day_factor / f  # the sensitivity: every trip of the day at peak value
     result: dict[str, Any] = {
         "status": "appraised" if items else "no capital cost stated: NPV and BCR not computed",
         "annual": {
@@ -153,6 +152,9 @@ def appraise_pair(run: Path, base: Path) -> dict[str, Any]:
     if items:
         result["variants"] = {k: _variant(items, spec, float(v.sum()) + co2_value, revenue)
                               for k, v in variants.items()}  # fmt: skip
+        result["variants"]["whole_day"] = _variant(
+            items, spec, whole_day * (float(standard.sum()) + co2_value), whole_day * revenue
+        )
         result["financial"] = {
             "npv": result["variants"]["standard"]["financial_npv"],
             "annual_revenue_change": revenue, "annual_om": result["annual"]["om"],
@@ -193,6 +195,8 @@ def appraisal_section(runs: Sequence[Path], baseline: int = 0,
         return out
     inputs = {k: getattr(spec, k) for k in spec.__dataclass_fields__}
     inputs["annualisation_factor"] = spec.annualisation_factor
+    inputs["annualisation_rule"] = ANNUALISATION_RULE
+    inputs["whole_day_factor"] = spec.whole_day_factor
     inputs["co2_value_per_t"] = spec.co2_value
     out["inputs"] = inputs
     out["conventions"] = (ap.__doc__ or "").split("Conventions (stated once, used everywhere):")[-1].split(":mod:")[0].strip()  # fmt: skip

@@ -8,10 +8,55 @@ by :mod:`sim.appraisal`; this module imports nothing heavier than the standard l
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
+from sim.constants import TRIPS_PER_MONTH
 from sim.errors import ScenarioError
+
+#: Weekday-equivalents a year when a run records no city appraisal book: the 22 working days a
+#: month behind the monthly burdens (:data:`sim.constants.TRIPS_PER_MONTH` = 2 x 22), x 12
+#: (an assumption: 264).
+DEFAULT_DAYS_PER_YEAR = 12 * TRIPS_PER_MONTH / 2
+#: The rule, in words (the report and the README print it).
+ANNUALISATION_RULE = (
+    "a peak-hour quantity x 2 x days_per_year: the modelled morning peak hour and its mirror, "
+    "the evening return, on the year's weekday-equivalents; off-peak trips are not claimed"
+)
+
+
+def peak_hours_a_year(days_per_year: float) -> float:
+    """THE annualisation of Ladera: peak-hour equivalents in a year, ``2 x days_per_year``.
+
+    The model represents each household's trips of the modelled (morning) peak hour; each is
+    made there and back, the return in the mirrored evening peak, on ``days_per_year``
+    weekday-equivalents. Every peak-hour quantity (user benefit, fares, vehicle-km, CO2) times
+    this is a yearly one: the appraisal, the comparison's "yearly user benefit" and the bottom
+    line all use it. Trips outside the two peak hours are not claimed (UK TAG unit A1.1 and
+    M3.1 annualise only the modelled periods).
+    """
+    if not (math.isfinite(days_per_year) and 0 < days_per_year <= 366):
+        raise ValueError(f"`days_per_year` must be in (0, 366], not {days_per_year}")
+    return 2.0 * float(days_per_year)
+
+
+def annualisation_words(days_per_year: float) -> str:
+    """The rule in words with its numbers, for reports: "2 x 300 = 600 peak hours (...)"."""
+    factor = peak_hours_a_year(days_per_year)
+    return (f"2 x {days_per_year:,.0f} = {factor:,.0f} peak hours (the modelled "
+            "morning peak hour and its mirror, the evening return, on the year's "
+            "weekday-equivalents; off-peak trips are not claimed)")  # fmt: skip
+
+
+def days_per_year_of(summary: Mapping[str, Any]) -> float:
+    """The weekday-equivalents a year of a run: its city book's ``days_per_year`` (recorded in
+    the run's ``summary.json`` as ``appraisal_inputs``), else :data:`DEFAULT_DAYS_PER_YEAR`."""
+    book = summary.get("appraisal_inputs")
+    days = book.get("days_per_year") if isinstance(book, Mapping) else None
+    if isinstance(days, int | float) and math.isfinite(days) and 0 < days <= 366:
+        return float(days)
+    return DEFAULT_DAYS_PER_YEAR
 
 
 @dataclass(frozen=True)
@@ -19,10 +64,11 @@ class AppraisalSpec:
     """Appraisal conventions of a city, in its currency and prices (``currency``,
     ``price_year``; both must match the bundle's ``currency`` and ``currency_year``).
 
-    The modelled peak hour becomes a year with ``days_per_year / peak_hour_share``: the hour
-    holds ``peak_hour_share`` of a weekday's trips and a year as many weekday-equivalents as
-    ``days_per_year``. The same factor turns every peak-hour quantity (user benefit, fares,
-    vehicle-km) into a yearly one.
+    A peak-hour quantity becomes a yearly one by :func:`peak_hours_a_year` of
+    ``days_per_year`` (the standard; ``annualisation_source`` says why).
+    ``peak_hour_share`` (the modelled hour's share of a weekday's trips) serves only the
+    labelled "whole day" sensitivity variant, ``days_per_year / peak_hour_share``, which also
+    claims every off-peak trip at the peak hour's benefit.
     """
 
     discount_rate: float
@@ -50,6 +96,7 @@ class AppraisalSpec:
     distributional_weights: dict[str, float] = field(default_factory=dict)  # class -> weight
     inequality_aversion: float | None = None  # weights (mean income / class income) ** e
     weights_source: str = ""
+    annualisation_source: str = ""  # why a peak-hour quantity times 2 x days_per_year
 
     def __post_init__(self) -> None:
         if not (math.isfinite(self.discount_rate) and 0 <= self.discount_rate < 1):
@@ -82,7 +129,13 @@ class AppraisalSpec:
 
     @property
     def annualisation_factor(self) -> float:
-        """Peak hours in a year: ``days_per_year / peak_hour_share``."""
+        """Peak-hour equivalents in a year, the standard: :func:`peak_hours_a_year`."""
+        return peak_hours_a_year(self.days_per_year)
+
+    @property
+    def whole_day_factor(self) -> float:
+        """The "whole day" sensitivity variant: ``days_per_year / peak_hour_share`` (every
+        trip of a weekday at the peak hour's benefit; not the standard)."""
         return self.days_per_year / self.peak_hour_share
 
     @property

@@ -2,8 +2,9 @@
 
 A household's columns sum or average its trips (:mod:`sim.demand`): times, money and expected
 costs are means per trip weighted by the trips each row stands for; burdens divide the money
-of all its members' trips in a month by the household's income; ``trips_year`` counts its
-trips of a year (both ways), for benefits.
+of all its members' trips in a month by the household's income. Its peak-hour columns
+(``trips_peak``, ``peak_cost_min``, ``fares_peak``) sum its trips of the modelled hour, for
+the yearly figures (:func:`sim.appraisal_spec.peak_hours_a_year`: the one annualisation).
 """
 
 from __future__ import annotations
@@ -20,9 +21,8 @@ from sim.modes import MODE_NAMES
 from sim.network.arrays import TransitMode
 
 THRESHOLDS = (30, 45, 60)
-#: Working days a year and trips a working day (there and back), for monthly and yearly sums.
+#: Working days a month (a month's trips are there and back on each), for monthly sums.
 WORKING_DAYS_MONTH = 22.0
-WORKING_DAYS_YEAR = 264.0
 
 
 def accessibility(model: CommuteModel) -> dict[str, np.ndarray]:
@@ -90,6 +90,22 @@ def _per_household(model: CommuteModel, values: NDArray[np.float64],
         return np.where(total > 0, sums / total, np.nan)
 
 
+def _peak_hour(model: CommuteModel) -> dict[str, NDArray[np.float64]]:
+    """Each household's trips of the modelled hour (one way, per synthetic household), the
+    minutes of expected generalised cost they add up to (NaN when one of them has no possible
+    alternative) and the fares they are expected to pay."""
+    tr, weight = model.trips, max(model.households.weight, 1e-12)
+    per_trip = np.where(tr.household >= 0, np.nan_to_num(tr.flow) / weight, 0.0)
+    cost = model.expected_cost_min()
+    missing = model.per_household(np.where((per_trip > 0) & ~np.isfinite(cost), 1.0, 0.0)) > 0
+    minutes = model.per_household(per_trip * cost)
+    return {
+        "trips_peak": model.per_household(per_trip),
+        "peak_cost_min": np.where(missing, np.nan, minutes),
+        "fares_peak": model.per_household(per_trip * np.nan_to_num(model.trip_fares())),
+    }
+
+
 def household_table(model: CommuteModel) -> pd.DataFrame:
     hh = model.households
     tr = model.trips
@@ -113,7 +129,7 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
             "work_zone": hh.work_zone,
             "mode": pd.Categorical.from_codes(main_mode, categories=list(MODE_NAMES)),
             "trips_day": model.per_household(per_hh_daily),
-            "trips_year": 2.0 * WORKING_DAYS_YEAR * model.per_household(per_hh_daily),
+            **_peak_hour(model),
             "travel_time_min": _per_household(model, model.travel_time_s / 60.0, w),
             "money_cost": _per_household(model, model.money_cost, w),
             "road_km": _per_household(model, model.road_km, w),

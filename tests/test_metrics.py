@@ -423,11 +423,11 @@ def test_benefit_per_capex_annualises_capex_with_the_capital_recovery_factor():
 
 def test_benefit_per_capex_rejects_bad_input():
     with pytest.raises(ValueError, match="`households_by_class` must have the same classes"):
-        m.benefit_per_capex({1: -1.0}, {2: 1.0}, 1.0)
+        m.benefit_per_capex({1: -1.0}, {2: 1.0}, 1.0, trips_per_year=1.0)
     with pytest.raises(ValueError, match="`capex` must be a positive"):
-        m.benefit_per_capex([-1.0], [1.0], 0.0)
+        m.benefit_per_capex([-1.0], [1.0], 0.0, trips_per_year=1.0)
     with pytest.raises(ValueError, match="`households_by_class` must be non-negative"):
-        m.benefit_per_capex([-1.0], [-1.0], 1.0)
+        m.benefit_per_capex([-1.0], [-1.0], 1.0, trips_per_year=1.0)
 
 
 def test_confidence_interval_hand_computation():

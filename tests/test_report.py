@@ -178,17 +178,60 @@ def test_benefit_per_capex_uses_each_households_value_of_time(summary: pd.DataFr
     base, new = _hh(runs[0]), _hh(runs[1])
     s = json.loads((runs[1] / "summary.json").read_text())
     b, a = (h[h["income_class"] == 2] for h in (base, new))
-    money = (a["expected_cost_min"] - b["expected_cost_min"]) * b["vot_per_min"]
+    # minutes of logsum of each household's peak-hour trips, at its own value of time
+    money = (a["peak_cost_min"] - b["peak_cost_min"]) * b["vot_per_min"]
     scale = s["households_represented"] / s["households"]
     book = s["appraisal_inputs"]  # the city's appraisal book (the mini city states one)
     r, years = book["discount_rate"], book["period_years"]
     annual_capex = s["capex"] * r / (1 - (1 + r) ** -years)
-    expected = -money.mean() * len(a) * scale * 2 * 22 * 12 / annual_capex
+    # a year: the peak hour and its mirrored return on the book's weekday-equivalents
+    expected = -money.sum() * scale * 2 * book["days_per_year"] / annual_capex
     row = _row(summary, "mini_cable", "2")
     assert row["benefit_per_capex"] == pytest.approx(expected)
     total = summary[(summary["scenario"] == "mini_cable") & (summary["income_class"] != "all")]
     overall = _row(summary, "mini_cable", "all")["benefit_per_capex"]
     assert overall == pytest.approx(total["benefit_per_capex"].sum())
+
+
+def test_peak_hour_columns_sum_the_households_trips_of_the_modelled_hour(runs) -> None:
+    """``trips_peak`` and ``peak_cost_min`` are the household's trips of the modelled hour
+    (flow over the real households it stands for) and their logsum minutes, from trips.parquet."""
+    run = runs[1]
+    s = json.loads((run / "summary.json").read_text())
+    weight = s["households_represented"] / s["households"]
+    trips = pd.read_parquet(run / "trips.parquet")
+    own = trips[trips["household"] >= 0]
+    per = own["flow_per_hour"] / weight
+    hh = _hh(run)
+    n = len(hh)
+    want_trips = np.bincount(own["household"], weights=per, minlength=n)
+    want_cost = np.bincount(own["household"], weights=per * own["expected_cost_min"], minlength=n)
+    np.testing.assert_allclose(hh["trips_peak"], want_trips, rtol=1e-9)
+    ok = hh["peak_cost_min"].notna().to_numpy()
+    assert ok.mean() > 0.9
+    np.testing.assert_allclose(hh["peak_cost_min"].to_numpy()[ok], want_cost[ok], rtol=1e-9)
+    assert "trips_year" not in hh  # no second annualisation stored in a run
+
+
+def test_the_tables_yearly_benefit_is_the_appraisals(compared: Path) -> None:
+    """One rule: the comparison's "yearly user benefit" (summary.csv and summary.json) and the
+    appraisal's standard annual user benefit are the same number for the same runs, and the
+    appraisal says which rule made the year."""
+    data = json.loads((compared / "summary.json").read_text())
+    appraisal = data["appraisal"]
+    annual = appraisal["scenarios"]["mini_cable"]["annual"]["user_benefit_own_vot"]
+    table = pd.read_csv(compared / "summary.csv", dtype={"income_class": str})
+    assert _row(table, "mini_cable", "all")["annual_benefit"] == pytest.approx(annual, rel=1e-9)
+    by_class = {r["income_class"]: r["annual_benefit_own_vot"]
+                for r in appraisal["scenarios"]["mini_cable"]["by_class"]}  # fmt: skip
+    for cls, value in by_class.items():
+        assert _row(table, "mini_cable", cls)["annual_benefit"] == pytest.approx(value, rel=1e-9)
+    changes = data["scenarios"]["mini_cable"]["changes"]["all"]["annual_benefit"]["mean"]
+    assert changes == pytest.approx(annual, rel=1e-9)
+    inputs = appraisal["inputs"]
+    assert inputs["annualisation_factor"] == 2 * inputs["days_per_year"]
+    assert inputs["whole_day_factor"] == inputs["days_per_year"] / inputs["peak_hour_share"]
+    assert annual != 0.0
 
 
 def test_baseline_argument_picks_the_reference(runs: list[Path], summary, tmp_path) -> None:
@@ -459,8 +502,12 @@ def test_bottom_line_words_follow_the_intervals() -> None:
     assert "serves 40 simulated households (homes near it)" in text
     assert "a trip costs 2.00 min less (-2.00 [-3.00, -1.00]): a gain" in text
     assert "the jobs they reach (decay-weighted) go: more, +900 [+100, +1,700]" in text
-    assert "Far from it, the change in a trip's generalised cost" in text
+    assert (
+        "Far from it, where nothing was built, a trip's cost moves by +0.00 [-0.01, +0.01]"
+        " min, not distinguishable from zero, as it should." in text
+    )
     assert "Over the whole city, the change" in text and "not distinguishable from zero" in text
+    assert "benefit-cost ratio 1.40 [1.10, 1.70]" in text
     assert "at 8.5% over 30 years, its benefits cover its costs" in text
     assert "BRL 135.0 M" in text and "+50.0 [+10.0, +90.0] M" in text
     (text,) = bottom_line(summary(_iv(-2.0, -3.0, 0.5), _iv(0.0, -0.1, 0.1),
@@ -499,6 +546,11 @@ def test_the_report_shows_the_appraisal_by_the_citys_book(compared: Path) -> Non
     npv = data["scenarios"]["mini_cable"]["variants"]["equity_vot"]["npv"]
     assert "equity: one value of time for everyone" in part
     assert f"{npv / 1e6:+,.1f}" in part  # one seed: the value itself
+    days = data["inputs"]["days_per_year"]
+    assert f"A year is 2 x {days:,.0f} = {2 * days:,.0f} peak hours" in part
+    assert "sensitivity, not standard: the whole day" in part
+    lead = md.split("## Bottom line", 1)[1].split("\n## ", 1)[0]
+    assert "never as a gain or a loss" in lead and "off-peak trips are not claimed" in lead
 
 
 def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
@@ -523,3 +575,121 @@ def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
 def test_the_html_report_renders_the_bottom_lines_bold_names(compared: Path) -> None:
     page = (compared / "report.html").read_text()
     assert "<strong>mini_cable</strong>" in page and "**mini_cable**" not in page
+
+
+def _lines(served: dict, far: dict | None, city: dict, *, bcr: dict | None = None,
+           status: str = "ratio") -> dict:  # fmt: skip
+    """A summary.json's parts the bottom line reads: one scenario, its served and far groups."""
+    groups: dict = {"served": {"definition": "homes near it", "by_class": {"all": {
+        "households": _iv(400, 400, 400), "expected_cost_change_min": served,
+        "acc_smooth_change": _iv(900, 100, 1700)}}}}  # fmt: skip
+    if far is not None:
+        groups["far"] = {"by_class": {"all": {"expected_cost_change_min": far}}}
+    return {
+        "baseline": "base", "n_seeds": 5,
+        "scenarios": {"base": {}, "road": {"catchments": groups,
+                                           "changes": {"all": {"expected_cost_change_min": city}}}},
+        "appraisal": {
+            "inputs": {"currency": "BRL", "discount_rate": 0.085, "period_years": 30,
+                       "days_per_year": 300.0},
+            "scenarios": {"road": {"status": "appraised", "capital_items": [{"capex": 471e6}],
+                                   "variants": {"standard": {"bcr_status": status}}}},
+            "intervals": {"road": {"standard.npv": _iv(50e6, 10e6, 90e6),
+                                   "standard.bcr": bcr or _iv(1.4, 1.1, 1.7),
+                                   "annual.user_benefit_own_vot": _iv(20e6, 15e6, 25e6)}},
+        },
+    }  # fmt: skip
+
+
+def _far_sentence(text: str) -> str:
+    return text.split("Far from it", 1)[1].split(" Over the whole city", 1)[0]
+
+
+@pytest.mark.parametrize("far", [_iv(-0.53, -0.89, -0.16), _iv(0.6, 0.2, 1.0),
+                                 _iv(0.01, -0.2, 0.2), {"mean": -0.5, "n_seeds": 1}])  # fmt: skip
+def test_the_far_households_change_is_never_a_gain_or_a_loss(far: dict) -> None:
+    from sim.report.bottom_line import bottom_line
+
+    (text,) = bottom_line(_lines(_iv(-2.0, -3.0, -1.0), far, _iv(-0.1, -0.2, 0.3)))
+    sentence = _far_sentence(text)
+    assert "where nothing was built" in sentence
+    for word in ("gain", "loss", " less", " more"):
+        assert word not in sentence, (word, sentence)
+
+
+def test_far_noise_is_a_warning_and_overlapping_changes_are_not_evidence() -> None:
+    """The full-size road comparison's numbers: the far households move by -0.53 [-0.89,
+    -0.16], the whole city by -0.87 [-0.98, -0.76] (overlapping: not evidence), the served
+    households by -1.24 [-1.38, -1.11] (clear of it: a gain)."""
+    from sim.report.bottom_line import bottom_line
+
+    far, served = _iv(-0.53, -0.89, -0.16), _iv(-1.24, -1.38, -1.11)
+    (text,) = bottom_line(_lines(served, far, _iv(-0.87, -0.98, -0.76)))
+    assert ("Far from it, where nothing was built, the runs still move a trip's cost by "
+            "-0.53 [-0.89, -0.16] min: that is read as the solver's remaining error, so a "
+            "city-wide or catchment difference of that size is not evidence.") in text  # fmt: skip
+    assert "for them, a trip costs 1.24 min less (-1.24 [-1.38, -1.11]): a gain" in text
+    assert ("Over the whole city, the change in a trip's generalised cost, -0.87 [-0.98, "
+            "-0.76] min, is not distinguishable from the solver's error (the far households "
+            "move by -0.53 [-0.89, -0.16] min).") in text  # fmt: skip
+    assert text.count("a gain") == 1
+    # the city-wide interval clear of the far one: now a gain
+    (text,) = bottom_line(_lines(served, far, _iv(-1.5, -1.7, -1.3)))
+    assert "Over the whole city, a trip costs 1.50 min less (-1.50 [-1.70, -1.30]): a gain" in text
+    # the served interval touching the far one: no longer a gain
+    (text,) = bottom_line(_lines(_iv(-1.0, -1.4, -0.6), far, _iv(-1.5, -1.7, -1.3)))
+    assert (
+        "for them, the change in a trip's generalised cost, -1.00 [-1.40, -0.60] min, is "
+        "not distinguishable from the solver's error" in text
+    )
+    # far households at zero, as they should be: no warning, and a clear change is a gain
+    (text,) = bottom_line(_lines(served, _iv(0.01, -0.05, 0.07), _iv(-0.87, -0.98, -0.76)))
+    assert "remaining error" not in text and "not evidence" not in text
+    assert "min, not distinguishable from zero, as it should." in text
+    assert "Over the whole city, a trip costs 0.87 min less (-0.87 [-0.98, -0.76]): a gain" in text
+    # a sign whose interval holds zero is still never stated
+    (text,) = bottom_line(_lines(served, far, _iv(-0.2, -0.5, 0.1)))
+    assert "-0.20 [-0.50, +0.10] min, is not distinguishable from zero" in text
+
+
+def test_the_bottom_line_follows_the_comparisons_summary_json(compared: Path,
+                                                              tmp_path: Path) -> None:  # fmt: skip
+    """Written from summary.json, never by hand: change the far households' numbers in the file
+    and the sentence changes."""
+    from sim.report.bottom_line import bottom_line
+
+    data = json.loads((compared / "summary.json").read_text())
+    entry = data["scenarios"]["mini_cable"]
+    data["n_seeds"] = 5
+    entry["changes"]["all"]["expected_cost_change_min"] = _iv(-0.3, -0.4, -0.2)
+    far = entry.setdefault("catchments", {}).setdefault("far", {"by_class": {"all": {}}})
+    path = tmp_path / "summary.json"
+    sentences = {}
+    for label, iv in (("noisy", _iv(-0.35, -0.5, -0.25)), ("quiet", _iv(0.0, -0.02, 0.02))):
+        far["by_class"]["all"]["expected_cost_change_min"] = iv
+        path.write_text(json.dumps(data))
+        (sentences[label],) = bottom_line(json.loads(path.read_text()))
+    assert "still move a trip's cost by -0.35 [-0.50, -0.25] min" in sentences["noisy"]
+    assert (
+        "Over the whole city, the change in a trip's generalised cost, -0.30 [-0.40, "
+        "-0.20] min, is not distinguishable from the solver's error" in sentences["noisy"]
+    )
+    assert "still move" not in sentences["quiet"]
+    assert (
+        "Over the whole city, a trip costs 0.30 min less (-0.30 [-0.40, -0.20]): a gain"
+        in sentences["quiet"]
+    )
+
+
+def test_a_ratio_without_a_positive_cost_reads_n_a() -> None:
+    from sim.report.bottom_line import bottom_line
+
+    status = "n/a: no positive cost (capex + O&M - residual <= 0), so no ratio"
+    summary = _lines(_iv(-2.0, -3.0, -1.0), None, _iv(-0.1, -0.2, 0.3),
+                     bcr={"mean": None, "low": None, "high": None, "n_seeds": 0}, status=status)  # fmt: skip
+    (text,) = bottom_line(summary)
+    assert (
+        "benefit-cost ratio n/a (no positive cost (capex + O&M - residual <= 0), so no "
+        "ratio)" in text
+    )
+    assert "user benefit BRL +20.0 [+15.0, +25.0] M a year (the peak hour x 2 x 300 days)" in text

@@ -101,7 +101,7 @@ def benefit_per_capex(
     households_by_class: Mapping | pd.Series | ArrayLike,
     capex: float,
     *,
-    trips_per_year: float = 500,
+    trips_per_year: float,
     discount_rate: float | None = None,
     lifetime_years: int = 30,
 ) -> pd.DataFrame:
@@ -124,7 +124,9 @@ def benefit_per_capex(
     capex
         Capital cost of the intervention, positive, same currency as the deltas.
     trips_per_year
-        Trips per household per year; 500 = two a day on 250 working days.
+        Trips per household per year, the caller's annualisation (no default: Ladera's one
+        rule is :func:`sim.appraisal_spec.peak_hours_a_year`; pass 1 when the deltas are
+        already yearly, as the comparison does).
     discount_rate
         If given (e.g. 0.12, the rate Colombia's DNP uses), capex is first turned into an
         equivalent annual cost with the capital recovery factor

@@ -58,7 +58,6 @@ from sim.report.tables import (
     GEN_COST_TOL_MIN,
     LIFETIME_YEARS,
     THRESHOLDS,
-    TRIPS_PER_YEAR,
 )
 from sim.report.terminal import format_catchments, format_summary
 from sim.report.validation import validation_figures
@@ -70,7 +69,6 @@ __all__ = [
     "GEN_COST_TOL_MIN",
     "LIFETIME_YEARS",
     "THRESHOLDS",
-    "TRIPS_PER_YEAR",
     "check_run_dirs",
     "compare",
     "format_catchments",

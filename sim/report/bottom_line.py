@@ -6,6 +6,14 @@ Every signed word follows the 95% interval across seeds: a change is a "gain" or
 when its interval excludes zero, and an investment "covers its costs" or "does not" only when
 the interval of its net present value excludes zero; otherwise the sentence says the difference
 is not distinguishable from zero. With one seed there is no interval and the words say so.
+
+The far households (homes more than 5 km from everything the scenario changes) should see
+nothing at equilibrium: whatever moves there is read as the solver's remaining error, never as a
+gain or a loss. When their interval excludes zero the paragraph says so as a warning. And the
+served households' or the whole city's change is a gain or a loss only when its interval also
+does not overlap the far households' interval (:func:`overlaps`); when it does, it is "not
+distinguishable from the solver's error". (Overlap of two 95% intervals is a conservative test:
+it withholds a word sooner than a test of their difference would.)
 """
 
 from __future__ import annotations
@@ -16,6 +24,18 @@ from typing import Any
 from sim.intervals import NOT_DISTINGUISHABLE, interval_text, sign
 from sim.report.tables import _num
 
+#: How the words are chosen, printed under the bottom line.
+RULE = (
+    "How these words are chosen: a change is a gain or a loss only when its 95% interval across "
+    "seeds excludes zero and does not overlap the interval of the far households (homes more "
+    "than 5 km from everything the scenario changes), which should see nothing at equilibrium, "
+    "so what moves there is read as the solver's remaining error, never as a gain or a loss; "
+    "a change whose interval overlaps theirs is not distinguishable from the solver's error. A "
+    "year is the modelled peak hour x 2 (the evening return) x the city's weekday-equivalents; "
+    "off-peak trips are not claimed."
+)
+#: The words for a change the far households' interval cannot be told from.
+SOLVER_ERROR = "not distinguishable from the solver's error"
 WELFARE = "expected_cost_change_min"  # minutes of generalised cost a trip: negative is a gain
 ACCESS = "acc_smooth_change"  # jobs reachable, weighted by the city's decay of travel time
 
@@ -37,20 +57,21 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
     groups = entry.get("catchments") or {}
     by_class = (groups.get("served") or {}).get("by_class", {})
     served = by_class.get("all")
+    far = (groups.get("far") or {}).get("by_class", {}).get("all")
+    noise = (far or {}).get(WELFARE)
     if served:
         what = (groups["served"].get("definition") or "the households it serves").rstrip(".")
         count = served.get("households", {}).get("mean")
         size = f"{count:,.0f} simulated households" if _finite(count) else "its households"
         parts.append(f"serves {size}{_poorest_share(by_class, count)} ({what}): for them, "
-                     f"{_welfare(served)}; {_access(served)}.")  # fmt: skip
+                     f"{_welfare(served, noise)}; {_access(served)}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
-    far = (groups.get("far") or {}).get("by_class", {}).get("all")
     if far:
-        parts.append(f"Far from it, {_welfare(far)}.")
+        parts.append(_far(far.get(WELFARE) or {}))
     everyone = (entry.get("changes") or {}).get("all")
     if everyone:
-        parts.append(f"Over the whole city, {_welfare(everyone)}.")
+        parts.append(f"Over the whole city, {_welfare(everyone, noise)}.")
     parts.append(_worth(name, appraisal))
     if n_seeds < 2:
         parts.append("(One seed: no interval, so no change above is called a gain or a loss.)")
@@ -61,7 +82,9 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-def _welfare(group: dict[str, Any]) -> str:
+def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None) -> str:
+    """A group's change in a trip's generalised cost, in words: a gain or a loss only when its
+    interval excludes zero and does not overlap ``noise`` (the far households' interval)."""
     iv = group.get(WELFARE) or {}
     text = interval_text(iv, "+,.2f")
     s = sign(iv)
@@ -69,8 +92,35 @@ def _welfare(group: dict[str, Any]) -> str:
         return f"the generalised cost of a trip changes by {text} min"
     if s == 0:
         return f"the change in a trip's generalised cost, {text} min, is {NOT_DISTINGUISHABLE}"
+    if noise and overlaps(iv, noise):
+        return (f"the change in a trip's generalised cost, {text} min, is {SOLVER_ERROR} (the "
+                f"far households move by {interval_text(noise, '+,.2f')} min)")  # fmt: skip
     word = "a gain" if s < 0 else "a loss"
     return f"a trip costs {abs(iv['mean']):,.2f} min {'less' if s < 0 else 'more'} ({text}): {word}"
+
+
+def _far(iv: dict[str, Any]) -> str:
+    """The far households' change: never a gain or a loss, a warning when it is not zero."""
+    text = interval_text(iv, "+,.2f")
+    where = "Far from it, where nothing was built,"
+    s = sign(iv)
+    if s is None:
+        return f"{where} a trip's cost moves by {text} min (the solver's remaining error)."
+    if s == 0:
+        return (f"{where} a trip's cost moves by {text} min, {NOT_DISTINGUISHABLE}, as it "
+                "should.")  # fmt: skip
+    return (f"{where} the runs still move a trip's cost by {text} min: that is read as the "
+            "solver's remaining error, so a city-wide or catchment difference of that size is "
+            "not evidence.")  # fmt: skip
+
+
+def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two intervals share a point (False when either has none)."""
+    bounds = [x.get(k) for x in (a, b) for k in ("low", "high")]
+    if not all(_finite(x) for x in bounds):
+        return False
+    a_low, a_high, b_low, b_high = (float(x) for x in bounds if x is not None)
+    return max(a_low, b_low) <= min(a_high, b_high)
 
 
 def _poorest_share(by_class: dict[str, Any], count: Any) -> str:
@@ -110,9 +160,6 @@ def _worth(name: str, appraisal: dict[str, Any]) -> str:
     npv = ivs.get("standard.npv") or {
         "mean": (scen.get("variants") or {}).get("standard", {}).get("npv")
     }
-    bcr = ivs.get("standard.bcr") or {
-        "mean": (scen.get("variants") or {}).get("standard", {}).get("bcr")
-    }
     book = "by the city's book"
     if isinstance(rate, int | float) and isinstance(years, int | float):
         book = f"at {100 * rate:.1f}% over {years:.0f} years"
@@ -129,9 +176,30 @@ def _worth(name: str, appraisal: dict[str, Any]) -> str:
             "whether its benefits cover its costs"
         )
     money = f"{cur} {millions_text(npv)} M"
-    return (f"Capital cost {cur} {capex / 1e6:,.1f} M; {book}, {verdict} (net present value "
-            f"{money}, benefit-cost ratio {interval_text(bcr, '.2f')}, time valued at each "
-            f"household's own value of time).")  # fmt: skip
+    return (f"Capital cost {cur} {capex / 1e6:,.1f} M; {_yearly(scen, ivs, inputs)}; {book}, "
+            f"{verdict} (net present value {money}, benefit-cost ratio "
+            f"{bcr_text(ivs, scen, 'standard')}, time valued at each household's own value "
+            "of time).")  # fmt: skip
+
+
+def _yearly(scen: dict[str, Any], ivs: dict[str, Any], inputs: dict[str, Any]) -> str:
+    """The standard yearly user benefit, with the rule that made it a year."""
+    key = "user_benefit_equity_vot" if inputs.get("standard_vot") == "equity" else \
+        "user_benefit_own_vot"  # fmt: skip
+    iv = ivs.get(f"annual.{key}") or {"mean": (scen.get("annual") or {}).get(key)}
+    days = inputs.get("days_per_year")
+    rule = f"the peak hour x 2 x {days:,.0f} days" if _finite(days) else "the peak hour x 2 x days"
+    return f"user benefit {inputs.get('currency', '')} {millions_text(iv)} M a year ({rule})"
+
+
+def bcr_text(ivs: dict[str, Any], scen: dict[str, Any], variant: str) -> str:
+    """The benefit-cost ratio with its interval, or "n/a (why)" when it has no value."""
+    figures = (scen.get("variants") or {}).get(variant) or {}
+    iv = ivs.get(f"{variant}.bcr") or {"mean": figures.get("bcr")}
+    if not _finite(iv.get("mean")):
+        why = str(figures.get("bcr_status") or "no positive cost")
+        return f"n/a ({why.removeprefix('n/a: ')})"
+    return interval_text(iv, ".2f")
 
 
 def millions_text(iv: dict[str, Any]) -> str:

@@ -21,6 +21,7 @@ HH_COLUMNS = (
     "income_class", "income", "home_zone", "mode", "travel_time_min", "money_cost",
     "gen_cost_min", "expected_cost_min", "fare_burden", "cost_burden", "vot_per_min", "acc30",
     "acc45", "acc60", "work_zone",
+    "trips_peak", "peak_cost_min",  # the peak hour's trips and logsum minutes: yearly benefits
 )  # fmt: skip
 ZONE_COLUMNS = ("zone", "lon", "lat", "acc30_transit", "acc45_transit", "acc60_transit")
 LINE_COLUMNS = ("line", "mode", "boardings_per_hour", "peak_load_per_hour", "capacity_per_hour")

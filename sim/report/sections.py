@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from sim import intervals
+from sim.appraisal_spec import annualisation_words, days_per_year_of
 from sim.constants import TRIPS_PER_MONTH
 from sim.metrics import registry
+from sim.report.bottom_line import RULE as BOTTOM_LINE_RULE
 from sim.report.document import _fmt, _Report
 from sim.report.read import _Run
 from sim.report.tables import (
@@ -43,6 +45,7 @@ def _build_report(runs: list[_Run], base: _Run, table: pd.DataFrame, cable: pd.D
         doc.add("h2", "Bottom line")
         for paragraph in lead:
             doc.add("p", paragraph)
+        doc.add("p", BOTTOM_LINE_RULE)
     _section_scenarios(doc, runs, base, currency)
     if extra is not None:  # the served households first, then precision (sim.report.comparison)
         extra(doc)
@@ -141,13 +144,15 @@ def _section_winners(doc: _Report, runs: list[_Run], base: _Run, table: pd.DataF
     rate, years = conventions(base.summary)
     crf = rate / (1 - (1 + rate) ** -years)
     doc.add("p", "Benefit / annualised capex: the class's yearly user benefit (fall in "
-                 "expected generalised cost, each household's minutes times its own value of "
-                 "time, income / 176 h / 60; times the household's trips of a year, there and "
-                 "back on 264 working days; scaled to the "
-                 "households each synthetic household represents) over the capital cost "
-                 f"spread as an equal annual cost at {rate:.1%} over {years:.0f} "
-                 f"years (x {crf:.3f}; the city's appraisal book, else 8% over 30). Operating costs and external effects are left out; "
-                 "the classes sum to the project's ratio.")  # fmt: skip
+                 "expected generalised cost of the households' trips of the modelled hour, "
+                 "each household's minutes times its own value of time, income / 176 h / 60, "
+                 f"times {annualisation_words(days_per_year_of(base.summary))} a year, "
+                 "scaled to the "
+                 "households each synthetic household represents: the appraisal's rule) over "
+                 f"the capital cost spread as an equal annual cost at {rate:.1%} over "
+                 f"{years:.0f} years (x {crf:.3f}; the city's appraisal book, else 8% over "
+                 "30). Operating costs and external effects are left out; the classes sum to "
+                 "the project's ratio.")  # fmt: skip
     doc.add("fig", (figures["accessibility_change_by_class"], "Accessibility change by class"))
     doc.add("fig", (figures["mode_shares"], "Mode shares by scenario"))
 

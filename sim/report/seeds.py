@@ -25,6 +25,8 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from sim import intervals
+from sim.appraisal import households_scale, yearly_user_benefit
+from sim.appraisal_spec import days_per_year_of
 from sim.catchment import Catchments
 from sim.metrics import registry
 from sim.report.read import _Run
@@ -60,10 +62,10 @@ def group_table(run: _Run, base: _Run, masks: dict[str, NDArray[np.bool_]]) -> p
     """Results of one scenario for groups of households (rows ``group`` x class, then ``all``),
     matched household by household against the baseline of the same seed."""
     new, old = run.households, base.households
-    scale = _scale(run)
-    trips = old["trips_year"] if "trips_year" in old else pd.Series(528.0, old.index)
     delta = new["expected_cost_min"] - old["expected_cost_min"]
-    money = -(delta * old["vot_per_min"] * trips) * scale  # a household's yearly benefit
+    money = pd.Series(yearly_user_benefit(  # a household's yearly benefit: the one rule
+        old["peak_cost_min"], new["peak_cost_min"], old["vot_per_min"], scale=households_scale(run.summary, len(new)),
+        days_per_year=days_per_year_of(base.summary)), index=old.index)  # fmt: skip
     transit = new["mode"].isin(["bus", "metro", "cable"]).astype(float)
     transit_old = old["mode"].isin(["bus", "metro", "cable"]).astype(float)
     frame = pd.DataFrame({
@@ -108,15 +110,6 @@ def catchment_tables(loaded: list[list[_Run]], baseline: int,
             frame = pd.concat(parts, ignore_index=True)
             out.append(frame[["scenario", *[c for c in frame.columns if c != "scenario"]]])
     return out
-
-
-def _scale(run: _Run) -> float:
-    n = max(len(run.households), 1)
-    try:
-        scale = float(run.summary.get("households_represented") or math.nan) / n
-    except (TypeError, ValueError):
-        return 1.0
-    return scale if math.isfinite(scale) and scale > 0 else 1.0
 
 
 # ------------------------------------------------------------------------------ summary.json

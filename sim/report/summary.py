@@ -11,15 +11,15 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
+from sim.appraisal import households_scale, yearly_user_benefit
+from sim.appraisal_spec import days_per_year_of
 from sim.constants import HOURS_PER_MONTH
 from sim.report.read import _Run, same_population
 from sim.report.tables import (
     ACC_TOL_JOBS,
     ALL,
     GEN_COST_TOL_MIN,
-    TRIPS_PER_YEAR,
     _cls,
-    _num,
     changes,
     class_table,
     conventions,
@@ -62,34 +62,37 @@ def benefits(
 ) -> pd.DataFrame:
     """Annual user benefit by class over the annualised capital cost.
 
-    The benefit is the fall in expected generalised cost (the logsum) turned into money with
-    each household's own value of time when households are matched, else with the class's mean
-    value of time, times the trips of a year and the households each synthetic household
-    stands for. Capex becomes an equal annual cost at the city's discount rate over its
-    appraisal period (:func:`sim.report.tables.conventions`; :func:`sim.metrics.benefit_per_capex`),
-    so the ratio is a yearly
-    benefit-cost ratio of user benefits alone (no operating costs, no external effects).
+    The benefit is the fall in expected generalised cost (the logsum) of the households' trips
+    of the modelled hour, turned into money with each household's own value of time when
+    households are matched, else with the class's mean value of time, times the real
+    households each synthetic household stands for and the one annualisation,
+    :func:`sim.appraisal.yearly_user_benefit` (the appraisal's own rule). Capex becomes an
+    equal annual cost at the city's discount rate over its appraisal period
+    (:func:`sim.report.tables.conventions`; :func:`sim.metrics.benefit_per_capex`), so the
+    ratio is a yearly benefit-cost ratio of user benefits alone (no operating costs, no
+    external effects).
     """
     capex = float(run.summary.get("capex") or 0.0)
     classes = table.index.drop(ALL)
     if capex <= 0:
         return pd.DataFrame(index=table.index)
     new, old = run.households, base.households
-    # trips a year per household: the run's own count of its members' trips, else one commute
-    trips = old["trips_year"] if "trips_year" in old else pd.Series(TRIPS_PER_YEAR, old.index)
-    if matched:
-        money = (new["expected_cost_min"] - old["expected_cost_min"]) * old["vot_per_min"] * trips
-        delta = money.groupby(new["income_class"].map(_cls)).mean()
-    else:
+    days = days_per_year_of(base.summary)
+    scale = households_scale(run.summary, len(new))
+    if matched:  # each household's own value of time: the appraisal's rule, to the number
+        money = pd.Series(yearly_user_benefit(old["peak_cost_min"], new["peak_cost_min"],
+                                              old["vot_per_min"], scale=1.0, days_per_year=days),
+                          index=old.index)  # fmt: skip
+        delta = -money.groupby(new["income_class"].map(_cls)).mean()
+    else:  # class means of the peak hour's minutes, at the class's mean value of time
         vot = vot_factor * base_table["mean_income"] / HOURS_PER_MONTH / 60.0
-        per_class = trips.groupby(old["income_class"].map(_cls)).mean()
-        delta = (table["mean_expected_cost_min"] - base_table["mean_expected_cost_min"]) * vot
-        delta = delta * per_class.reindex(delta.index)
+        by = [h.groupby(h["income_class"].map(_cls))["peak_cost_min"].mean() for h in (old, new)]
+        delta = -pd.Series(yearly_user_benefit(by[0], by[1].reindex(by[0].index),
+                                               vot.reindex(by[0].index), scale=1.0,
+                                               days_per_year=days), index=by[0].index)  # fmt: skip
     delta = delta.reindex(classes).dropna()
     if delta.empty:
         return pd.DataFrame(index=table.index)
-    scale = _num(run.summary.get("households_represented")) / max(len(run.households), 1)
-    scale = scale if math.isfinite(scale) and scale > 0 else 1.0
     households = table["households"].reindex(delta.index) * scale
     rate, years = conventions(base.summary)
     out = metrics.benefit_per_capex(

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from sim import metrics
-from sim.constants import TRIPS_PER_MONTH
 from sim.metrics import registry
 from sim.modes import MODE_NAMES, TRANSIT_MODES
 from sim.report.read import _Run
@@ -28,8 +27,6 @@ GEN_COST_TOL_MIN = 0.5
 #: ... and whose accessibility moves by less than this many jobs.
 ACC_TOL_JOBS = 0.5
 ALL = "all"
-#: Commute trips a year, as in the model.
-TRIPS_PER_YEAR = 12 * TRIPS_PER_MONTH
 #: Capital costs become an equal annual cost at this real discount rate over this many years
 #: when the city has no appraisal book (an assumption; Porto Alegre's and Medellín's bundles
 #: state theirs: 8.5% and 9%, see :func:`conventions`).
