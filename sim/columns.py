@@ -35,6 +35,7 @@ class Direction:
     m1: NDArray[np.float64]
     m2: NDArray[np.float64]
     egress: float
+    rows: NDArray[np.int64] | None = None  # the trips that move (None: all)
 
 
 class Columns:
@@ -154,6 +155,36 @@ class Columns:
         cols[int(idle[0])] = tuple(c.copy() for c in col)
         return 1
 
+    def prune(self) -> int:
+        """Merge each trip's flow on columns whose paths from its origin are equal onto one of
+        them (link flows do not change), then drop the columns no trip uses, so a group's room
+        goes to paths that differ. Returns the number of columns dropped."""
+        m = self.model
+        KC.merge_equal_paths(m.graph, m.ktrips, self.cols, self.col_start, self.col_len,
+                             self.n_cols, self.fcol, m.classes.n)  # fmt: skip
+        dropped = 0
+        for d in range(self.n_dest):
+            for grp in range(self.n_groups):
+                cols = self.parts[d][grp]
+                if not cols:
+                    continue
+                s = 0 if grp == 0 else 1
+                rows = self._rows(d, grp)
+                load = self.fcol[rows, s, : len(cols)].sum(axis=0)
+                keep = np.flatnonzero(load > 0.0)
+                if keep.size == len(cols):
+                    continue
+                if keep.size == 0:  # a group nobody rides keeps its first column
+                    keep = np.array([0])
+                dropped += len(cols) - keep.size
+                self.parts[d][grp] = [cols[int(j)] for j in keep]
+                block = self.fcol[rows, s, :]
+                block[:, : keep.size] = block[:, keep]
+                block[:, keep.size :] = 0.0
+                self.fcol[rows, s, :] = block
+        self._pack()
+        return dropped
+
     def _rows(self, d: int, grp: int) -> NDArray[np.int64]:
         kt = self.model.ktrips
         rows = kt.order[kt.ptr[d] : kt.ptr[d + 1]]
@@ -174,33 +205,75 @@ class Columns:
         ]
         self.fcol[transit, 1, 0] = (tr.flow * prob[:, K.ALT_TRANSIT])[transit]
 
+    def block_rows(self, block: int, n_blocks: int) -> tuple[slice, NDArray[np.int64]]:
+        """The chunks (a slice) and the trips (rows) of one block of a Gauss-Seidel sweep:
+        the chunks ``c`` with ``c * n_blocks // n_chunks == block``, contiguous."""
+        kt = self.model.ktrips
+        n_chunks = kt.chunks.size - 1
+        cs = [c for c in range(n_chunks) if c * n_blocks // n_chunks == block]
+        if not cs:
+            return slice(0, 0), np.zeros(0, np.int64)
+        lo, hi = int(kt.chunks[cs[0]]), int(kt.chunks[cs[-1] + 1])
+        return slice(cs[0], cs[-1] + 1), kt.order[kt.ptr[lo] : kt.ptr[hi]]
+
+    def _workspace(self, n_chunks: int) -> None:
+        m = self.model
+        n_t, n_s = m.trips.n, m.blocks.n_slots
+        self._ccost = np.full((n_t, 2, self.max_columns), np.inf)
+        self._cder = np.zeros((n_t, 2, self.max_columns))
+        self._dprob = np.zeros((n_t, m.prob.shape[1]))
+        self._dfcol = np.zeros_like(self.fcol)
+        self._dflow = np.zeros((3, n_chunks, n_s))  # all, boardings, transfers
+        self._degress = np.zeros(n_chunks)
+
     def direction(self, kcosts: K.Costs, slope: NDArray[np.float64], params: K.Params,
                   nonroute: NDArray[np.float64], prob: NDArray[np.float64],
-                  *, shares_only: bool) -> Direction:  # fmt: skip
-        """The gradient-projection direction at the model's point (costs ``kcosts``)."""
+                  *, shares_only: bool, block: int = -1, n_blocks: int = 1) -> Direction:  # fmt: skip
+        """The gradient-projection direction at the model's point (costs ``kcosts``): of
+        every trip, or with ``block`` >= 0 of one block's trips (:meth:`block_rows`; the other
+        trips' entries are zero). Its arrays are this object's workspace, valid until the
+        next call."""
         from sim.assign import N_CHUNKS
 
         m = self.model
         bg = m.blocks
-        n_t = m.trips.n
-        ccost = np.full((n_t, 2, self.max_columns), np.inf)
-        cder = np.zeros((n_t, 2, self.max_columns))
-        dprob = np.zeros_like(prob)
-        dfcol = np.zeros_like(self.fcol)
-        dflow = np.zeros((N_CHUNKS, bg.n_slots))
-        dm1 = np.zeros((N_CHUNKS, bg.n_slots))
-        dm2 = np.zeros((N_CHUNKS, bg.n_slots))
-        degress = np.zeros(N_CHUNKS)
+        if getattr(self, "_dfcol", None) is None or self._dfcol.shape != self.fcol.shape:
+            self._workspace(N_CHUNKS)
+        ccost, cder, dprob, dfcol = self._ccost, self._cder, self._dprob, self._dfcol
+        dflow, degress = self._dflow, self._degress
+        if block < 0:
+            chunks, rows = slice(0, N_CHUNKS), None
+            ccost.fill(np.inf)
+            dprob.fill(0.0)
+            dfcol.fill(0.0)
+        else:
+            chunks, rows = self.block_rows(block, n_blocks)
+            dprob[rows] = 0.0
+            dfcol[rows] = 0.0
+        dflow[:, chunks] = 0.0
+        degress[chunks] = 0.0
         KC.master(m.graph, kcosts, slope, m.ktrips, params, m.walk_s, nonroute, self.cols,
                   self.col_start, self.col_len, self.n_cols, self.fcol, prob, shares_only,
-                  ccost, cder, dprob, dfcol, dflow, dm1, dm2, degress)  # fmt: skip
+                  ccost, cder, dprob, dfcol, dflow[0], dflow[1], dflow[2], degress, block,
+                  n_blocks)  # fmt: skip
         e = m.network.n_edges
-        slot = dflow.sum(axis=0)
+        slot = dflow[0, chunks].sum(axis=0)
         car = np.zeros(bg.n_slots)
         car[bg.slot_off[1] : bg.slot_off[2]] = slot[bg.slot_off[1] : bg.slot_off[2]]
-        self.last_costs = ccost
+        if block < 0:
+            self.last_costs = ccost
         return Direction(
             prob=dprob, fcol=dfcol, car=bg.scatter(car, e), transit=bg.scatter(slot - car, e),
-            m1=bg.scatter(dm1.sum(axis=0), e), m2=bg.scatter(dm2.sum(axis=0), e),
-            egress=float(degress.sum()) / 60.0,
+            m1=bg.scatter(dflow[1, chunks].sum(axis=0), e),
+            m2=bg.scatter(dflow[2, chunks].sum(axis=0), e),
+            egress=float(degress[chunks].sum()) / 60.0, rows=rows,
         )  # fmt: skip
+
+    def clear(self, dirn: Direction) -> None:
+        """Zero a block direction's rows in the workspace once it has been used."""
+        if dirn.rows is None:
+            self._dprob.fill(0.0)
+            self._dfcol.fill(0.0)
+        else:
+            self._dprob[dirn.rows] = 0.0
+            self._dfcol[dirn.rows] = 0.0

@@ -69,13 +69,16 @@ class Direction:
         self.w = model.trips.flow[self.rows]
         costs = model.costs
         self.fixed = _dot(d.m1, costs.fare_board) + _dot(d.m2, costs.fare_transfer) + d.egress
+        dr = costs.drive
+        self.car_at = dr[d.car[dr] != 0]  # the edges whose flow the segment changes
+        self.transit_at = np.flatnonzero(d.transit)
 
     def derivative(self, lam: float) -> float:
         m, costs, p, d = self.model, self.model.costs, self.model.params, self.d
         state = costs.state(m.car_flow + lam * d.car, m.transit_flow + lam * d.transit)
-        dr = costs.drive
-        value = float(d.car[dr] @ state.time_s[dr]) / 60.0
-        value += _dot(d.transit, costs.transit_time(state)) / 60.0 + self.fixed
+        ca, ta = self.car_at, self.transit_at
+        value = float(d.car[ca] @ state.time_s[ca]) / 60.0
+        value += float(d.transit[ta] @ costs.transit_time(state)[ta]) / 60.0 + self.fixed
         if self.rows.size:
             dp = d.prob[self.rows]
             pr = m.prob[self.rows] + lam * dp

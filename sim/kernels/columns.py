@@ -184,7 +184,7 @@ def _push_column(col_lo, col_hi, node, slot, seed, egress, slot_head, demand, fl
 @njit(cache=True, parallel=True)
 def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len, n_cols,
            fcol, prob, shares_only, ccost, cder, dprob, dfcol, dflow, dm1, dm2,
-           degress):  # fmt: skip
+           degress, block, n_blocks):  # fmt: skip
     """The gradient-projection direction of every trip (see the module docstring).
 
     ``cols`` = (node, slot, seed, egress) flat column buffers; column ``j`` of group ``grp`` of
@@ -194,13 +194,18 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
     alternative ``a`` that do not depend on the route (held fixed between passes). Writes the
     columns' costs and derivative sums at each trip's origin (``ccost``, ``cder``, minutes),
     ``dprob``, ``dfcol`` and the per-chunk link-flow directions ``dflow``/``dm1``/``dm2``/
-    ``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0).
+    ``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0). With
+    ``block`` >= 0 only the chunks ``c`` with ``c * n_blocks // n_chunks == block`` are visited
+    (a Gauss-Seidel sweep moves one block of destinations at a time); the other trips' rows
+    and chunks' flows are left as they are.
     """
     n = g.rindptr.shape[0] - 1
     n_chunks = trips.chunks.shape[0] - 1
     n_class = costs.transit.shape[0]
     node, slot, seed, egress = cols
     for c in prange(n_chunks):
+        if block >= 0 and c * n_blocks // n_chunks != block:
+            continue
         cost = np.zeros(n)
         der = np.zeros(n)
         stamp = np.full(n, -1, np.int64)
@@ -343,3 +348,76 @@ def _shift(h, s, m, best, demand, fcol, ccost, cder, dfcol):
     dfcol[h, s, best] += moved
     for j in range(m):
         dfcol[h, s, j] = demand * dfcol[h, s, j] - fcol[h, s, j]
+
+
+#: Multipliers of the path fingerprint (splitmix64's constants).
+_MIX_A = np.uint64(0x9E3779B97F4A7C15)
+_MIX_B = np.uint64(0xBF58476D1CE4E5B9)
+
+
+@njit(cache=True, nogil=True)
+def _fingerprints(col_lo, col_hi, node, slot, seed, slot_head, mark, stamp, tag):
+    """A 64-bit fingerprint of the path from every node of one column to its root (equal paths,
+    equal fingerprints; unequal ones collide with probability about 2**-64)."""
+    for i in range(col_lo, col_hi):
+        v = node[i]
+        stamp[v] = tag
+        k = slot[i]
+        if k >= 0:
+            base = mark[slot_head[k]]
+        else:
+            base = np.uint64(v) * _MIX_B
+            k = seed[i]
+        x = (base ^ np.uint64(k + 2)) * _MIX_A
+        mark[v] = x ^ (x >> np.uint64(31))
+
+
+@njit(cache=True, parallel=True)
+def merge_equal_paths(g, trips, cols, col_start, col_len, n_cols, fcol, n_class):
+    """Move each trip's flow from every column whose path from the trip's origin equals that of
+    a lower-numbered column of its group onto that column. Link flows do not change (the paths
+    are the same); columns left without flow can then be dropped. Returns the flow moved."""
+    n = g.rindptr.shape[0] - 1
+    n_chunks = trips.chunks.shape[0] - 1
+    node, slot, seed, _ = cols
+    moved = np.zeros(n_chunks)
+    for c in prange(n_chunks):
+        mark = np.zeros(n, np.uint64)
+        stamp = np.full(n, -1, np.int64)
+        tag = 0
+        for d in range(trips.chunks[c], trips.chunks[c + 1]):
+            lo, hi = trips.ptr[d], trips.ptr[d + 1]
+            for grp in range(1 + n_class):
+                m = n_cols[d, grp]
+                if m < 2:
+                    continue
+                gs = 0 if grp == 0 else 1
+                row = 1 if grp == 0 else 2
+                prints = np.zeros((hi - lo, m), np.uint64)
+                seen = np.zeros((hi - lo, m), np.bool_)
+                for j in range(m):
+                    a0 = col_start[d, grp, j]
+                    tag += 1
+                    _fingerprints(a0, a0 + col_len[d, grp, j], node, slot, seed, g.slot_head,
+                                  mark, stamp, tag)  # fmt: skip
+                    for i in range(lo, hi):
+                        h = trips.order[i]
+                        if _in_group(trips, h, grp):
+                            v = trips.node[row, h]
+                            if stamp[v] == tag:
+                                prints[i - lo, j] = mark[v]
+                                seen[i - lo, j] = True
+                for i in range(lo, hi):
+                    h = trips.order[i]
+                    if not _in_group(trips, h, grp):
+                        continue
+                    for j in range(1, m):
+                        if fcol[h, gs, j] == 0.0 or not seen[i - lo, j]:
+                            continue
+                        for k in range(j):
+                            if seen[i - lo, k] and prints[i - lo, k] == prints[i - lo, j]:
+                                fcol[h, gs, k] += fcol[h, gs, j]
+                                moved[c] += fcol[h, gs, j]
+                                fcol[h, gs, j] = 0.0
+                                break
+    return moved.sum()
