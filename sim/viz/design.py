@@ -4,8 +4,8 @@ Nothing here imports Solara. A :class:`Design` holds the stations the student cl
 walk-network nodes by :func:`snap`) and the line's settings; :func:`line_stats` gives what the
 page shows as they click; :func:`design_toml` writes a scenario file that ``ladera compare``
 accepts and :func:`load_design` reads one back; :func:`compare_design` runs the baseline and the
-design on the same households through :func:`sim.runner.run_scenario` and
-:func:`sim.report.compare` (exactly what ``ladera compare`` does) and returns the winners table.
+design on the same households and seeds through :func:`sim.compare_seeds.run_jobs` and
+:func:`sim.report.compare` (exactly what ``ladera compare`` does) and returns the comparison.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.geo import haversine_m
@@ -35,10 +34,12 @@ COST_SOURCE = "World Bank (2021): urban cable cars cost US$19-32 M per km"
 #: (``check_capex`` requires it). ASSUMPTION: Banco Central do Brasil PTAX, mean of 2019.
 USD_RATE: dict[tuple[str, int], float] = {("BRL", 2019): 3.94}
 SPEED_MPS, DWELL_S, CABIN_CAPACITY = 5.0, 20.0, 10.0  # as the bundled cable scenarios
-#: The Compare button's size: few households and a capped equilibrium solver (its default runs
-#: up to 400 iterations to a 1e-4 gap: many minutes on Porto Alegre). `ladera compare
-#: --households 1000 --max-iterations 20` reproduces it.
-COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS = 1000, 20
+#: The Compare button's size: few households, the equilibrium solver capped at a few iterations
+#: (the scenario's tolerance kept), two seeds so there is an interval, and destination zones of
+#: 2 km (as Explore; the default 1 km doubles the solver's tree building). About a minute on
+#: Porto Alegre (README, "The students' studio"); :func:`compare_command` reproduces it.
+COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS, COMPARE_SEEDS = 1000, 6, 2
+COMPARE_ZONE_SIZE_M = 2000.0
 
 
 @dataclass(frozen=True)
@@ -169,10 +170,23 @@ def load_design(path: Path | str) -> Design:
                   name=c.name)  # fmt: skip
 
 
-def small(scenario: Scenario, households: int, max_iterations: int, seed: int) -> Scenario:
+def small(scenario: Scenario, households: int, max_iterations: int, seed: int | None,
+          zone_size_m: float = COMPARE_ZONE_SIZE_M) -> Scenario:  # fmt: skip
     """The scenario as Compare runs it (the overrides ``ladera compare``'s flags make)."""
-    return with_overrides(scenario, {"households": households, "seed": seed,
-                                     "choice.max_iterations": max_iterations})  # fmt: skip
+    overrides: dict[str, Any] = {"households": households, "choice.max_iterations": max_iterations,
+                                 "choice.zone_size_m": float(zone_size_m)}  # fmt: skip
+    if seed is not None:
+        overrides["seed"] = seed
+    return with_overrides(scenario, overrides)
+
+
+def compare_command(baseline: Path, design_file: Path, *, households: int = COMPARE_HOUSEHOLDS,
+                    max_iterations: int = COMPARE_MAX_ITERATIONS,
+                    seeds: int = COMPARE_SEEDS,
+                    zone_size_m: float = COMPARE_ZONE_SIZE_M) -> str:  # fmt: skip
+    """The ``ladera compare`` command that computes what Compare shows."""
+    return (f"ladera compare {baseline} {design_file} --households {households} "
+            f"--max-iterations {max_iterations} --seeds {seeds} --zone-size-m {zone_size_m:g}")  # fmt: skip
 
 
 def compare_design(
@@ -181,24 +195,39 @@ def compare_design(
     *,
     households: int = COMPARE_HOUSEHOLDS,
     max_iterations: int = COMPARE_MAX_ITERATIONS,
-    seed: int = 42,
+    seeds: int = COMPARE_SEEDS,
+    zone_size_m: float = COMPARE_ZONE_SIZE_M,
+    seed: int | None = None,
     results: Path | None = None,
     progress: Callable[[float, str], Any] = lambda share, text: None,
-) -> pd.DataFrame:
-    """Run baseline and design on the same households and compare them as ``ladera compare``
-    does; returns the design's rows of its ``summary.csv`` (one per income class and "all")."""
+) -> Path:
+    """Run baseline and design on the same households, on ``seeds`` seeds, and compare them as
+    ``ladera compare`` does (:func:`compare_command`: the same runs, catchments, report and
+    ``summary.json``, here one run after another in this process); returns the comparison
+    folder. ``progress(share, text)`` is told before the runs and after each."""
+    from sim.compare_seeds import plan, run_jobs
     from sim.report import compare
-    from sim.runner import run_scenario
 
     root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
-    runs = []
-    for k, path in enumerate((baseline, design_file)):
-        scenario = small(load_scenario(path), households, max_iterations, seed)
-        progress(k / 3, f"running {scenario.name} ({households:,} households, at most "
-                 f"{max_iterations} solver iterations)")  # fmt: skip
-        runs.append(run_scenario(scenario, results=root, progress=False, figures=False).path)
-    progress(2 / 3, "comparing by income class")
-    out = compare([p for p in runs if p is not None], root / "compare", baseline=0)
-    table = pd.read_csv(out / "summary.csv")
+    scenarios = {k: small(load_scenario(path), households, max_iterations, seed, zone_size_m)
+                 for k, path in enumerate((baseline, design_file))}  # fmt: skip
+    jobs = plan(scenarios, seeds)
+    steps = len(jobs) + 1  # the runs, then the comparison
+    size = f"{households:,} households, at most {max_iterations} solver iterations"
+
+    def done(job: Any, n: int) -> None:
+        after = (
+            f"; next {jobs[n].scenario.name} seed {jobs[n].scenario.seed}" if n < len(jobs) else ""
+        )
+        progress(n / steps, f"ran {job.scenario.name} seed {job.scenario.seed} ({n}/{len(jobs)} "
+                 f"runs of {size}){after}")  # fmt: skip
+
+    first = jobs[0].scenario
+    progress(0.0, f"running {first.name} seed {first.seed} (1/{len(jobs)} runs of {size})")
+    found, catchments = run_jobs(jobs, results=root, baseline=0, workers=0, progress=False,
+                                 on_done=done)  # fmt: skip
+    seed_runs = [[found[(i, k)] for i in sorted(scenarios)] for k in range(seeds)]
+    progress(len(jobs) / steps, "comparing by income class (tables, catchments, appraisal)")
+    out = compare(seed_runs, root / "compare", baseline=0, catchments=catchments)
     progress(1.0, f"done: {out}")
-    return table[~table["baseline"].astype(bool)].reset_index(drop=True)
+    return out

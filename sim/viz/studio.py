@@ -5,16 +5,18 @@ the line's length, ride time and capital cost show as they click (:mod:`sim.viz.
 cabin interval and fare integration are set beside it. **Save** writes a scenario file into the
 designs folder (``$LADERA_VIZ_DESIGNS``, else ``./designs``) that ``ladera compare`` accepts;
 **Load** puts a scenario file's cable line on the map; **Compare** runs the baseline and the
-design on the same households at a small stated size and shows who gains by income class.
+design on the same households at a small stated size on two seeds and shows who gains by income
+class, the catchment's accessibility before and after, the cable's load against its capacity and
+the bottom line in words (:mod:`sim.viz.outcome`).
 """
 
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-import pandas as pd
 import solara
 
 from sim.errors import LaderaError
@@ -24,15 +26,20 @@ from sim.scenario import load_scenario
 from sim.viz.design import (
     COMPARE_HOUSEHOLDS,
     COMPARE_MAX_ITERATIONS,
+    COMPARE_SEEDS,
+    COMPARE_ZONE_SIZE_M,
     MAX_STATIONS,
     Design,
+    compare_command,
     compare_design,
+    line_stats,
     load_design,
     save_design,
     snap,
     stats_text,
 )
 from sim.viz.mapview import city_figure
+from sim.viz.outcome import CATCHMENT_HEAD, WINNERS_HEAD, Outcome, read_outcome
 
 DESIGNS_ENV = "LADERA_VIZ_DESIGNS"
 
@@ -52,49 +59,44 @@ def starting_design(files: dict[str, Path]) -> Design:
     return Design(fare=0.0, integrated_with=None)
 
 
-def winners_rows(table: pd.DataFrame) -> list[list[str]]:
-    """The winners table as the page shows it: class, better off, worse off, unchanged (%)."""
-    rows = []
-    for _, r in table.iterrows():
-        rows.append([str(r["income_class"])] + [
-            f"{100 * float(r[f'share_{k}_welfare']):.1f}" for k in ("better", "worse", "unchanged")
-        ])  # fmt: skip
-    return rows
-
-
-def verdict_lines(table: pd.DataFrame, currency: str) -> list[str]:
-    """The comparison in words, from its "all" row (what is missing is left out)."""
-    rows = table[table["income_class"].astype(str) == "all"]
-    if rows.empty:
-        return []
-    r = rows.iloc[0]
-
-    def ok(key: str) -> bool:
-        return key in r and pd.notna(r[key])
-
-    out = []
-    if ok("acc30_change"):
-        out.append(f"Jobs within 30 minutes of home: {r['acc30_change']:+,.0f} on average.")
-    if ok("cable_peak_load_factor"):
-        out.append(f"The busiest cable span carries {r['cable_peak_load_factor']:.0%} of its "
-                   "capacity at the peak.")  # fmt: skip
-    if ok("annual_benefit") and ok("benefit_per_capex"):
-        out.append(f"Users gain about {r['annual_benefit']:,.0f} {currency} a year: "
-                   f"{r['benefit_per_capex']:.2f} for each {currency} of the capex's yearly cost "
-                   "(user benefits only; no operating costs, no NPV).")  # fmt: skip
-    return out
-
-
 @solara.component
-def WinnersTable(rows: list[list[str]]) -> None:
-    head = ["income class", "better off (%)", "worse off (%)", "unchanged (%)"]
+def Table(head: list[str], rows: list[list[str]], css: str) -> None:
+    """A plain HTML table (class ``css``; its rows ``css-row``)."""
     cells = [
         solara.v.Html(tag="tr", children=[solara.v.Html(tag="th", children=[h]) for h in head])
     ]
     for row in rows:
-        cells.append(solara.v.Html(tag="tr", class_="ladera-winners-row",
+        cells.append(solara.v.Html(tag="tr", class_=f"{css}-row",
                                    children=[solara.v.Html(tag="td", children=[c]) for c in row]))  # fmt: skip
-    solara.v.Html(tag="table", class_="ladera-winners", children=cells)
+    solara.v.Html(tag="table", class_=f"ladera-table {css}", children=cells)
+
+
+def size_text(command: str) -> str:
+    """What Compare runs, in words, and the ``ladera compare`` command that computes the same
+    (the page states it beside the button)."""
+    return (f"Compare runs the baseline and your line on the same {COMPARE_HOUSEHOLDS:,} "
+            f"households, on {COMPARE_SEEDS} seeds (so each number has a 95% interval), the "
+            f"equilibrium solver stopped at the scenario's tolerance or {COMPARE_MAX_ITERATIONS} "
+            f"iterations, destination zones of {COMPARE_ZONE_SIZE_M / 1000:g} km: about a minute "
+            f"on a laptop. The same as `{command}`.")  # fmt: skip
+
+
+@solara.component
+def OutcomeView(outcome: Outcome) -> None:
+    """What Compare found: winners and losers, the catchment, the cable's load, the words."""
+    seeds = ", ".join(str(s) for s in outcome.seeds)
+    solara.Text(f"Winners and losers by income class (welfare, logsum; mean of {outcome.n_seeds} "
+                f"seeds ({seeds}) [95% interval]):")  # fmt: skip
+    Table(WINNERS_HEAD, outcome.winners, "ladera-winners")
+    if outcome.catchment:
+        solara.Text(f"Jobs reachable (decay-weighted) by the households it serves, before and "
+                    f"after ({outcome.catchment_definition}):")  # fmt: skip
+        Table(CATCHMENT_HEAD, outcome.catchment, "ladera-catchment")
+    if outcome.cable:
+        solara.Text(outcome.cable, classes=["ladera-cable-load"])
+    for line in outcome.words:
+        solara.Text(line, classes=["ladera-verdict"])
+    solara.Text(f"Full report: {outcome.folder / 'report.html'}", classes=["ladera-report-path"])
 
 
 @solara.component
@@ -107,8 +109,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
     message = solara.use_reactive("")
     progress = solara.use_reactive(0.0)
     status = solara.use_reactive("")
-    rows = solara.use_reactive(list[list[str]]())
-    verdict = solara.use_reactive(list[str]())
+    outcome = solara.use_reactive(cast(Outcome | None, None))
     place = solara.use_memo(lambda: city_of(load_scenario(baseline)), [city])
     d = design.value
 
@@ -139,14 +140,17 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
         if not load_path.value:
             return
 
-        def report(share: float, text: str) -> None:
-            progress.value, status.value = 100 * share, text
+        start = time.perf_counter()
 
+        def report(share: float, text: str) -> None:
+            progress.value = 100 * share
+            status.value = f"{text} · {time.perf_counter() - start:.0f} s"
+
+        outcome.value = None
         try:
-            table = compare_design(baseline, Path(load_path.value), progress=report,
-                                   seed=load_scenario(baseline).seed)  # fmt: skip
-            rows.value = winners_rows(table)
-            verdict.value = verdict_lines(table, place.currency)
+            folder = compare_design(baseline, Path(load_path.value), progress=report)
+            capacity = line_stats(design.value)["capacity_per_hour"]
+            outcome.value = read_outcome(folder, capacity)
         except (LaderaError, OSError) as exc:
             status.value = f"compare failed: {exc}"
 
@@ -179,14 +183,14 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
             solara.InputText("Scenario file to load", value=load_path)
             solara.Button("Load", on_click=load)
             solara.Text(message.value, classes=["ladera-design-message"])
-            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, ≤{COMPARE_MAX_ITERATIONS} iterations)",
-                          on_click=task, disabled=len(d.stations) < 2 or task.pending,
-                          color="primary")  # fmt: skip
+            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, {COMPARE_SEEDS} seeds, "
+                          f"≤{COMPARE_MAX_ITERATIONS} iterations)", on_click=task,
+                          disabled=len(d.stations) < 2 or task.pending, color="primary")  # fmt: skip
+            saved = Path(load_path.value or designs_dir() / file_name.value)
+            solara.Text(size_text(compare_command(baseline, saved)),
+                        classes=["text-caption", "ladera-compare-size"])  # fmt: skip
             if task.pending:
                 solara.ProgressLinear(value=progress.value)
             solara.Text(status.value, classes=["ladera-compare-status"])
-            if rows.value:
-                solara.Text("Winners and losers by income class (welfare, logsum):")
-                WinnersTable(rows.value)
-                for line in verdict.value:
-                    solara.Text(line, classes=["ladera-verdict"])
+            if outcome.value is not None:
+                OutcomeView(outcome.value)
