@@ -85,7 +85,7 @@ def test_compare_runs_two_seeds_and_reads_like_ladera_compare(tmp_path):
                          progress=lambda s, t: told.append((s, t)))  # fmt: skip
     shares = [s for s, _ in told]
     assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares)
-    assert len(told) == 2 * 2 + 2  # before, after each of the 4 runs, before the comparison...
+    assert len(told) == 1 + 2 * 2 + 2  # before, after each of the 4 runs, compare, done
     o = read_outcome(out, capacity_per_hour=3600.0)
     assert o.n_seeds == 2 and len(set(o.seeds)) == 2
     assert [r[0] for r in o.winners][-1] == "all" and len(o.winners) >= 3
