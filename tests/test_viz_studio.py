@@ -185,6 +185,25 @@ def _drive_design(browser, port: int, shots: Path):
             raise
     assert stats.inner_text().startswith("3 stations · ")
     assert "capex about US$" in stats.inner_text()
+    # roads mode: a click on a road's square widens it, a second click undoes it
+    page.get_by_text("Click roads to widen them", exact=False).first.click()
+    roads = page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).locator(".point")
+    roads.nth(10).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = roads.nth(10).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("1 road(s) to widen", exact=False).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(shots / "roads.png"))
+    again = page.locator(".js-plotly-plot .scatterlayer .trace").nth(2).locator(".point").nth(10)
+    page.wait_for_timeout(1500)
+    box = again.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "() => !document.querySelector('.ladera-design-stats').innerText.includes('road(s)')",
+        timeout=30_000,
+    )
+    page.get_by_text("Click roads to widen them", exact=False).first.click()
+    targets.nth(40).wait_for(timeout=60_000)
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("saved ", exact=False).first.wait_for(timeout=30_000)
     before = stats.inner_text()
@@ -195,7 +214,7 @@ def _drive_design(browser, port: int, shots: Path):
     assert stats.inner_text() == before  # the saved line is back on the map
     page.screenshot(path=str(shots / "design.png"))
     page.get_by_role("button", name="Compare", exact=False).click()
-    page.locator(".v-progress-linear").first.wait_for(timeout=60_000)  # the progress bar
+    page.locator(".ladera-compare-progress .v-progress-linear").wait_for(timeout=60_000)
     page.locator(".ladera-winners").wait_for(timeout=300_000)
     assert "seeds" in page.locator(".ladera-compare-size").inner_text()
     assert "% of its capacity" in page.locator(".ladera-cable-load").inner_text()
@@ -212,3 +231,56 @@ def _drive_design(browser, port: int, shots: Path):
                 and urlsplit(u).netloc != f"127.0.0.1:{port}"]  # fmt: skip
     assert external == [] and failed == [] and errors == [], (external, failed, errors)
     return cells[0], cells[1], words
+
+
+def test_clicked_roads_save_with_their_selector_and_ladera_compare_accepts_them(
+    mini_network, tmp_path
+):
+    """Roads clicked in design mode: toggled on and off, drawn on the map, saved as a
+    road_upgrade whose stated selector (``way_ids``) picks exactly their edges, loaded back, and
+    compared by ``ladera compare``."""
+    from sim.interventions import RoadUpgrade
+    from sim.interventions.road_upgrade import select_roads
+    from sim.scenario import load_scenario
+    from sim.viz.design import Design, load_design, save_design, stats_text
+    from sim.viz.mapview import city_figure
+    from sim.viz.roads import ROAD_COST_PER_KM, TARGET_NAME, road_km, road_targets, way_edges
+
+    t = road_targets(mini_network)
+    assert t.way.size == len(set(t.way.tolist())) > 10
+    ways = (int(t.way[3]), int(t.way[40]))
+    design = Design().toggle_road(ways[0]).toggle_road(ways[1]).toggle_road(999)
+    design = design.toggle_road(999)  # a second click undoes
+    assert design.roads == ways and design.ready
+    assert not Design(stations=((0.0, 0.0),), roads=ways).ready  # a lone station is not a line
+    km = road_km(mini_network, ways)
+    assert 0 < km < way_edges(mini_network, ways).size  # km of road, each counted once
+    assert f"2 road(s) to widen, {km:.2f} km" in stats_text(design, km)
+    fig = city_figure(mini_network, design, roads_mode=True)
+    names = [trace.name for trace in fig.data]
+    assert TARGET_NAME in names and "roads to widen" in names
+    assert "walk network (click to add a station)" not in names
+
+    out = save_design(design, BASELINE, tmp_path / "roads.toml", currency="BRL", year=2019,
+                      road_km=km)  # fmt: skip
+    text = out.read_text()
+    assert "# Road selector: `way_ids`" in text and "cable_line" not in text
+    (upgrade,) = load_scenario(out).interventions
+    assert isinstance(upgrade, RoadUpgrade) and sorted(upgrade.way_ids) == sorted(ways)
+    assert upgrade.add_lanes == 1.0
+    assert upgrade.capex.amount == pytest.approx(km * ROAD_COST_PER_KM[("BRL", 2019)], rel=1e-6)
+    assert set(select_roads(mini_network, upgrade)) == set(way_edges(mini_network, ways))
+    assert load_design(out) == design
+    # with a cable too: both interventions, both come back
+    both = Design(stations=((-51.162, -30.075), (-51.17, -30.0675)), roads=ways)
+    assert load_design(save_design(both, BASELINE, tmp_path / "both.toml", currency="BRL",
+                                   year=2019, road_km=km)) == both  # fmt: skip
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(out), "--households", "200",
+         "--max-iterations", "2", "--seeds", "1", "--results", str(tmp_path / "cli"), "--id",
+         "roads"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "cli" / "compare" / "roads" / "summary.json").read_text())
+    assert "my_cable" in summary["scenarios"]

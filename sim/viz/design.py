@@ -22,9 +22,10 @@ import numpy as np
 
 from sim.errors import ScenarioError
 from sim.geo import haversine_m
-from sim.interventions import CableLine
+from sim.interventions import CableLine, RoadUpgrade
 from sim.network.arrays import MultimodalNetwork, NodeKind
 from sim.scenario import Scenario, load_scenario, with_overrides
+from sim.viz.roads import road_block
 
 MIN_STATIONS, MAX_STATIONS = 2, 6
 #: Capital cost of an urban cable car per km, US$ (World Bank 2021; /work/evidence row 14).
@@ -44,13 +45,28 @@ COMPARE_ZONE_SIZE_M = 2000.0
 
 @dataclass(frozen=True)
 class Design:
-    """A student's cable line: stations (lon, lat) in order, and its settings."""
+    """A student's design: a cable line (stations (lon, lat) in order, and its settings) and
+    roads to widen (OSM way ids, :mod:`sim.viz.roads`), either or both."""
 
     stations: tuple[tuple[float, float], ...] = ()
     fare: float = 4.70
     cabin_interval_s: float = 12.0
     integrated_with: str | None = "eptc"
     name: str = "my_cable"
+    roads: tuple[int, ...] = ()
+    add_lanes: float = 1.0
+
+    @property
+    def ready(self) -> bool:
+        """Something to save and compare: a line of 2+ stations, or a road (and no lone
+        station)."""
+        return len(self.stations) >= MIN_STATIONS or (bool(self.roads) and not self.stations)
+
+    def toggle_road(self, way: int) -> Design:
+        """The design with the road (way id) added, or removed if it was there."""
+        way = int(way)
+        roads = tuple(r for r in self.roads if r != way)
+        return replace(self, roads=roads if len(roads) < len(self.roads) else (*roads, way))
 
     def add(self, point: tuple[float, float]) -> Design:
         """The design with one more station (the last is replaced once there are six)."""
@@ -95,15 +111,18 @@ def line_stats(design: Design) -> dict[str, float]:
     }
 
 
-def stats_text(design: Design) -> str:
-    """One line for the page: what the drawn line is and costs."""
+def stats_text(design: Design, road_km: float = 0.0) -> str:
+    """One line for the page: what the drawn line (and the roads clicked) is and costs."""
     s = line_stats(design)
+    roads = (f" · {len(design.roads)} road(s) to widen, {road_km:.2f} km, +{design.add_lanes:g} "
+             "lane each way") if design.roads else ""  # fmt: skip
     if s["stations"] < MIN_STATIONS:
-        return f"{int(s['stations'])} station(s): click at least {MIN_STATIONS} points on the map"
+        return (f"{int(s['stations'])} station(s): click at least {MIN_STATIONS} points on the "
+                f"map{roads}")  # fmt: skip
     return (f"{int(s['stations'])} stations · {s['length_km']:.2f} km · ride {s['ride_min']:.1f} "
             f"min · {s['capacity_per_hour']:,.0f} passengers/h per direction · capex about US$ "
             f"{s['capex_usd_m_mid']:.0f} M (US$ {s['capex_usd_m_low']:.0f}-"
-            f"{s['capex_usd_m_high']:.0f} M; {COST_SOURCE})")  # fmt: skip
+            f"{s['capex_usd_m_high']:.0f} M; {COST_SOURCE}){roads}")  # fmt: skip
 
 
 def capex_local(design: Design, currency: str, year: int) -> float:
@@ -112,10 +131,13 @@ def capex_local(design: Design, currency: str, year: int) -> float:
     return 0.0 if rate is None else line_stats(design)["capex_usd_m_mid"] * 1e6 * rate
 
 
-def design_toml(design: Design, baseline: Path, out: Path, *, currency: str, year: int) -> str:
-    """The design as a scenario file at ``out`` that extends ``baseline``."""
-    if len(design.stations) < MIN_STATIONS:
-        raise ScenarioError(f"a cable line needs at least {MIN_STATIONS} stations")
+def design_toml(design: Design, baseline: Path, out: Path, *, currency: str, year: int,
+                road_km: float = 0.0) -> str:  # fmt: skip
+    """The design as a scenario file at ``out`` that extends ``baseline``: its cable line (if
+    it has stations) and its widened roads (if any, ``road_km`` of them; :func:`road_block`)."""
+    if not design.ready:
+        raise ScenarioError(f"a cable line needs at least {MIN_STATIONS} stations (or click "
+                            "roads to widen only)")  # fmt: skip
     rel = _relative(Path(baseline), out)
     city = load_scenario(baseline).city
     # a city given as a file is relative to the file that names it: restate it from `out`
@@ -124,6 +146,14 @@ def design_toml(design: Design, baseline: Path, out: Path, *, currency: str, yea
         if city.endswith(".toml")
         else ""
     )
+    roads = (road_block(design.roads, design.add_lanes, road_km, currency=currency, year=year)
+             if design.roads else "")  # fmt: skip
+    what = [f"a cable line of {len(design.stations)} stations"] if design.stations else []
+    what += [f"{len(design.roads)} widened road(s)"] if design.roads else []
+    head = (f'name = "{design.name}"\nextends = "{rel}"\nbaseline = "{rel}"\n{city_line}'
+            f'description = "a student\'s design: {" and ".join(what)}"\n')  # fmt: skip
+    if not design.stations:
+        return "# Drawn in the students' studio (ladera viz, Design).\n" + head + roads
     stations = ", ".join(f"[{x:.6f}, {y:.6f}]" for x, y in design.stations)
     names = ", ".join(f'"Station {i + 1}"' for i in range(len(design.stations)))
     amount = capex_local(design, currency, year)
@@ -133,14 +163,13 @@ def design_toml(design: Design, baseline: Path, out: Path, *, currency: str, yea
     return (
         f"# Drawn in the students' studio (ladera viz, Design). Capex: {COST_SOURCE}; mid value"
         f"\n# {'at ' + str(rate) + f' {currency}/US$ ({year}, assumption)' if rate else 'left 0: no exchange rate stated for this city'}.\n"
-        f'name = "{design.name}"\nextends = "{rel}"\nbaseline = "{rel}"\n{city_line}'
-        f'description = "a student\'s cable line, {len(design.stations)} stations"\n\n'
+        f"{head}\n"
         f'[[interventions]]\ntype = "cable_line"\nname = "{design.name}"\n'
         f"stations = [{stations}]\nstation_names = [{names}]\n"
         f"speed_mps = {SPEED_MPS}\ncabin_interval_s = {design.cabin_interval_s:g}\n"
         f"cabin_capacity = {CABIN_CAPACITY}\ndwell_s = {DWELL_S}\n{fare}{integrated}"
         f'capex = {{ amount = {amount:.0f}, currency = "{currency}", year = {int(year)}, '
-        f'source = "{COST_SOURCE}, mid value" }}\n'
+        f'source = "{COST_SOURCE}, mid value" }}\n{roads}'
     )  # fmt: skip
 
 
@@ -148,9 +177,10 @@ def _relative(path: Path, out: Path) -> str:
     return Path(os.path.relpath(path.resolve(), Path(out).resolve().parent)).as_posix()
 
 
-def save_design(design: Design, baseline: Path, out: Path, *, currency: str, year: int) -> Path:
+def save_design(design: Design, baseline: Path, out: Path, *, currency: str, year: int,
+                road_km: float = 0.0) -> Path:  # fmt: skip
     """Write :func:`design_toml` to ``out`` (its folder is created) and check it loads."""
-    text = design_toml(design, baseline, out, currency=currency, year=year)
+    text = design_toml(design, baseline, out, currency=currency, year=year, road_km=road_km)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text, encoding="utf-8")
@@ -159,15 +189,22 @@ def save_design(design: Design, baseline: Path, out: Path, *, currency: str, yea
 
 
 def load_design(path: Path | str) -> Design:
-    """The first cable line of a scenario file, as a design to show and edit."""
+    """The first cable line of a scenario file and the roads its road upgrades select by
+    ``way_ids`` (with the first one's added lanes), as a design to show and edit."""
     scenario = load_scenario(path)
     cables = [i for i in scenario.interventions if isinstance(i, CableLine) and i.stations]
+    widen = [i for i in scenario.interventions if isinstance(i, RoadUpgrade) and i.way_ids]
+    if not cables and not widen:
+        raise ScenarioError(f"{path}: has no cable line with station coordinates and no road "
+                            "upgrade selecting `way_ids`")  # fmt: skip
+    roads = tuple(dict.fromkeys(int(w) for u in widen for w in u.way_ids))
+    lanes = widen[0].add_lanes if widen else 1.0
     if not cables:
-        raise ScenarioError(f"{path}: has no cable line with station coordinates")
+        return Design(name=scenario.name, roads=roads, add_lanes=lanes)
     c = cables[0]
     return Design(stations=tuple((float(x), float(y)) for x, y in c.stations), fare=c.fare,
                   cabin_interval_s=c.cabin_interval_s, integrated_with=c.integrated_with,
-                  name=c.name)  # fmt: skip
+                  name=c.name, roads=roads, add_lanes=lanes)  # fmt: skip
 
 
 def small(scenario: Scenario, households: int, max_iterations: int, seed: int | None,

@@ -117,8 +117,10 @@ class Outcome:
     words: list[str] = field(default_factory=list)
 
 
-def read_outcome(folder: Path, capacity_per_hour: float | None = None) -> Outcome:
-    """:class:`Outcome` of the comparison folder ``folder``."""
+def read_outcome(folder: Path, capacity_per_hour: float | None = None, *,
+                 cable: bool = True) -> Outcome:  # fmt: skip
+    """:class:`Outcome` of the comparison folder ``folder`` (without the cable's load when the
+    design has no ``cable``)."""
     folder = Path(folder)
     table = design_table(pd.read_csv(folder / "summary.csv"))
     summary = json.loads((folder / "summary.json").read_text())
@@ -131,6 +133,6 @@ def read_outcome(folder: Path, capacity_per_hour: float | None = None) -> Outcom
         winners=winners_rows(table),
         catchment=catchment_rows(summary, name),
         catchment_definition=catchment_definition(summary, name),
-        cable=cable_text(table, capacity_per_hour),
+        cable=cable_text(table, capacity_per_hour) if cable else "",
         words=words(summary),
     )

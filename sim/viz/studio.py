@@ -1,7 +1,9 @@
 """Design mode of the students' page: draw a cable line on the map, save it, compare it.
 
 The student clicks 2-6 points of the walk network on the Plotly map (:mod:`sim.viz.mapview`);
-the line's length, ride time and capital cost show as they click (:mod:`sim.viz.design`). Fare,
+the line's length, ride time and capital cost show as they click (:mod:`sim.viz.design`). With
+"Click roads to widen them" on, a click on a road marks it for one more lane each way
+(:mod:`sim.viz.roads`; saved as a ``road_upgrade`` selecting the roads' OSM ``way_ids``). Fare,
 cabin interval and fare integration are set beside it. **Save** writes a scenario file into the
 designs folder (``$LADERA_VIZ_DESIGNS``, else ``./designs``) that ``ladera compare`` accepts;
 **Load** puts a scenario file's cable line on the map; **Compare** runs the baseline and the
@@ -17,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, cast
 
+import numpy as np
 import solara
 
 from sim.errors import LaderaError
@@ -38,8 +41,10 @@ from sim.viz.design import (
     snap,
     stats_text,
 )
-from sim.viz.mapview import city_figure
+from sim.viz.mapview import TARGET_NAME, city_figure
 from sim.viz.outcome import CATCHMENT_HEAD, WINNERS_HEAD, Outcome, read_outcome
+from sim.viz.roads import TARGET_NAME as ROAD_TARGET_NAME
+from sim.viz.roads import road_km, road_targets
 
 DESIGNS_ENV = "LADERA_VIZ_DESIGNS"
 
@@ -110,19 +115,32 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
     progress = solara.use_reactive(0.0)
     status = solara.use_reactive("")
     outcome = solara.use_reactive(cast(Outcome | None, None))
+    roads_mode = solara.use_reactive(False)
     place = solara.use_memo(lambda: city_of(load_scenario(baseline)), [city])
     d = design.value
+    km = solara.use_memo(lambda: road_km(net, d.roads), [d.roads])
 
     def on_click(data: dict[str, Any]) -> None:
         points = data.get("points") or {}
         if not points.get("xs"):
             return
-        design.value = design.value.add(snap(net, points["xs"][0], points["ys"][0]))
+        x, y = points["xs"][0], points["ys"][0]
+        trace = (points.get("trace_indexes") or [None])[0]
+        name = (
+            figure.data[trace].name if isinstance(trace, int) and trace < len(figure.data) else ""
+        )
+        if name == ROAD_TARGET_NAME:
+            t = road_targets(net)
+            way = int(t.way[int(np.argmin((t.x - x) ** 2 + (t.y - y) ** 2))])
+            design.value = design.value.toggle_road(way)
+        elif name == TARGET_NAME:
+            design.value = design.value.add(snap(net, x, y))
 
     def save() -> None:
         try:
             out = save_design(design.value, baseline, designs_dir() / file_name.value,
-                              currency=place.currency, year=place.currency_year)  # fmt: skip
+                              currency=place.currency, year=place.currency_year,
+                              road_km=road_km(net, design.value.roads))  # fmt: skip
             load_path.value = str(out)
             message.value = f"saved {out}: `ladera compare {baseline} {out}`"
         except (LaderaError, OSError) as exc:
@@ -149,24 +167,32 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
         outcome.value = None
         try:
             folder = compare_design(baseline, Path(load_path.value), progress=report)
-            capacity = line_stats(design.value)["capacity_per_hour"]
-            outcome.value = read_outcome(folder, capacity)
+            cable = len(design.value.stations) >= 2
+            capacity = line_stats(design.value)["capacity_per_hour"] if cable else None
+            outcome.value = read_outcome(folder, capacity, cable=cable)
         except (LaderaError, OSError) as exc:
             status.value = f"compare failed: {exc}"
 
     task = solara.lab.use_task(run_compare, dependencies=None, prefer_threaded=True)
-    figure = solara.use_memo(lambda: city_figure(net, d), [d])
+    figure = solara.use_memo(lambda: city_figure(net, d, roads_mode=roads_mode.value),
+                             [d, roads_mode.value])  # fmt: skip
     with solara.Columns([8, 4]):
         with solara.Column(classes=["ladera-design-map"]):
-            solara.FigurePlotly(figure, on_click=on_click, dependencies=[d])
-            solara.Text(stats_text(d), classes=["ladera-design-stats"])
+            solara.FigurePlotly(figure, on_click=on_click, dependencies=[d, roads_mode.value])
+            solara.Text(stats_text(d, km), classes=["ladera-design-stats"])
         with solara.Column(classes=["ladera-design-controls"]):
-            solara.Text(f"Click 2-{MAX_STATIONS} points of the walk network (green dots).")
+            solara.Switch(label="Click roads to widen them (+1 lane each way)", value=roads_mode)
+            if roads_mode.value:
+                solara.Text("Click a road's orange square to widen it; click again to undo.")
+            else:
+                solara.Text(f"Click 2-{MAX_STATIONS} points of the walk network (green dots).")
             with solara.Row():
                 solara.Button("Undo", on_click=lambda: design.set(
                     Design(**{**d.__dict__, "stations": d.stations[:-1]})))  # fmt: skip
                 solara.Button("Clear", on_click=lambda: design.set(
                     Design(**{**d.__dict__, "stations": ()})))  # fmt: skip
+                solara.Button("Clear roads", on_click=lambda: design.set(
+                    Design(**{**d.__dict__, "roads": ()})), disabled=not d.roads)  # fmt: skip
             solara.SliderFloat(f"Cable fare: {d.fare:.2f} {place.currency}", value=d.fare, min=0.0,
                                max=10.0, step=0.1, on_value=lambda v: design.set(
                                    Design(**{**d.__dict__, "fare": float(v)})))  # fmt: skip
@@ -179,18 +205,19 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
                                 value=d.integrated_with is not None, on_value=lambda v: design.set(
                                     Design(**{**d.__dict__, "integrated_with": system if v else None})))  # fmt: skip
             solara.InputText("File name (in the designs folder)", value=file_name)
-            solara.Button("Save", on_click=save, disabled=len(d.stations) < 2)
+            solara.Button("Save", on_click=save, disabled=not d.ready)
             solara.InputText("Scenario file to load", value=load_path)
             solara.Button("Load", on_click=load)
             solara.Text(message.value, classes=["ladera-design-message"])
             solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, {COMPARE_SEEDS} seeds, "
                           f"≤{COMPARE_MAX_ITERATIONS} iterations)", on_click=task,
-                          disabled=len(d.stations) < 2 or task.pending, color="primary")  # fmt: skip
+                          disabled=not d.ready or task.pending, color="primary")  # fmt: skip
             saved = Path(load_path.value or designs_dir() / file_name.value)
             solara.Text(size_text(compare_command(baseline, saved)),
                         classes=["text-caption", "ladera-compare-size"])  # fmt: skip
             if task.pending:
-                solara.ProgressLinear(value=progress.value)
+                with solara.Column(classes=["ladera-compare-progress"]):
+                    solara.ProgressLinear(value=progress.value)
             solara.Text(status.value, classes=["ladera-compare-status"])
             if outcome.value is not None:
                 OutcomeView(outcome.value)
