@@ -217,6 +217,7 @@ def _drive_design(browser, port: int, shots: Path):
     page.locator(".ladera-compare-progress .v-progress-linear").wait_for(timeout=60_000)
     page.locator(".ladera-winners").wait_for(timeout=300_000)
     assert "seeds" in page.locator(".ladera-compare-size").inner_text()
+    page.locator(".ladera-winners-chart").wait_for(timeout=30_000)  # the winners chart
     assert "% of its capacity" in page.locator(".ladera-cable-load").inner_text()
     words = page.locator(".ladera-verdict").all_inner_texts()
     assert any("benefit-cost ratio" in w for w in words)

@@ -56,6 +56,18 @@ def winners_rows(table: pd.DataFrame) -> list[list[str]]:
     return rows
 
 
+def winners_shares(table: pd.DataFrame) -> list[tuple[str, float, float, float]]:
+    """(class, better, worse, unchanged) welfare shares, means across seeds (for the chart)."""
+    out = []
+    for _, r in table.iterrows():
+        vals = [
+            float(r.get(f"share_{k}_welfare", math.nan)) for k in ("better", "worse", "unchanged")
+        ]
+        if all(math.isfinite(v) for v in vals):
+            out.append((str(r["income_class"]), vals[0], vals[1], vals[2]))
+    return out
+
+
 def catchment_rows(summary: dict[str, Any], name: str) -> list[list[str]]:
     """The served households by class: how many, and the jobs they reach (decay-weighted)
     before, after, and the change with its interval."""
@@ -111,6 +123,7 @@ class Outcome:
     n_seeds: int
     seeds: list[int]
     winners: list[list[str]] = field(default_factory=list)
+    shares: list[tuple[str, float, float, float]] = field(default_factory=list)
     catchment: list[list[str]] = field(default_factory=list)
     catchment_definition: str = ""
     cable: str = ""
@@ -131,6 +144,7 @@ def read_outcome(folder: Path, capacity_per_hour: float | None = None, *,
         n_seeds=int(summary.get("n_seeds") or 1),
         seeds=[int(s) for s in summary.get("seeds") or []],
         winners=winners_rows(table),
+        shares=winners_shares(table),
         catchment=catchment_rows(summary, name),
         catchment_definition=catchment_definition(summary, name),
         cable=cable_text(table, capacity_per_hour) if cable else "",

@@ -26,6 +26,7 @@ from sim.errors import LaderaError
 from sim.interventions import CableLine
 from sim.runner import city_of
 from sim.scenario import load_scenario
+from sim.viz.charts import png, winners_figure
 from sim.viz.design import (
     COMPARE_HOUSEHOLDS,
     COMPARE_MAX_ITERATIONS,
@@ -90,18 +91,28 @@ def size_text(command: str) -> str:
 def OutcomeView(outcome: Outcome) -> None:
     """What Compare found: winners and losers, the catchment, the cable's load, the words."""
     seeds = ", ".join(str(s) for s in outcome.seeds)
-    solara.Text(f"Winners and losers by income class (welfare, logsum; mean of {outcome.n_seeds} "
-                f"seeds ({seeds}) [95% interval]):")  # fmt: skip
-    Table(WINNERS_HEAD, outcome.winners, "ladera-winners")
-    if outcome.catchment:
-        solara.Text(f"Jobs reachable (decay-weighted) by the households it serves, before and "
-                    f"after ({outcome.catchment_definition}):")  # fmt: skip
-        Table(CATCHMENT_HEAD, outcome.catchment, "ladera-catchment")
-    if outcome.cable:
-        solara.Text(outcome.cable, classes=["ladera-cable-load"])
-    for line in outcome.words:
-        solara.Text(line, classes=["ladera-verdict"])
-    solara.Text(f"Full report: {outcome.folder / 'report.html'}", classes=["ladera-report-path"])
+    chart = solara.use_memo(lambda: png(winners_figure(outcome.shares, outcome.n_seeds)),
+                            [outcome])  # fmt: skip
+    with (
+        solara.Card("Compare: who gains", margin=0, classes=["ladera-outcome"]),
+        solara.Columns([5, 7]),
+    ):
+        with solara.Column():
+            solara.Text(f"Winners and losers by income class (welfare, logsum; mean of "
+                        f"{outcome.n_seeds} seeds ({seeds}) [95% interval]):")  # fmt: skip
+            solara.Image(chart, width="100%", classes=["ladera-winners-chart"])
+            Table(WINNERS_HEAD, outcome.winners, "ladera-winners")
+        with solara.Column():
+            if outcome.catchment:
+                solara.Text(f"Jobs reachable (decay-weighted) by the households it serves, "
+                            f"before and after ({outcome.catchment_definition}):")  # fmt: skip
+                Table(CATCHMENT_HEAD, outcome.catchment, "ladera-catchment")
+            if outcome.cable:
+                solara.Text(outcome.cable, classes=["ladera-cable-load"])
+            for line in outcome.words:
+                solara.Text(line, classes=["ladera-verdict"])
+            solara.Text(f"Full report: {outcome.folder / 'report.html'}",
+                        classes=["ladera-report-path"])  # fmt: skip
 
 
 @solara.component
@@ -142,7 +153,7 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
                               currency=place.currency, year=place.currency_year,
                               road_km=road_km(net, design.value.roads))  # fmt: skip
             load_path.value = str(out)
-            message.value = f"saved {out}: `ladera compare {baseline} {out}`"
+            message.value = f"saved {out}"
         except (LaderaError, OSError) as exc:
             message.value = f"not saved: {exc}"
 
@@ -176,48 +187,52 @@ def DesignMode(city: str, net: Any, baseline: Path, files: dict[str, Path]) -> N
     task = solara.lab.use_task(run_compare, dependencies=None, prefer_threaded=True)
     figure = solara.use_memo(lambda: city_figure(net, d, roads_mode=roads_mode.value),
                              [d, roads_mode.value])  # fmt: skip
-    with solara.Columns([8, 4]):
-        with solara.Column(classes=["ladera-design-map"]):
-            solara.FigurePlotly(figure, on_click=on_click, dependencies=[d, roads_mode.value])
-            solara.Text(stats_text(d, km), classes=["ladera-design-stats"])
-        with solara.Column(classes=["ladera-design-controls"]):
-            solara.Switch(label="Click roads to widen them (+1 lane each way)", value=roads_mode)
-            if roads_mode.value:
-                solara.Text("Click a road's orange square to widen it; click again to undo.")
-            else:
-                solara.Text(f"Click 2-{MAX_STATIONS} points of the walk network (green dots).")
-            with solara.Row():
-                solara.Button("Undo", on_click=lambda: design.set(
-                    Design(**{**d.__dict__, "stations": d.stations[:-1]})))  # fmt: skip
-                solara.Button("Clear", on_click=lambda: design.set(
-                    Design(**{**d.__dict__, "stations": ()})))  # fmt: skip
-                solara.Button("Clear roads", on_click=lambda: design.set(
-                    Design(**{**d.__dict__, "roads": ()})), disabled=not d.roads)  # fmt: skip
-            solara.SliderFloat(f"Cable fare: {d.fare:.2f} {place.currency}", value=d.fare, min=0.0,
-                               max=10.0, step=0.1, on_value=lambda v: design.set(
-                                   Design(**{**d.__dict__, "fare": float(v)})))  # fmt: skip
-            solara.SliderFloat(f"Cabin interval: {d.cabin_interval_s:.0f} s", min=4.0, max=60.0,
-                               value=d.cabin_interval_s, step=1.0, on_value=lambda v: design.set(
-                                   Design(**{**d.__dict__, "cabin_interval_s": float(v)})))  # fmt: skip
-            system = start.integrated_with
-            if system:
-                solara.Checkbox(label=f"Fare integrated with {system} (free transfer)",
-                                value=d.integrated_with is not None, on_value=lambda v: design.set(
-                                    Design(**{**d.__dict__, "integrated_with": system if v else None})))  # fmt: skip
-            solara.InputText("File name (in the designs folder)", value=file_name)
-            solara.Button("Save", on_click=save, disabled=not d.ready)
-            solara.InputText("Scenario file to load", value=load_path)
-            solara.Button("Load", on_click=load)
-            solara.Text(message.value, classes=["ladera-design-message"])
-            solara.Button(f"Compare ({COMPARE_HOUSEHOLDS:,} households, {COMPARE_SEEDS} seeds, "
-                          f"≤{COMPARE_MAX_ITERATIONS} iterations)", on_click=task,
-                          disabled=not d.ready or task.pending, color="primary")  # fmt: skip
-            saved = Path(load_path.value or designs_dir() / file_name.value)
-            solara.Text(size_text(compare_command(baseline, saved)),
-                        classes=["text-caption", "ladera-compare-size"])  # fmt: skip
-            if task.pending:
-                with solara.Column(classes=["ladera-compare-progress"]):
-                    solara.ProgressLinear(value=progress.value)
-            solara.Text(status.value, classes=["ladera-compare-status"])
-            if outcome.value is not None:
-                OutcomeView(outcome.value)
+    # one root whatever is shown: a second top-level child would make Solara wrap (and rebuild)
+    # the map's widget when Compare's results appear
+    with solara.Column(classes=["ladera-design"]):
+        with solara.Columns([8, 4]):
+            with solara.Column(classes=["ladera-design-map"]):
+                solara.FigurePlotly(figure, on_click=on_click, dependencies=[d, roads_mode.value])
+                solara.Text(stats_text(d, km), classes=["ladera-design-stats"])
+            with solara.Column(classes=["ladera-design-controls"]):
+                solara.Switch(
+                    label="Click roads to widen them (+1 lane each way)", value=roads_mode
+                )
+                if roads_mode.value:
+                    solara.Text("Click a road's orange square to widen it; click again to undo.")
+                else:
+                    solara.Text(f"Click 2-{MAX_STATIONS} points of the walk network (green dots).")
+                with solara.Row():
+                    solara.Button("Undo", on_click=lambda: design.set(
+                        Design(**{**d.__dict__, "stations": d.stations[:-1]})))  # fmt: skip
+                    solara.Button("Clear", on_click=lambda: design.set(
+                        Design(**{**d.__dict__, "stations": ()})))  # fmt: skip
+                    solara.Button("Clear roads", on_click=lambda: design.set(
+                        Design(**{**d.__dict__, "roads": ()})), disabled=not d.roads)  # fmt: skip
+                solara.SliderFloat(f"Cable fare: {d.fare:.2f} {place.currency}", value=d.fare, min=0.0,
+                                   max=10.0, step=0.1, on_value=lambda v: design.set(
+                                       Design(**{**d.__dict__, "fare": float(v)})))  # fmt: skip
+                solara.SliderFloat(f"Cabin interval: {d.cabin_interval_s:.0f} s", min=4.0, max=60.0,
+                                   value=d.cabin_interval_s, step=1.0, on_value=lambda v: design.set(
+                                       Design(**{**d.__dict__, "cabin_interval_s": float(v)})))  # fmt: skip
+                system = start.integrated_with
+                if system:
+                    solara.Checkbox(label=f"Fare integrated with {system} (free transfer)",
+                                    value=d.integrated_with is not None, on_value=lambda v: design.set(
+                                        Design(**{**d.__dict__, "integrated_with": system if v else None})))  # fmt: skip
+                solara.InputText("File name (in the designs folder)", value=file_name)
+                solara.Button("Save", on_click=save, disabled=not d.ready)
+                solara.InputText("Scenario file to load", value=load_path)
+                solara.Button("Load", on_click=load)
+                solara.Text(message.value, classes=["ladera-design-message"])
+                solara.Button("Compare", on_click=task, disabled=not d.ready or task.pending,
+                              color="primary")  # fmt: skip
+                saved = Path(load_path.value or designs_dir() / file_name.value)
+                solara.Text(size_text(compare_command(baseline, saved)),
+                            classes=["text-caption", "ladera-compare-size"])  # fmt: skip
+                if task.pending:
+                    with solara.Column(classes=["ladera-compare-progress"]):
+                        solara.ProgressLinear(value=progress.value)
+                solara.Text(status.value, classes=["ladera-compare-status"])
+        if outcome.value is not None:
+            OutcomeView(outcome.value)
