@@ -7,10 +7,12 @@ Playwright (never a downloaded browser) and:
    until the map's caption shows the new day and every chart image has loaded, against the
    model's day that the caption reports ("last step"); prints both with the load average.
 2. Design: clicks three walk-network points near the given stations (default: the Morro da Cruz
-   cable's), saves the design, presses Compare and waits for the winners-by-income table.
+   cable's), saves the design, presses Compare and waits for the winners-by-income table; the
+   Compare's wall time (click to table) is measured with the load average.
 
-Writes ``docs/studio-explore.png`` and ``docs/studio-design.png`` (``--out`` to change) and the
-design file into a temporary folder. Usage::
+Writes ``docs/studio-explore.png`` and ``docs/studio-design.png`` (``--out`` to change), the
+timings to ``results/bench/studio.json`` (``--bench`` to change) and the design file into a
+temporary folder. Usage::
 
     python experiments/studio_screenshots.py [--city porto_alegre] [--steps 5] [--out docs]
 """
@@ -18,6 +20,7 @@ design file into a temporary folder. Usage::
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -64,7 +67,8 @@ def explore(page, steps: int) -> list[tuple[float, float]]:
     return out
 
 
-def design(page, indices: list[int]) -> None:
+def design(page, indices: list[int]) -> float:
+    """Draw the line, save it, press Compare; the Compare's seconds until its table shows."""
     page.get_by_role("tab", name="Design").click()
     targets = page.locator(".js-plotly-plot .scatterlayer .trace").nth(-1).locator(".point")
     targets.nth(max(indices)).wait_for(timeout=120_000)
@@ -77,8 +81,11 @@ def design(page, indices: list[int]) -> None:
         page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         page.get_by_text(f"{k} station", exact=False).first.wait_for(timeout=30_000)
     page.get_by_role("button", name="Save", exact=True).click()
+    page.get_by_text("saved ", exact=False).first.wait_for(timeout=30_000)
+    start = time.perf_counter()
     page.get_by_role("button", name="Compare", exact=False).click()
     page.locator(".ladera-winners").wait_for(timeout=900_000)
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -86,6 +93,7 @@ def main() -> None:
     parser.add_argument("--city", default="porto_alegre")
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--bench", type=Path, default=ROOT / "results" / "bench" / "studio.json")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -112,10 +120,17 @@ def main() -> None:
             page = browser.new_page(viewport={"width": 1500, "height": 1150})
             page.goto(f"http://127.0.0.1:{port}/")
             page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
+            load_before = os.getloadavg()
             times = explore(page, args.steps)
             args.out.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out / "studio-explore.png"))
-            design(page, indices)
+            load_compare = os.getloadavg()
+            compare_s = design(page, indices)
+            load_after = os.getloadavg()
+            # tall enough for the map, the controls and what Compare found below them
+            page.set_viewport_size({"width": 1500, "height": 1900})
+            page.locator(".ladera-outcome").scroll_into_view_if_needed()
+            page.wait_for_timeout(1000)
             page.screenshot(path=str(args.out / "studio-design.png"), full_page=True)
             browser.close()
     finally:
@@ -126,7 +141,25 @@ def main() -> None:
     print(f"explore step, median of {len(times)}: {browser_s:.2f} s in the browser, "
           f"{model_s:.2f} s the model's day ({browser_s / model_s:.1f}x); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
+    print(f"studio Compare ({args.city}): {compare_s:.0f} s from the click to the winners "
+          f"table; load average {load_compare[0]:.1f} before, {load_after[0]:.1f} after")  # fmt: skip
     print(f"screenshots: {args.out}/studio-explore.png, {args.out}/studio-design.png")
+    from sim.viz.design import compare_command
+
+    bench = {
+        "what": "the studio in chromium: explore steps (browser until map and charts updated, "
+        "against the model's day) and one Compare (click to winners table)",
+        "city": args.city,
+        "machine": {"cores": os.cpu_count(), "load_before": load_before,
+                    "load_before_compare": load_compare, "load_after": load_after},
+        "explore_steps": [{"browser_s": round(b, 3), "model_s": round(m, 3)} for b, m in times],
+        "explore_median_ratio": round(browser_s / model_s, 2),
+        "compare_s": round(compare_s, 1),
+        "compare_command": compare_command(Path("BASELINE.toml"), Path("DESIGN.toml")),
+    }  # fmt: skip
+    args.bench.parent.mkdir(parents=True, exist_ok=True)
+    args.bench.write_text(json.dumps(bench, indent=2) + "\n")
+    print(f"timings: {args.bench}")
 
 
 if __name__ == "__main__":

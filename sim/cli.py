@@ -96,6 +96,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="solve the equilibrium (appraisal) or simulate --days of learning")  # fmt: skip
     run.add_argument("--max-iterations", type=int, dest="max_iterations",
                      help="override the equilibrium's most iterations (choice.max_iterations)")  # fmt: skip
+    run.add_argument("--zone-size-m", type=float, dest="zone_size_m",
+                     help="override the destination zones' size, m (choice.zone_size_m; "
+                     "coarser is faster)")  # fmt: skip
     run.add_argument("--run-id", help="name of the run directory, which must not exist yet "
                      "(default: seed and time)")  # fmt: skip
 
@@ -117,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="solve the equilibrium (appraisal) or simulate --days of learning")  # fmt: skip
     comp.add_argument("--max-iterations", type=int, dest="max_iterations",
                      help="override the equilibrium's most iterations (choice.max_iterations)")  # fmt: skip
+    comp.add_argument("--zone-size-m", type=float, dest="zone_size_m",
+                     help="override the destination zones' size, m (choice.zone_size_m; "
+                     "coarser is faster)")  # fmt: skip
     comp.add_argument("--id", help="name of results/compare/<id>, which must not exist yet "
                       "(default: the scenario names and the time)")  # fmt: skip
     comp.add_argument("--seeds", type=int, help="run every scenario on this many seeds (seed, "

@@ -100,13 +100,14 @@ def probes(scenarios: dict[int, Scenario], baseline: int, cache: str) -> dict[st
 
 
 def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, workers: int,
-             progress: bool = True) -> tuple[dict[tuple[int, int], Path],
-                                             Catchments | None]:  # fmt: skip
+             progress: bool = True, on_done: Callable[[Job, int], Any] | None = None,
+             ) -> tuple[dict[tuple[int, int], Path], Catchments | None]:  # fmt: skip
     """Run every job; return the run directory of each (item, replication), and the catchments
     (when the baseline is among the jobs).
 
     ``workers`` > 0 runs them on a local Dask cluster of that many processes (if the ``dask``
     extra is installed and there is more than one job), else here one after another.
+    ``on_done(job, n)`` is called after each run, ``n`` the runs done so far (a progress bar).
     """
     scenarios = {j.item: j.scenario for j in jobs}
     cache = cache_file(jobs[0].scenario)
@@ -128,6 +129,8 @@ def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, worker
             masks[job.replication] = row["catchments"]
         print(f"ran {job.scenario.name} seed {job.scenario.seed} -> {row['path']} ({n}/{len(jobs)}, "
               f"{time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
+        if on_done is not None:
+            on_done(job, n)
     found = None
     if probe is not None:
         found = Catchments([masks[k] for k in sorted(masks)],

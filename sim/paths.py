@@ -4,15 +4,18 @@ city file may make Ladera read.
 City bundles (one ``<name>/city.toml`` each) are found in :func:`cities_root`: a folder passed
 in, else ``LADERA_CITIES``, else the ``scenarios/cities`` of the source checkout ``sim`` runs
 from, else the bundles installed with the package (the wheel ships ``scenarios/cities`` as
-``sim/cities``; see ``setup.py``).
+``sim/cities``; see ``setup.py``). The bundled scenario files (``scenarios/<city>/*.toml``, which
+the browser app offers) are found in :func:`scenarios_root` the same way: the checkout's
+``scenarios/``, else the copy the wheel ships as ``sim/scenarios``.
 
 A file names other files (``extends``, ``city = <path>``, a bundle's ``zones.file``, an
 experiment's ``scenarios``); each must resolve (symbolic links followed) inside one of the
 allowed roots:
 
 - the naming file's own folder tree;
-- a source checkout's ``scenarios/`` tree (which holds the bundled cities), so the shipped
-  ``experiments/*.toml`` may name ``../scenarios/...``;
+- the bundled scenarios (:func:`scenarios_root`): a source checkout's ``scenarios/`` tree (which
+  holds the bundled cities), so the shipped ``experiments/*.toml`` may name ``../scenarios/...``,
+  or the installed copy, so a design saved by the app may extend an installed baseline;
 - the folder of city bundles (:func:`cities_root`);
 - folders the user names: the folders of the files given on the command line, ``--allow DIR``,
   and ``LADERA_ALLOW`` (folders separated by ``:``), or :func:`allow` from Python.
@@ -54,6 +57,14 @@ def cities_root(cities_dir: Path | str | None = None) -> Path:
     return Path(str(resources.files("sim") / "cities"))
 
 
+def scenarios_root() -> Path:
+    """The folder of the bundled scenario files, one folder per city (``porto_alegre/``, ...):
+    a source checkout's ``scenarios/``, else the copy installed as ``sim/scenarios``."""
+    if SCENARIOS_DIR is not None:
+        return SCENARIOS_DIR
+    return Path(str(resources.files("sim") / "scenarios"))
+
+
 def allow(*folders: Path | str) -> None:
     """Add folders the user named to the allowed roots (for this process)."""
     for folder in folders:
@@ -75,8 +86,9 @@ def _inside(path: Path, root: Path) -> bool:
 def _shared_roots() -> list[tuple[str, Path]]:
     """The allowed roots besides the naming file's folder and the user's, each with its name."""
     cities = cities_root()
-    project = [("the project's scenarios", SCENARIOS_DIR)] if SCENARIOS_DIR else []
-    if SCENARIOS_DIR is not None and _inside(cities, SCENARIOS_DIR):
+    scenarios = scenarios_root()
+    project = [("the project's scenarios", scenarios)]
+    if _inside(cities, scenarios):
         return project
     return [*project, ("the city bundles", cities)]
 

@@ -1,6 +1,7 @@
 """Finding the city bundles: the folder passed in, ``LADERA_CITIES``, a checkout's
 ``scenarios/cities``, or the copy installed with the package; and the wheel, built offline and
-installed in a fresh environment, runs and reads its bundled city away from the checkout."""
+installed in a fresh environment, runs and reads its bundled city away from the checkout, and its
+browser app finds the bundled scenario files there (and a design saved beside may extend them)."""
 
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ import pytest
 
 from sim.city import available_cities, load_city
 from sim.errors import ScenarioError
-from sim.paths import CITIES_ENV, SCENARIOS_DIR, cities_root, contained
+from sim.paths import CITIES_ENV, SCENARIOS_DIR, cities_root, contained, scenarios_root
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).parent / "data"
 #: What the wheel is built from (a copy, so the build leaves nothing in the checkout).
-SOURCES = ("pyproject.toml", "setup.py", "README.md", "sim", "scenarios/cities")
+SOURCES = ("pyproject.toml", "setup.py", "README.md", "sim", "scenarios")
 
 
 @pytest.fixture()
@@ -34,6 +35,7 @@ def test_a_checkout_reads_its_own_scenarios_cities(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv(CITIES_ENV, raising=False)
     assert SCENARIOS_DIR == ROOT / "scenarios"
     assert cities_root() == ROOT / "scenarios" / "cities"
+    assert scenarios_root() == ROOT / "scenarios"
     assert available_cities() == ["medellin", "porto_alegre"]
     assert load_city("porto_alegre").folder == ROOT / "scenarios" / "cities" / "porto_alegre"
 
@@ -118,3 +120,23 @@ def test_the_installed_wheel_runs_and_reads_its_bundled_city(tmp_path: Path):
     assert Path(out[2]) == package / "cities" / "porto_alegre", out
     assert out[3].startswith("Porto Alegre"), out
     assert out[4] == "medellin porto_alegre", out
+
+    # the browser app lists the bundled scenarios from the installed copy, and a design saved
+    # in a folder of the user's extends the installed baseline and loads
+    script = ("from pathlib import Path; import sim.paths; "
+              "from sim.viz.app import control_defaults, scenario_files; "
+              "from sim.viz.design import Design, save_design; from sim.scenario import "
+              "load_scenario; files = scenario_files('porto_alegre'); "
+              "print(sim.paths.scenarios_root()); print(' '.join(sorted(files))); "
+              "print(' '.join(str(p) for p in files.values())); "
+              "print(control_defaults('porto_alegre')['cable_fare']); "
+              "d = Design(stations=((-51.17, -30.07), (-51.18, -30.06))); "
+              "out = save_design(d, files['baseline'], Path('designs/mine.toml'), "
+              "currency='BRL', year=2019); print(load_scenario(out).interventions[0].name)")  # fmt: skip
+    out = _run([str(python), "-c", script], cwd=away, env=env).stdout.splitlines()
+    assert Path(out[0]) == package / "scenarios", out
+    assert out[1] == "baseline cable combined road", out
+    assert all(Path(p).is_relative_to(package / "scenarios" / "porto_alegre")
+               for p in out[2].split()), out  # fmt: skip
+    assert float(out[3]) == 4.70, out
+    assert out[4] == "my_cable", out

@@ -163,6 +163,38 @@ def test_map_highlights_the_cable_line(mini_viz):
     assert geometry(cable.commute.network) is geometry(cable.commute.network)  # cached
 
 
+def test_the_apps_fast_map_is_the_map(mini_viz):
+    """map_png (static layers drawn once per model, roads and title each day, a 256-colour
+    palette) shows what map_figure shows: nearly the same pixels, the cable's highlight, and
+    the day's roads."""
+    from PIL import Image
+
+    from sim.viz.charts import png
+    from sim.viz.citymap import _OVERLAYS, map_figure, map_png
+
+    base, cable = mini_viz
+    for viz in (base, cable):
+        fast = map_png(viz.commute, viz.reports, "day 2")
+        assert viz.commute in _OVERLAYS  # drawn once, kept for the next day
+        full = png(map_figure(viz.commute, viz.reports, "day 2"))
+        a, b = (np.asarray(Image.open(io.BytesIO(x)).convert("RGB")).astype(int)
+                for x in (full, fast))  # fmt: skip
+        assert a.shape == b.shape
+        assert np.abs(a - b).mean() < 4.0  # the palette's rounding, nothing moved
+        assert (np.abs(a - b).max(axis=2) > 60).mean() < 0.002
+        assert len(fast) < len(full)
+    assert magenta_pixels(map_png(base.commute, base.reports)) == 0
+    assert magenta_pixels(map_png(cable.commute, cable.reports)) > 50
+    # the roads are the day's: triple every road's flow and the map changes
+    before = map_png(cable.commute, cable.reports)
+    cable.commute.car_flow *= 3.0
+    try:
+        after = map_png(cable.commute, cable.reports)
+    finally:
+        cable.commute.car_flow /= 3.0
+    assert before != after
+
+
 def test_every_panel_draws_before_and_after_steps(mini_network):
     from sim.viz.app import LaderaViz
     from sim.viz.charts import png

@@ -2,19 +2,20 @@
 
 The fast tests check :mod:`sim.viz.design` on the mini city; the browser test draws a
 three-station cable on the mini city's Plotly map in Debian's chromium, saves and loads it,
-presses Compare and checks the winners table against ``ladera compare`` of the saved file at
-the same seed and size. Screenshots go to the test's temporary folder.
+presses Compare and checks what it shows (winners with intervals, the catchment's jobs before
+and after, the bottom line) against ``ladera compare`` of the saved file at the same seeds and
+size. Screenshots go to the test's temporary folder.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import pandas as pd
 import pytest
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_listening
@@ -70,20 +71,52 @@ def test_saved_design_loads_back_and_is_a_scenario(mini_network, tmp_path):
     assert scenario.households == load_scenario(BASELINE).households  # extends the baseline
 
 
-def _cli_winners(saved: Path, tmp_path: Path, households: int, iterations: int, seed: int):
-    from sim.viz.studio import winners_rows
+def test_compare_runs_two_seeds_and_reads_like_ladera_compare(tmp_path):
+    """Compare at a tiny size: both scenarios on two seeds, progress from 0 to 1, and what the
+    page shows (winners with intervals, the catchment before and after, the cable's load, the
+    bottom line's NPV and benefit-cost ratio) read from the comparison it wrote."""
+    from sim.viz.design import compare_command, compare_design
+    from sim.viz.outcome import read_outcome
+
+    cable = MINI / "mini_cable.toml"
+    told: list[tuple[float, str]] = []
+    out = compare_design(BASELINE, cable, households=300, max_iterations=3, seeds=2,
+                         zone_size_m=1500.0, results=tmp_path,
+                         progress=lambda s, t: told.append((s, t)))  # fmt: skip
+    shares = [s for s, _ in told]
+    assert shares[0] == 0.0 and shares[-1] == 1.0 and shares == sorted(shares)
+    assert len(told) == 1 + 2 * 2 + 2  # before, after each of the 4 runs, compare, done
+    o = read_outcome(out, capacity_per_hour=3600.0)
+    assert o.n_seeds == 2 and len(set(o.seeds)) == 2
+    assert [r[0] for r in o.winners][-1] == "all" and len(o.winners) >= 3
+    assert any("[" in cell for row in o.winners for cell in row[1:])  # intervals across seeds
+    served = o.catchment[-1]
+    assert served[0] == "all" and float(served[2].split()[0].replace(",", "")) > 0
+    assert o.catchment_definition.startswith("Morro cable")
+    assert "% of its capacity" in o.cable and "3,600 passengers an hour" in o.cable
+    assert any("net present value" in w and "benefit-cost ratio" in w for w in o.words)
+    command = compare_command(BASELINE, cable, households=300, max_iterations=3, seeds=2,
+                              zone_size_m=1500.0)  # fmt: skip
+    assert command.endswith("--households 300 --max-iterations 3 --seeds 2 --zone-size-m 1500")
+    summary = json.loads((out / "summary.json").read_text())
+    run = Path(summary["scenarios"]["mini_cable"]["runs"][0])
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["scenario"]["choice"]["zone_size_m"] == 1500.0
+
+
+def _cli_outcome(saved: Path, tmp_path: Path):
+    """What ``ladera compare`` of the saved file at the studio's size reads as."""
+    from sim.viz.design import compare_command
+    from sim.viz.outcome import read_outcome
 
     results = tmp_path / "cli"
+    command = compare_command(BASELINE, saved).split()[1:]
     proc = subprocess.run(
-        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(saved), "--households",
-         str(households), "--max-iterations", str(iterations), "--seed", str(seed), "--seeds", "1",
-         "--results",
-         str(results),
-         "--id", "cli"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+        [sys.executable, "-m", "sim", *command, "--results", str(results), "--id", "cli"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
-    table = pd.read_csv(results / "compare" / "cli" / "summary.csv")
-    return winners_rows(table[~table["baseline"].astype(bool)])
+    return read_outcome(results / "compare" / "cli")
 
 
 @pytest.mark.browser
@@ -94,9 +127,6 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
             pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
         pytest.skip("needs Debian's chromium: apt-get install chromium")
     from playwright.sync_api import sync_playwright
-
-    from sim.scenario import load_scenario
-    from sim.viz.design import COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS
 
     port = free_port()
     log = tmp_path / "server.log"
@@ -113,7 +143,7 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
-                rows = _drive_design(browser, port, tmp_path)
+                winners, catchment, words = _drive_design(browser, port, tmp_path)
             finally:
                 browser.close()
     finally:
@@ -121,12 +151,14 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
         proc.wait(timeout=30)
     saved = designs / "my_cable.toml"
     assert saved.is_file()
-    seed = load_scenario(BASELINE).seed
-    assert rows == _cli_winners(saved, tmp_path, COMPARE_HOUSEHOLDS, COMPARE_MAX_ITERATIONS, seed)
+    cli = _cli_outcome(saved, tmp_path)
+    assert winners == cli.winners and cli.n_seeds >= 2
+    assert catchment == cli.catchment
+    assert words == cli.words
     assert "Traceback" not in log.read_text()
 
 
-def _drive_design(browser, port: int, shots: Path) -> list[list[str]]:
+def _drive_design(browser, port: int, shots: Path):
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     requests: list[str] = []
     failed: list[str] = []
@@ -153,6 +185,25 @@ def _drive_design(browser, port: int, shots: Path) -> list[list[str]]:
             raise
     assert stats.inner_text().startswith("3 stations · ")
     assert "capex about US$" in stats.inner_text()
+    # roads mode: a click on a road's square widens it, a second click undoes it
+    page.get_by_text("Click roads to widen them", exact=False).first.click()
+    roads = page.locator(".js-plotly-plot .scatterlayer .trace").nth(1).locator(".point")
+    roads.nth(10).wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)
+    box = roads.nth(10).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.get_by_text("1 road(s) to widen", exact=False).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(shots / "roads.png"))
+    again = page.locator(".js-plotly-plot .scatterlayer .trace").nth(2).locator(".point").nth(10)
+    page.wait_for_timeout(1500)
+    box = again.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function(
+        "() => !document.querySelector('.ladera-design-stats').innerText.includes('road(s)')",
+        timeout=30_000,
+    )
+    page.get_by_text("Click roads to widen them", exact=False).first.click()
+    targets.nth(40).wait_for(timeout=60_000)
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("saved ", exact=False).first.wait_for(timeout=30_000)
     before = stats.inner_text()
@@ -163,13 +214,74 @@ def _drive_design(browser, port: int, shots: Path) -> list[list[str]]:
     assert stats.inner_text() == before  # the saved line is back on the map
     page.screenshot(path=str(shots / "design.png"))
     page.get_by_role("button", name="Compare", exact=False).click()
+    page.locator(".ladera-compare-progress .v-progress-linear").wait_for(timeout=60_000)
     page.locator(".ladera-winners").wait_for(timeout=300_000)
-    assert "Jobs within 30 minutes" in page.locator(".ladera-verdict").first.inner_text()
+    assert "seeds" in page.locator(".ladera-compare-size").inner_text()
+    page.locator(".ladera-winners-chart").wait_for(timeout=30_000)  # the winners chart
+    assert "% of its capacity" in page.locator(".ladera-cable-load").inner_text()
+    words = page.locator(".ladera-verdict").all_inner_texts()
+    assert any("benefit-cost ratio" in w for w in words)
     page.screenshot(path=str(shots / "compare.png"))
-    cells = page.locator(".ladera-winners-row").evaluate_all(
-        "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(td => td.innerText))"
-    )
+    cells = [
+        page.locator(f".{css}-row").evaluate_all(
+            "rows => rows.map(r => Array.from(r.querySelectorAll('td')).map(td => td.innerText))"
+        )
+        for css in ("ladera-winners", "ladera-catchment")
+    ]
     external = [u for u in requests if urlsplit(u).scheme in ("http", "https", "ws", "wss")
                 and urlsplit(u).netloc != f"127.0.0.1:{port}"]  # fmt: skip
     assert external == [] and failed == [] and errors == [], (external, failed, errors)
-    return cells
+    return cells[0], cells[1], words
+
+
+def test_clicked_roads_save_with_their_selector_and_ladera_compare_accepts_them(
+    mini_network, tmp_path
+):
+    """Roads clicked in design mode: toggled on and off, drawn on the map, saved as a
+    road_upgrade whose stated selector (``way_ids``) picks exactly their edges, loaded back, and
+    compared by ``ladera compare``."""
+    from sim.interventions import RoadUpgrade
+    from sim.interventions.road_upgrade import select_roads
+    from sim.scenario import load_scenario
+    from sim.viz.design import Design, load_design, save_design, stats_text
+    from sim.viz.mapview import city_figure
+    from sim.viz.roads import ROAD_COST_PER_KM, TARGET_NAME, road_km, road_targets, way_edges
+
+    t = road_targets(mini_network)
+    assert t.way.size == len(set(t.way.tolist())) > 10
+    ways = (int(t.way[3]), int(t.way[40]))
+    design = Design().toggle_road(ways[0]).toggle_road(ways[1]).toggle_road(999)
+    design = design.toggle_road(999)  # a second click undoes
+    assert design.roads == ways and design.ready
+    assert not Design(stations=((0.0, 0.0),), roads=ways).ready  # a lone station is not a line
+    km = road_km(mini_network, ways)
+    assert 0 < km < way_edges(mini_network, ways).size  # km of road, each counted once
+    assert f"2 road(s) to widen, {km:.2f} km" in stats_text(design, km)
+    fig = city_figure(mini_network, design, roads_mode=True)
+    names = [trace.name for trace in fig.data]
+    assert TARGET_NAME in names and "roads to widen" in names
+    assert "walk network (click to add a station)" not in names
+
+    out = save_design(design, BASELINE, tmp_path / "roads.toml", currency="BRL", year=2019,
+                      road_km=km)  # fmt: skip
+    text = out.read_text()
+    assert "# Road selector: `way_ids`" in text and "cable_line" not in text
+    (upgrade,) = load_scenario(out).interventions
+    assert isinstance(upgrade, RoadUpgrade) and sorted(upgrade.way_ids) == sorted(ways)
+    assert upgrade.add_lanes == 1.0
+    assert upgrade.capex.amount == pytest.approx(km * ROAD_COST_PER_KM[("BRL", 2019)], rel=1e-6)
+    assert set(select_roads(mini_network, upgrade)) == set(way_edges(mini_network, ways))
+    assert load_design(out) == design
+    # with a cable too: both interventions, both come back
+    both = Design(stations=((-51.162, -30.075), (-51.17, -30.0675)), roads=ways)
+    assert load_design(save_design(both, BASELINE, tmp_path / "both.toml", currency="BRL",
+                                   year=2019, road_km=km)) == both  # fmt: skip
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", str(BASELINE), str(out), "--households", "200",
+         "--max-iterations", "2", "--seeds", "1", "--results", str(tmp_path / "cli"), "--id",
+         "roads"], cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "cli" / "compare" / "roads" / "summary.json").read_text())
+    assert "my_cable" in summary["scenarios"]

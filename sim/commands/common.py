@@ -47,7 +47,7 @@ def check_size(scenarios: Sequence[Scenario], args: argparse.Namespace, runs: in
 
 def scenario_with_flags(path: Path, args: argparse.Namespace):
     """The scenario file with the command's ``--days``, ``--households``, ``--seed``,
-    ``--solver`` and ``--max-iterations`` applied."""
+    ``--solver``, ``--max-iterations`` and ``--zone-size-m`` applied."""
     from sim.scenario import load_scenario, with_overrides
 
     overrides: dict[str, object] = dict(check_flags(args))
@@ -58,6 +58,11 @@ def scenario_with_flags(path: Path, args: argparse.Namespace):
             raise ScenarioError(f"`--max-iterations` must be a positive integer, not "
                                 f"{args.max_iterations}")  # fmt: skip
         overrides["choice.max_iterations"] = args.max_iterations
+    zone = getattr(args, "zone_size_m", None)
+    if zone is not None:
+        if not zone > 0 or zone == float("inf"):
+            raise ScenarioError(f"`--zone-size-m` must be a positive number of metres, not {zone}")
+        overrides["choice.zone_size_m"] = float(zone)
     return with_overrides(load_scenario(path), overrides)
 
 

@@ -26,6 +26,7 @@ from sim.errors import ScenarioError
 from sim.interventions import CableLine, RoadUpgrade
 from sim.model import CommuteModel
 from sim.network.arrays import MultimodalNetwork
+from sim.paths import scenarios_root
 from sim.runner import build_model, city_of
 from sim.scenario import Scenario, load_scenario, with_overrides
 from sim.tables import household_table
@@ -33,8 +34,8 @@ from sim.tables import household_table
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"
 DEFAULT_CITY = "porto_alegre"
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-#: The scenarios the page offers, by bundled city: control value -> file in scenarios/<city>/.
+#: The scenarios the page offers, by bundled city: control value -> file in
+#: :func:`sim.paths.scenarios_root` ``/<city>/`` (the checkout's scenarios/, or the installed copy).
 SCENARIO_FILES: dict[str, dict[str, str]] = {
     "porto_alegre": {
         "baseline": "baseline.toml",
@@ -68,7 +69,7 @@ SUBSIDISED_CLASSES = ("1", "2")
 def scenario_files(city: str) -> dict[str, Path]:
     """The page's scenarios for a bundled city name or a folder of scenario files."""
     if city in SCENARIO_FILES:
-        folder = SCENARIOS_DIR / city
+        folder = scenarios_root() / city
         files = {key: folder / name for key, name in SCENARIO_FILES[city].items()}
         return {key: path for key, path in files.items() if path.is_file()}
     folder = Path(city)

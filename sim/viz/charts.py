@@ -1,4 +1,5 @@
-"""The students' charts: mode shares, commute times, accessibility, cable load and the gap.
+"""The students' charts: mode shares, commute times, accessibility, cable load and the gap; and
+design mode's winners and losers by income class.
 
 Every ``*_figure`` function reads a :class:`~sim.model.CommuteModel` (and the few per-day series
 the app keeps, see :class:`sim.viz.app.History`) and returns a new
@@ -146,6 +147,32 @@ def gap_figure(model: CommuteModel) -> Figure:
     ax.set_xlabel("day", fontsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
     ax.legend(fontsize=7)
+    return fig
+
+
+#: Winners and losers: better off, unchanged, worse off (a diverging blue-grey-red).
+WINNER_COLOURS = {"better": "#2166ac", "unchanged": "#d9d9d9", "worse": "#b2182b"}
+
+
+def winners_figure(shares: list[tuple[str, float, float, float]], seeds: int) -> Figure:
+    """Design mode's Compare: the share of each income class better off, unchanged and worse
+    off (``(class, better, worse, unchanged)``, means across ``seeds`` seeds), stacked."""
+    height = 1.0 + 0.32 * len(shares)  # inches: 0.55 below the bars, 0.45 above for the legend
+    fig = Figure(figsize=(5.2, height), dpi=90)
+    ax = fig.add_axes((0.16, 0.55 / height, 0.8, 1 - 1.0 / height))
+    labels = [f"class {c}" if c != "all" else "all" for c, *_ in shares]
+    ys = np.arange(len(shares))[::-1]
+    left = np.zeros(len(shares))
+    for k, key in ((1, "better"), (3, "unchanged"), (2, "worse")):
+        width = np.array([100 * row[k] for row in shares])
+        ax.barh(ys, width, left=left, color=WINNER_COLOURS[key], label=f"{key} off"
+                if key != "unchanged" else key, height=0.7)  # fmt: skip
+        left += width
+    ax.set_yticks(ys, labels, fontsize=8)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"% of households (welfare, logsum; mean of {seeds} seeds)", fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
     return fig
 
 

@@ -1,7 +1,9 @@
 """The students' city map: roads by congestion, transit lines, households and interventions.
 
 :func:`map_figure` reads a :class:`~sim.model.CommuteModel` and the scenario's intervention
-reports and returns a new :class:`matplotlib.figure.Figure`; nothing here changes the model.
+reports and returns a new :class:`matplotlib.figure.Figure`; :func:`map_png` draws the same map
+as PNG bytes for the app, redrawing only the roads and title each day; nothing here changes the
+model.
 Static geometry (road segments, transit segments) is computed once per network object and
 cached (:func:`geometry`, also drawn by the design mode's map, :mod:`sim.viz.mapview`); a step
 only recolours the roads. Modes have the colours of :data:`sim.modes.MODE_COLOURS`.
@@ -151,20 +153,97 @@ def _plot_segments(ax: Any, segments: NDArray[np.float64], **kwargs: Any) -> Non
 def map_figure(model: CommuteModel, reports: list[dict[str, Any]], title: str = "") -> Figure:
     """Roads coloured by volume / capacity, transit lines, households by income class and the
     scenario's interventions highlighted."""
+    fig = Figure(figsize=MAP_SIZE, dpi=MAP_DPI)
+    ax = _map_axes(fig, model)
+    _draw_roads(ax, model)
+    _draw_static(fig, ax, model, reports, under=True)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return fig
+
+
+MAP_SIZE, MAP_DPI, MAP_RECT = (7.0, 6.4), 100, (0.07, 0.05, 0.78, 0.9)
+_OVERLAYS: weakref.WeakKeyDictionary[CommuteModel, NDArray[np.uint8]] = weakref.WeakKeyDictionary()
+
+
+def map_png(model: CommuteModel, reports: list[dict[str, Any]], title: str = "",
+            colours: int = 256) -> bytes:  # fmt: skip
+    """:func:`map_figure` as PNG bytes (a palette of ``colours``), drawn faster: only the roads
+    and the title change from day to day, so everything above them (transit lines, households,
+    interventions, axes, colour bar, legend) is drawn once per model into a transparent layer
+    and laid over each day's roads."""
+    import io
+
+    from PIL import Image
+
+    over = _OVERLAYS.get(model)
+    if over is None:
+        fig = Figure(figsize=MAP_SIZE, dpi=MAP_DPI)
+        fig.patch.set_alpha(0.0)
+        ax = _map_axes(fig, model)
+        ax.patch.set_alpha(0.0)
+        _draw_static(fig, ax, model, reports, under=False)
+        over = _OVERLAYS[model] = _rgba(fig)
+    fig = Figure(figsize=MAP_SIZE, dpi=MAP_DPI)
+    ax = _map_axes(fig, model)
+    ax.set_axis_off()
+    _draw_interventions(ax, reports, under_only=True)
+    _draw_roads(ax, model)
+    if title:
+        ax.set_title(title, fontsize=10)
+    image = Image.alpha_composite(Image.fromarray(_rgba(fig)), Image.fromarray(over))
+    buf = io.BytesIO()
+    image.convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE).save(
+        buf, format="png"
+    )
+    return buf.getvalue()
+
+
+def _rgba(fig: Figure) -> NDArray[np.uint8]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    return np.array(canvas.buffer_rgba())
+
+
+def _map_axes(fig: Figure, model: CommuteModel) -> Any:
+    geo = geometry(model.network)
+    ax = fig.add_axes(MAP_RECT)
+    x0, x1, y0, y1 = geo.extent
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect(geo.aspect)
+    ax.tick_params(labelsize=7)
+    return ax
+
+
+def _congestion_colours() -> list[Any]:
+    bounds = np.array([*VC_BINS, VC_MAX + 1.0])
+    centres = (bounds[:-1] + bounds[1:]) / 2
+    return [CONGESTION(min(c, VC_MAX) / VC_MAX) for c in centres]
+
+
+def _draw_roads(ax: Any, model: CommuteModel) -> None:
+    """The roads, coloured and widened by their volume / capacity class."""
+    geo = geometry(model.network)
+    vc = volume_capacity(model)
+    bounds = np.array([*VC_BINS, VC_MAX + 1.0])
+    which = np.clip(np.searchsorted(bounds, vc, side="right") - 1, 0, len(VC_BINS) - 1)
+    for k, colour in enumerate(_congestion_colours()):
+        _plot_segments(ax, geo.roads[which == k], color=colour, lw=VC_WIDTHS[k], zorder=1 + k / 10)
+
+
+def _draw_static(fig: Figure, ax: Any, model: CommuteModel, reports: list[dict[str, Any]], *,
+                 under: bool) -> None:  # fmt: skip
+    """Everything but the roads: the colour bar, transit lines, households, interventions (the
+    road highlights under the roads too, if ``under``) and the legend."""
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
     net = model.network
     geo = geometry(net)
-    fig = Figure(figsize=(7.0, 6.4), dpi=100)
-    ax = fig.add_axes((0.07, 0.05, 0.78, 0.9))
-    vc = volume_capacity(model)
-    bounds = np.array([*VC_BINS, VC_MAX + 1.0])
-    centres = (bounds[:-1] + bounds[1:]) / 2
-    colours = [CONGESTION(min(c, VC_MAX) / VC_MAX) for c in centres]
-    which = np.clip(np.searchsorted(bounds, vc, side="right") - 1, 0, len(VC_BINS) - 1)
-    for k, colour in enumerate(colours):
-        _plot_segments(ax, geo.roads[which == k], color=colour, lw=VC_WIDTHS[k], zorder=1 + k / 10)
+    colours = _congestion_colours()
     bar_ax = fig.add_axes((0.87, 0.3, 0.025, 0.45))
     scale = ScalarMappable(BoundaryNorm(VC_BINS, len(colours), extend="max"),
                            ListedColormap(colours))  # fmt: skip
@@ -190,20 +269,15 @@ def map_figure(model: CommuteModel, reports: list[dict[str, Any]], title: str = 
                linewidths=0, alpha=0.8, zorder=4)  # fmt: skip
     handles += [Line2D([], [], ls="", marker="o", ms=5, color=class_colour[c],
                        label=f"income class {c}") for c in classes]  # fmt: skip
-    handles += _draw_interventions(ax, reports)
-    x0, x1, y0, y1 = geo.extent
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_aspect(geo.aspect)
-    ax.tick_params(labelsize=7)
+    handles += _draw_interventions(ax, reports, under=under)
     ax.legend(handles=handles, loc="lower left", fontsize=7, framealpha=0.85)
-    if title:
-        ax.set_title(title, fontsize=10)
-    return fig
 
 
-def _draw_interventions(ax: Any, reports: list[dict[str, Any]]) -> list[Any]:
-    """Draw each intervention's geometry over the map; returns the legend handles."""
+def _draw_interventions(ax: Any, reports: list[dict[str, Any]], *, under: bool = True,
+                        under_only: bool = False) -> list[Any]:  # fmt: skip
+    """Draw each intervention's geometry over the map; returns the legend handles. Road
+    highlights go under the roads: drawn unless not ``under``; ``under_only`` draws nothing
+    else."""
     handles = []
     for report in reports:
         geom = report.get("geometry")
@@ -216,10 +290,13 @@ def _draw_interventions(ax: Any, reports: list[dict[str, Any]]) -> list[Any]:
         ys = np.concatenate([np.append(seg[:, 1], np.nan) for seg in segments])
         if kind in ("road_upgrade", "new_road"):
             # a wide halo under the roads, so their congestion colours stay visible
-            ax.plot(xs, ys, color=ROAD_HIGHLIGHT, lw=6.0, alpha=0.45, zorder=0.5,
-                    solid_capstyle="round")  # fmt: skip
+            if under:
+                ax.plot(xs, ys, color=ROAD_HIGHLIGHT, lw=6.0, alpha=0.45, zorder=0.5,
+                        solid_capstyle="round")  # fmt: skip
             handles.append(Line2D([], [], color=ROAD_HIGHLIGHT, lw=6.0, alpha=0.45,
                                   label=report["name"]))  # fmt: skip
+            continue
+        if under_only:
             continue
         colour = BUS_HIGHLIGHT if kind == "bus_route" else CABLE_HIGHLIGHT
         width = 3.0 if kind == "bus_route" else 4.0

@@ -2,7 +2,8 @@
 
 The panels sit under Mesa's SolaraViz controls (:mod:`sim.viz.page`): they re-render when
 Mesa's ``update_counter`` ticks (after Step, Play or Reset) and a panel only redraws its PNG
-when the model or its step changed. The figures are drawn by :mod:`sim.viz.citymap` and
+when the model or its step changed (the map through :func:`sim.viz.citymap.map_png`, which
+redraws only its roads and title). The figures are drawn by :mod:`sim.viz.citymap` and
 :mod:`sim.viz.charts`; the model they show is :class:`sim.viz.app.LaderaViz`.
 """
 
@@ -25,7 +26,7 @@ from sim.viz.charts import (
     mode_share_figure,
     png,
 )
-from sim.viz.citymap import map_figure
+from sim.viz.citymap import map_figure, map_png
 
 if TYPE_CHECKING:
     from sim.viz.app import LaderaViz
@@ -39,6 +40,8 @@ class _Panel:
     caption: Callable[[LaderaViz], str] = field(default=lambda viz: "")
     #: What the figure shows, by day: the panel redraws only when this changes
     shows: Callable[[LaderaViz], int] = field(default=lambda viz: viz.steps)
+    #: The panel as PNG bytes, when it has a faster way than drawing ``draw``'s figure
+    image: Callable[[LaderaViz], bytes] | None = None
 
 
 def _has_cable(viz: LaderaViz) -> bool:
@@ -60,7 +63,8 @@ def _map_caption(viz: LaderaViz) -> str:
 
 PANELS = {
     "map": _Panel("City map", "ladera-map",
-                  lambda v: map_figure(v.commute, v.reports, v.map_title), _map_caption),
+                  lambda v: map_figure(v.commute, v.reports, v.map_title), _map_caption,
+                  image=lambda v: map_png(v.commute, v.reports, v.map_title)),
     "modes": _Panel("Mode shares by income class (today)", "ladera-modes",
                     lambda v: mode_share_figure(v.commute)),
     "time": _Panel("Mean commute time by income class", "ladera-time",
@@ -81,7 +85,8 @@ def Panel(viz: LaderaViz, key: str, steps: int) -> None:
     """One panel of :data:`PANELS`: a card with its figure (and caption), redrawn when the
     model or what the panel shows (its ``shows``, by default ``steps``) change."""
     panel = PANELS[key]
-    image = solara.use_memo(lambda: png(panel.draw(viz)), [viz, panel.shows(viz)])
+    image = solara.use_memo(lambda: panel.image(viz) if panel.image else png(panel.draw(viz)),
+                            [viz, panel.shows(viz)])  # fmt: skip
     with solara.Card(panel.title, margin=0, classes=[panel.css]):
         solara.Image(image, width="100%", classes=[f"{panel.css}-image"])
         for line in panel.caption(viz).splitlines():

@@ -4,7 +4,9 @@ Plotly's ``FigureWidget`` is an anywidget whose JavaScript ships inside the ``pl
 so Solara serves it from the page's own connection; the map is drawn from the network's arrays
 (roads, rail, cable lines) in lon/lat with equal metres on both axes. Plotly reports clicks on
 data points only, so the walk network's nodes are drawn as faint dots: a click on one is a
-station on the walk network (:func:`sim.viz.design.snap` makes sure).
+station on the walk network (:func:`sim.viz.design.snap` makes sure). In roads mode the
+click targets are one dot per road (OSM way, :func:`sim.viz.roads.road_targets`) instead, and a
+click widens that road or un-widens it; the widened roads are drawn in both modes.
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from sim.modes import MODE_COLOURS
 from sim.network.arrays import MultimodalNetwork
 from sim.viz.citymap import geometry
 from sim.viz.design import Design, walk_nodes
+from sim.viz.roads import TARGET_NAME as ROAD_TARGET_NAME
+from sim.viz.roads import road_segments, road_targets
 
 #: Walk nodes offered as click targets at most (an even sample of them).
 MAX_TARGETS = 4000
 #: Road segments drawn at most (the widest first): keeps the page light on a whole city.
 MAX_ROADS = 12000
 DESIGN_COLOUR = "#6a1b9a"
+WIDENED_COLOUR = "#e65100"
+WIDENED_NAME = "roads to widen"
 TARGET_NAME = "walk network (click to add a station)"
 
 _TARGETS: weakref.WeakKeyDictionary[MultimodalNetwork, NDArray[np.int64]] = (
@@ -55,8 +61,10 @@ def _lines(segments: NDArray[np.float64]) -> tuple[list[Any], list[Any]]:
     ]
 
 
-def city_figure(net: MultimodalNetwork, design: Design, *, title: str = "") -> go.Figure:
-    """The city's roads, rail and cable lines, the click targets and the design being drawn."""
+def city_figure(net: MultimodalNetwork, design: Design, *, title: str = "",
+                roads_mode: bool = False) -> go.Figure:  # fmt: skip
+    """The city's roads, rail and cable lines, the click targets (walk nodes for stations, or
+    in ``roads_mode`` one per road) and the design being drawn."""
     geo = geometry(net)
     roads = geo.roads
     if roads.shape[0] > MAX_ROADS:
@@ -69,12 +77,25 @@ def city_figure(net: MultimodalNetwork, design: Design, *, title: str = "") -> g
             x, y = _lines(segments)
             fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=name, hoverinfo="skip",
                                      line={"color": colour, "width": width}))  # fmt: skip
-    nodes = click_targets(net)
-    fig.add_trace(go.Scatter(
-        x=net.x[nodes].tolist(), y=net.y[nodes].tolist(), mode="markers", name=TARGET_NAME,
-        marker={"size": 7, "color": "#2e7d32", "opacity": 0.25},
-        hovertemplate="%{x:.5f}, %{y:.5f}<extra>click: station here</extra>",
-    ))  # fmt: skip
+    if design.roads:
+        x, y = _lines(road_segments(net, design.roads))
+        fig.add_trace(go.Scatter(x=x, y=y, mode="lines", name=WIDENED_NAME, hoverinfo="skip",
+                                 line={"color": WIDENED_COLOUR, "width": 5}))  # fmt: skip
+    if roads_mode:
+        t = road_targets(net)
+        fig.add_trace(go.Scatter(
+            x=t.x.tolist(), y=t.y.tolist(), customdata=t.way.tolist(), mode="markers",
+            name=ROAD_TARGET_NAME, marker={"size": 7, "color": WIDENED_COLOUR, "opacity": 0.3,
+                                           "symbol": "square"},
+            hovertemplate="OSM way %{customdata}<extra>click: widen / undo</extra>",
+        ))  # fmt: skip
+    else:
+        nodes = click_targets(net)
+        fig.add_trace(go.Scatter(
+            x=net.x[nodes].tolist(), y=net.y[nodes].tolist(), mode="markers", name=TARGET_NAME,
+            marker={"size": 7, "color": "#2e7d32", "opacity": 0.25},
+            hovertemplate="%{x:.5f}, %{y:.5f}<extra>click: station here</extra>",
+        ))  # fmt: skip
     if design.stations:
         xs, ys = zip(*design.stations, strict=True)
         fig.add_trace(go.Scatter(

@@ -36,9 +36,10 @@ PLAY_INTERVAL_MS = 50
 CSS = """
 .v-card__title { word-break: normal !important; overflow-wrap: normal; hyphens: none; }
 .ladera-dashboard img { max-width: 100%; }
-.ladera-design-message, .ladera-compare-status { overflow-wrap: anywhere; }
-.ladera-winners { border-collapse: collapse; margin-top: 6px; }
-.ladera-winners th, .ladera-winners td { border: 1px solid #ccc; padding: 2px 8px;
+.ladera-design-message, .ladera-compare-status, .ladera-compare-size, .ladera-report-path {
+  overflow-wrap: anywhere; }
+.ladera-table { border-collapse: collapse; margin: 6px 0; font-size: 0.85rem; }
+.ladera-table th, .ladera-table td { border: 1px solid #ccc; padding: 2px 6px;
   text-align: right; }
 """
 

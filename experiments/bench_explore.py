@@ -1,0 +1,103 @@
+"""Benchmark: an explore-mode step in the browser against the model's day.
+
+Starts ``python -m sim viz`` on a city (default Porto Alegre, 2,000 households, the app's
+default), drives Debian's chromium with Playwright (never a downloaded browser), presses Step
+``--steps`` times and measures each step from the click until the map's caption shows the new
+day and every chart image has loaded, against the model's day the caption reports ("last
+step"). The target (issue 18): the median browser step under 1.5x the model's day. Writes
+``results/bench/explore.json`` (``--out``) with every step and the load average; a benchmark,
+not a test. Usage::
+
+    python experiments/bench_explore.py [--city porto_alegre] [--steps 8] [--scenario cable]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "experiments"))
+from studio_screenshots import CHROMIUM_ARGS, explore  # noqa: E402
+
+TARGET = 1.5
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--city", default="porto_alegre")
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--scenario", default="baseline", help="the Scenario control's value")
+    parser.add_argument("--out", type=Path, default=ROOT / "results" / "bench" / "explore.json")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    work = Path(tempfile.mkdtemp(prefix="ladera-bench-explore-"))
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    log = (work / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--city", args.city, "--port",
+                             str(port)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    sys.exit(f"the server exited: {(work / 'server.log').read_text()}")
+                time.sleep(0.5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1150})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
+            if args.scenario != "baseline":
+                page.get_by_label("Scenario").click()
+                page.get_by_role("option", name=args.scenario, exact=True).click()
+                page.get_by_role("button", name="Reset", exact=True).click()
+                page.wait_for_timeout(3000)
+                page.get_by_text(f"({args.scenario}", exact=False).first.wait_for(timeout=300_000)
+            load_before = os.getloadavg()
+            times = explore(page, args.steps)
+            load_after = os.getloadavg()
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    ratios = [b / m for b, m in times]
+    median = statistics.median(ratios)
+    result = {
+        "what": "explore step in chromium (click to map caption and charts updated) against the "
+        "model's day, Porto Alegre app defaults (2,000 households)",
+        "city": args.city,
+        "scenario": args.scenario,
+        "machine": {"cores": os.cpu_count(), "load_before": load_before, "load_after": load_after},
+        "steps": [{"browser_s": round(b, 3), "model_s": round(m, 3)} for b, m in times],
+        "median_browser_s": round(statistics.median(b for b, _ in times), 3),
+        "median_model_s": round(statistics.median(m for _, m in times), 3),
+        "median_ratio": round(median, 2),
+        "target_ratio": TARGET,
+        "ok": median < TARGET,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"explore step, median of {len(times)}: {result['median_browser_s']:.2f} s in the browser, "
+          f"{result['median_model_s']:.2f} s the model's day (median ratio {median:.2f}x, target "
+          f"< {TARGET}x); load average {load_before[0]:.1f} -> {load_after[0]:.1f} on "
+          f"{os.cpu_count()} cores; {args.out}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
