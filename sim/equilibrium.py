@@ -56,8 +56,18 @@ STARTS = ("empty", "aon")
 # Numerical settings of the solver (not behaviour), chosen on the Porto Alegre baseline by
 # experiments/bench_equilibrium.py: gap after 16 iterations 2.9e-3 with 16 blocks and the full
 # curvature, 1.7e-3 with a quarter of it, against 4.5e-3 to 6.7e-3 for Jacobi steps.
-#: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi).
+#: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi), at
+#: most; a block holds at least :data:`BLOCK_TRIPS` trips, since each block's step updates every
+#: link's cost, which outweighs the gain on a small problem.
 BLOCKS = 16
+BLOCK_TRIPS = 6000
+
+
+def default_blocks(n_trips: int) -> int:
+    """Blocks of a sweep for ``n_trips`` trips: one per :data:`BLOCK_TRIPS`, 1 to :data:`BLOCKS`."""
+    return int(min(BLOCKS, max(1, n_trips // BLOCK_TRIPS)))
+
+
 #: Sweeps an iteration, alternating mode and route moves with route moves alone.
 SWEEPS = 2
 #: Share of the link-wide curvature (slope x link flow) the Newton scaling counts: a block moves
@@ -214,7 +224,7 @@ def solve(
     max_iterations: int | None = None,
     start: str = "empty",
     progress: bool = False,
-    blocks: int = BLOCKS,
+    blocks: int | None = None,
     sweeps: int = SWEEPS,
     curvature: float = CURVATURE,
 ) -> Convergence:
@@ -225,8 +235,8 @@ def solve(
     columns; the columns' costs at every trip's origin give the least route costs, hence the
     gap (route costs that do not depend on the route, such as access walks and parking, are
     held from the first pass, where they are computed once). Then ``sweeps`` sweeps of
-    gradient-projection steps on the kept columns, block by block of destinations (``blocks``;
-    1 moves every trip at once), each with an exact line search, alternate between moving mode
+    gradient-projection steps on the kept columns, block by block of destinations (``blocks``,
+    default :func:`default_blocks`; 1 moves every trip at once), each with an exact line search, alternate between moving mode
     probabilities and route shares together and route shares alone: flows move between a
     trip's routes in proportion to their cost differences (Newton-scaled, with ``curvature``
     of the link-wide slope), and its mode probabilities toward the logit of its cheapest
@@ -240,6 +250,7 @@ def solve(
     from sim.columns import Columns
 
     tol = model.params.gap_tolerance if tol is None else tol
+    blocks = default_blocks(model.trips.n) if blocks is None else blocks
     limit = model.params.max_iterations if max_iterations is None else max_iterations
     t0 = time.perf_counter()
     conv = Convergence(tolerance=tol)
