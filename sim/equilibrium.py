@@ -70,8 +70,10 @@ def default_blocks(n_trips: int) -> int:
 
 #: Sweeps an iteration, alternating mode and route moves with route moves alone.
 SWEEPS = 2
-#: Share of the link-wide curvature (slope x link flow) the Newton scaling counts: a block moves
-#: only its own trips, so a link's cost rises less than if every trip on it moved.
+#: Share of the link-wide curvature (slope x link flow) the Newton scaling counts: trips on a
+#: link move in different directions (and a block moves only its own), so the link's cost rises
+#: less than if every trip on it moved the same share. A quarter converges faster than the whole
+#: on Porto Alegre (above) and on the mini city, by blocks and all at once alike.
 CURVATURE = 0.25
 
 
