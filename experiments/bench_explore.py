@@ -16,18 +16,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "experiments"))
-from studio_screenshots import CHROMIUM_ARGS, explore  # noqa: E402
+from studio_screenshots import CHROMIUM_ARGS, explore, viz_server  # noqa: E402
 
 TARGET = 1.5
 
@@ -41,41 +37,24 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    work = Path(tempfile.mkdtemp(prefix="ladera-bench-explore-"))
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--city", args.city, "--port",
-                             str(port)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    sys.exit(f"the server exited: {(work / 'server.log').read_text()}")
-                time.sleep(0.5)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1150})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
-            if args.scenario != "baseline":
-                page.get_by_label("Scenario").click()
-                page.get_by_role("option", name=args.scenario, exact=True).click()
-                page.get_by_role("button", name="Reset", exact=True).click()
-                page.wait_for_timeout(3000)
-                page.get_by_text(f"({args.scenario}", exact=False).first.wait_for(timeout=300_000)
-            load_before = os.getloadavg()
-            times = explore(page, args.steps)
-            load_after = os.getloadavg()
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    with (
+        viz_server(args.city, prefix="ladera-bench-explore-") as (port, _),
+        sync_playwright() as pw,
+    ):
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1150})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
+        if args.scenario != "baseline":
+            page.get_by_label("Scenario").click()
+            page.get_by_role("option", name=args.scenario, exact=True).click()
+            page.get_by_role("button", name="Reset", exact=True).click()
+            page.wait_for_timeout(3000)
+            page.get_by_text(f"({args.scenario}", exact=False).first.wait_for(timeout=300_000)
+        load_before = os.getloadavg()
+        times = explore(page, args.steps)
+        load_after = os.getloadavg()
+        browser.close()
     ratios = [b / m for b, m in times]
     median = statistics.median(ratios)
     result = {

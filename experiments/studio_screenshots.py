@@ -20,6 +20,7 @@ temporary folder. Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -35,6 +36,39 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 MORRO = [(-51.164223, -30.076033), (-51.170510, -30.068813), (-51.177221, -30.062275)]
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+
+
+@contextlib.contextmanager
+def viz_server(city: str, env: dict[str, str] | None = None, prefix: str = "ladera-shots-"):
+    """``python -m sim viz`` on a free loopback port, in a temporary folder (saved designs go
+    to its ``designs``): yields (port, folder) once the port answers, and stops the server on
+    leaving."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "LADERA_VIZ_DESIGNS": str(work / "designs"),
+        **(env or {}),
+    }
+    log = (work / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--city", city, "--port",
+                             str(port)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
+    try:
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    sys.exit(f"the server exited: {(work / 'server.log').read_text()}")
+                time.sleep(0.5)
+        yield port, work
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 def target_indices(city: str, points: list[tuple[float, float]]) -> list[int]:
@@ -97,45 +131,25 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    work = Path(tempfile.mkdtemp(prefix="ladera-shots-"))
-    env = {**os.environ, "LADERA_VIZ_DESIGNS": str(work / "designs"), "PYTHONUNBUFFERED": "1"}
-    log = (work / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "--city", args.city, "--port",
-                             str(port)], cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
-    try:
-        indices = target_indices(args.city, MORRO)
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    sys.exit(f"the server exited: {(work / 'server.log').read_text()}")
-                time.sleep(0.5)
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1500, "height": 1150})
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
-            load_before = os.getloadavg()
-            times = explore(page, args.steps)
-            args.out.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(args.out / "studio-explore.png"))
-            load_compare = os.getloadavg()
-            compare_s = design(page, indices)
-            load_after = os.getloadavg()
-            # tall enough for the map, the controls and what Compare found below them
-            page.set_viewport_size({"width": 1500, "height": 1900})
-            page.locator(".ladera-outcome").scroll_into_view_if_needed()
-            page.wait_for_timeout(1000)
-            page.screenshot(path=str(args.out / "studio-design.png"), full_page=True)
-            browser.close()
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    indices = target_indices(args.city, MORRO)
+    with viz_server(args.city) as (port, _), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1150})
+        page.goto(f"http://127.0.0.1:{port}/")
+        page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
+        load_before = os.getloadavg()
+        times = explore(page, args.steps)
+        args.out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(args.out / "studio-explore.png"))
+        load_compare = os.getloadavg()
+        compare_s = design(page, indices)
+        load_after = os.getloadavg()
+        # tall enough for the map, the controls and what Compare found below them
+        page.set_viewport_size({"width": 1500, "height": 1900})
+        page.locator(".ladera-outcome").scroll_into_view_if_needed()
+        page.wait_for_timeout(1000)
+        page.screenshot(path=str(args.out / "studio-design.png"), full_page=True)
+        browser.close()
     browser_s = statistics.median(t for t, _ in times)
     model_s = statistics.median(m for _, m in times)
     print(f"explore step, median of {len(times)}: {browser_s:.2f} s in the browser, "
