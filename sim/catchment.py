@@ -314,8 +314,11 @@ def catchments(model: CommuteModel, by_scenario: dict[str, list[Place]], *,
                far_km: float = FAR_KM) -> dict[str, dict[str, NDArray[np.bool_]]]:  # fmt: skip
     """Each scenario's served and far households on the baseline ``model`` (one seed).
 
-    Returns ``{scenario: {"served": mask, "far": mask, "served:<intervention>": mask}}``, one
-    entry per household row.
+    Returns ``{scenario: {"served": mask, "far": mask, "control": mask,
+    "served:<intervention>": mask}}``, one entry per household row. The *control* households
+    are the far ones that are not served: for a road, far homes whose baseline routes still
+    cross the changed links are served and may gain for real, so only the rest should see
+    nothing at equilibrium.
     """
     homes = model.households.home_node
     out: dict[str, dict[str, NDArray[np.bool_]]] = {}
@@ -325,8 +328,8 @@ def catchments(model: CommuteModel, by_scenario: dict[str, list[Place]], *,
         for mask in masks.values():
             union |= mask
         segments = np.vstack([p.segments for p in items]) if items else np.zeros((0, 4))
-        out[name] = {"served": union, "far": far_mask(model.network, homes, segments, far_km),
-                     **masks}  # fmt: skip
+        far = far_mask(model.network, homes, segments, far_km)
+        out[name] = {"served": union, "far": far, "control": far & ~union, **masks}
     return out
 
 
@@ -340,6 +343,9 @@ def definitions(by_scenario: dict[str, list[Place]], *, walk_min: float = WALK_M
             "served": "; ".join(f"{p.name}: {p.definition(walk_min)}" for p in items) or "none",
             "far": (f"homes more than {far_km:g} km in a straight line from every element the "
                     "scenario changes" if located else "none: the scenario changes no place"),
+            "control": ("far households that it does not serve (for a road: whose baseline "
+                        "routes do not use its links), which should see nothing at equilibrium"
+                        if located else "none: the scenario changes no place"),
             "walk_min": walk_min,
             "far_km": far_km,
         }  # fmt: skip

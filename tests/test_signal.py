@@ -305,12 +305,28 @@ def test_summary_json_schema(compared: Path) -> None:
             continue
         assert set(entry["changes"]["all"]) >= {"acc_smooth_change", "expected_cost_change_min",
                                                 "annual_benefit"}  # fmt: skip
-        for group in ("served", "far"):
+        for group in ("served", "far", "control"):
             catch = entry["catchments"][group]
             assert catch["definition"]
             assert set(catch["by_class"]["all"]) == set(data["group_metrics"])
             assert set(catch["by_class"]["all"]["households"]) == keys
     assert set(data["metrics"]) >= {"acc_smooth", "expected_cost_change_min", "annual_benefit"}
+
+
+def test_the_control_is_the_far_households_not_served(compared: Path) -> None:
+    """The far households a scenario does not serve: their count is far and not served in the
+    catchment file, seed by seed, and never above the far households'."""
+    data = json.loads((compared / "summary.json").read_text())
+    masks = pd.read_parquet(compared / "catchment_households.parquet")
+    for name, entry in data["scenarios"].items():
+        if entry["baseline"]:
+            continue
+        groups = entry["catchments"]
+        rows = masks[masks["scenario"] == name]
+        want = (rows["far"] & ~rows["served"]).groupby(rows["seed"]).sum().mean()
+        n = {g: groups[g]["by_class"]["all"]["households"]["mean"] for g in ("far", "control")}
+        assert n["control"] == pytest.approx(want) and n["control"] <= n["far"]
+        assert "do not use its links" in groups["control"]["definition"]
 
 
 def test_changes_are_paired_within_seeds(compared: Path) -> None:
@@ -351,7 +367,8 @@ def test_report_and_csv_carry_intervals(compared: Path) -> None:
     assert "Served by mini_cable: Morro cable: homes within 10 min walk" in md
     assert "Far from mini_road" in md
     groups = pd.read_csv(compared / "catchments.csv", dtype={"income_class": str})
-    assert set(groups["group"]) == {"served", "far"}
+    assert set(groups["group"]) == {"served", "far", "control"}
+    assert "Far from and not served by mini_road" in md
 
 
 def test_run_directories_hold_one_seed(tmp_path: Path, compared: Path) -> None:

@@ -7,9 +7,11 @@ when its interval excludes zero, and an investment "covers its costs" or "does n
 the interval of its net present value excludes zero; otherwise the sentence says the difference
 is not distinguishable from zero. With one seed there is no interval and the words say so.
 
-The far households (homes more than 5 km from everything the scenario changes) should see
-nothing at equilibrium: whatever moves there is read as the solver's remaining error, never as a
-gain or a loss. When their interval excludes zero the paragraph says so as a warning. And the
+The far households that a scenario does not serve (homes more than 5 km from everything it
+changes, whose baseline trips do not use it: the ``control`` group) should see nothing at
+equilibrium: whatever moves there is read as the solver's remaining error, never as a gain or a
+loss. (Far households that a road serves, because their trips cross it, may gain for real; the
+paragraph gives their change too, without a sign word.) When their interval excludes zero the paragraph says so as a warning. And the
 served households' or the whole city's change is a gain or a loss only when its interval also
 does not overlap the far households' interval (:func:`overlaps`); when it does, it is "not
 distinguishable from the solver's error". (Overlap of two 95% intervals is a conservative test:
@@ -27,8 +29,9 @@ from sim.report.tables import _num
 #: How the words are chosen, printed under the bottom line.
 RULE = (
     "How these words are chosen: a change is a gain or a loss only when its 95% interval across "
-    "seeds excludes zero and does not overlap the interval of the far households (homes more "
-    "than 5 km from everything the scenario changes), which should see nothing at equilibrium, "
+    "seeds excludes zero and does not overlap the interval of the far households it does not "
+    "serve (homes more than 5 km from everything the scenario changes, whose baseline trips "
+    "do not use it), which should see nothing at equilibrium, "
     "so what moves there is read as the solver's remaining error, never as a gain or a loss; "
     "a change whose interval overlaps theirs is not distinguishable from the solver's error. A "
     "year is the modelled peak hour x 2 (the evening return) x the city's weekday-equivalents; "
@@ -58,7 +61,8 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
     by_class = (groups.get("served") or {}).get("by_class", {})
     served = by_class.get("all")
     far = (groups.get("far") or {}).get("by_class", {}).get("all")
-    noise = (far or {}).get(WELFARE)
+    control = (groups.get("control") or {}).get("by_class", {}).get("all")
+    noise = (control or far or {}).get(WELFARE)
     if served:
         what = (groups["served"].get("definition") or "the households it serves").rstrip(".")
         count = served.get("households", {}).get("mean")
@@ -67,7 +71,12 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
                      f"{_welfare(served, noise)}; {_access(served)}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
-    if far:
+    if control:
+        parts.append(_far(control.get(WELFARE) or {}, _count(control)))
+        if far and _count(far) and _count(far) != _count(control):
+            parts.append(f"Counting also the far households whose trips use it, "
+                         f"{interval_text(far.get(WELFARE) or {}, '+,.2f')} min.")  # fmt: skip
+    elif far:
         parts.append(_far(far.get(WELFARE) or {}))
     everyone = (entry.get("changes") or {}).get("all")
     if everyone:
@@ -99,10 +108,19 @@ def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None) -> str:
     return f"a trip costs {abs(iv['mean']):,.2f} min {'less' if s < 0 else 'more'} ({text}): {word}"
 
 
-def _far(iv: dict[str, Any]) -> str:
-    """The far households' change: never a gain or a loss, a warning when it is not zero."""
+def _count(group: dict[str, Any]) -> float | None:
+    n: Any = (group.get("households") or {}).get("mean")
+    return float(n) if _finite(n) else None
+
+
+def _far(iv: dict[str, Any], control: float | None = None) -> str:
+    """The far households' change: never a gain or a loss, a warning when it is not zero. With
+    ``control`` (their number) they are the far households it does not serve."""
     text = interval_text(iv, "+,.2f")
     where = "Far from it, where nothing was built,"
+    if control is not None:
+        where = (f"Far from it, where nothing was built, and off its routes ({control:,.0f} "
+                 "simulated households),")  # fmt: skip
     s = sign(iv)
     if s is None:
         return f"{where} a trip's cost moves by {text} min (the solver's remaining error)."

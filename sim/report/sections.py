@@ -305,12 +305,14 @@ def _section_catchments(doc: _Report, groups: pd.DataFrame, catchments: Catchmen
                  "household by household; welfare is the expected generalised cost of a trip "
                  "(negative = gain); the yearly user benefit is in "
                  f"{currency} (positive = gain), for the real households the group stands for. "
-                 "Far households should see no change: their interval measures what is left "
-                 "of the solver's noise.")  # fmt: skip
+                 "Far households that a scenario does not serve should see no change: their "
+                 "interval measures what is left of the solver's noise. Far households that it "
+                 "serves (a road on their way) may gain for real.")  # fmt: skip
     by_name = {r.label: r.name for r in runs}
     for label, rows in groups.groupby("scenario", sort=False):
         words = catchments.definitions.get(by_name.get(str(label), str(label)), {})
-        for group, title in (("served", "Served by"), ("far", "Far from")):
+        for group, title in (("served", "Served by"), ("far", "Far from"),
+                             ("control", "Far from and not served by")):  # fmt: skip
             part = rows[rows["group"] == group]
             if part.empty:
                 continue

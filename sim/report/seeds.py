@@ -93,6 +93,10 @@ def group_table(run: _Run, base: _Run, masks: dict[str, NDArray[np.bool_]]) -> p
     return pd.DataFrame(rows)
 
 
+#: The catchment groups a comparison reports: served, far, and the far ones not served.
+GROUPS = ("served", "far", "control")
+
+
 def catchment_tables(loaded: list[list[_Run]], baseline: int,
                      catchments: Catchments) -> list[pd.DataFrame]:  # fmt: skip
     """For each seed, :func:`group_table` of every scenario's served and far households."""
@@ -104,7 +108,7 @@ def catchment_tables(loaded: list[list[_Run]], baseline: int,
             mine = masks.get(run.name)
             if run is base or mine is None:
                 continue
-            groups = {g: mine[g] for g in ("served", "far")}
+            groups = {g: mine[g] for g in GROUPS if g in mine}
             parts.append(group_table(run, base, groups).assign(scenario=run.label))
         if parts:
             frame = pd.concat(parts, ignore_index=True)
@@ -149,7 +153,7 @@ def summary_json(tables: list[pd.DataFrame], groups: list[pd.DataFrame], loaded:
             entry["changes"] = by_change.get((run.label,), {})
             entry["catchments"] = {}
             definitions = (catchments.definitions if catchments else {}).get(run.name, {})
-            for g in ("served", "far"):
+            for g in GROUPS:
                 if (run.label, g) in by_group:
                     entry["catchments"][g] = {"definition": definitions.get(g, ""),
                                               "by_class": by_group[(run.label, g)]}  # fmt: skip
