@@ -718,3 +718,30 @@ def test_the_far_households_a_road_serves_are_not_its_noise() -> None:
     (text,) = bottom_line(summary)
     assert "that is read as the solver's remaining error" in text
     assert "is not distinguishable from the solver's error" in text
+
+
+def test_the_map_draws_the_baselines_lines_in_their_modes_colours(mini_network) -> None:
+    """Every transit layer the network has is drawn (its hops as segments, in the mode's colour
+    from the one palette); a layer it lacks is not."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from sim.modes import MODE_COLOURS
+    from sim.network.arrays import Layer
+    from sim.report import figures
+
+    fig, ax = plt.subplots()
+    figures._draw_lines(ax, mini_network)
+    drawn = {c.get_label(): c for c in ax.collections}
+    for mode, layer, _ in figures.MAP_LINES:
+        n = int((mini_network.layer == int(Layer[layer])).sum())
+        label = f"{mode} lines (baseline)"
+        assert (label in drawn) == (n > 0), (mode, n)
+        if n:
+            assert len(drawn[label].get_segments()) == n
+            assert tuple(drawn[label].get_colors()[0][:3]) == to_rgba(MODE_COLOURS[mode])[:3]
+    assert drawn, "the mini city has transit lines"
+    plt.close(fig)

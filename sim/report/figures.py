@@ -147,8 +147,8 @@ ND_GREY = "#c8c8c8"
 def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     """Each scenario's change in the baseline's zones: hexagons where the zone ids are H3
     cells (else points sized by households), red to blue around zero, grey where the change
-    is not distinguishable from zero across seeds; the main streets lightly, the interventions
-    on top; a scale bar."""
+    is not distinguishable from zero across seeds; the main streets and the baseline's transit
+    lines lightly, the interventions on top; a scale bar."""
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize, to_rgba
@@ -159,7 +159,8 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     others = [r for r in runs if r is not base]
     fig, axes = _figure(5.5 * len(others), 5, ncols=len(others))
     cells = hexagons(zones["zone"])
-    streets = _main_streets(base)
+    net = _base_network(base)
+    streets = _main_streets(net)
     for ax, run in zip(np.atleast_1d(axes), others, strict=True):
         slug = _slug(run.label)
         smooth = f"d_acc_smooth_{slug}" in zones and zones[f"d_acc_smooth_{slug}"].notna().any()
@@ -182,6 +183,7 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
 
             ax.add_collection(LineCollection(streets, colors="0.15", linewidths=0.35, alpha=0.4),
                               autolim=False)  # fmt: skip
+            _draw_lines(ax, net)
         else:
             size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
             ax.scatter(zones["lon"], zones["lat"], c=colours, s=size, edgecolors="0.4",
@@ -207,21 +209,51 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
 MAIN_STREETS = ("motorway", "trunk", "primary", "secondary", "tertiary")
 
 
-def _main_streets(base: _Run) -> list[np.ndarray] | None:
-    """The city's main streets as (lon, lat) segments, from the network cache the runs used;
-    ``None`` when the city or its network cannot be read here (the map is drawn without)."""
+#: The baseline's transit layers drawn on the maps, each in its mode's colour.
+MAP_LINES = (("bus", "BUS", 0.1), ("metro", "METRO", 0.9), ("cable", "CABLE", 0.9))
+
+
+def _base_network(base: _Run) -> Any:
+    """The network cache the runs used; ``None`` when the city or its network cannot be read
+    here (the map is then drawn without streets and lines)."""
     try:
         from sim.city import load_city
-        from sim.network.arrays import Layer
         from sim.network.cache import load_network
 
-        net = load_network(load_city(run_city(base.path)))
+        return load_network(load_city(run_city(base.path)))
     except Exception:  # noqa: BLE001 - a map without streets beats no report
         return None
-    keep = (net.layer == int(Layer.DRIVE)) & np.isin(net.highway, MAIN_STREETS)
+
+
+def _segments(net: Any, keep: np.ndarray) -> list[np.ndarray]:
+    """The (lon, lat) segments of the edges ``keep`` selects."""
     tail, head = net.tail[keep], net.indices[keep]
     xy = np.stack([np.c_[net.x[tail], net.y[tail]], np.c_[net.x[head], net.y[head]]], axis=1)
     return list(xy)
+
+
+def _main_streets(net: Any) -> list[np.ndarray] | None:
+    """The city's main streets as (lon, lat) segments."""
+    from sim.network.arrays import Layer
+
+    if net is None:
+        return None
+    return _segments(net, (net.layer == int(Layer.DRIVE)) & np.isin(net.highway, MAIN_STREETS))
+
+
+def _draw_lines(ax: Any, net: Any) -> None:
+    """The baseline's bus, rail and cable lines, thin, in their modes' colours, under the
+    intervention (a scenario's new lines are drawn on top by :func:`_draw_interventions`)."""
+    from matplotlib.collections import LineCollection
+
+    from sim.network.arrays import Layer
+
+    for mode, layer, alpha in MAP_LINES:
+        segs = _segments(net, net.layer == int(Layer[layer]))
+        if segs:
+            ax.add_collection(LineCollection(segs, colors=MODE_COLOURS[mode], alpha=alpha,
+                                             linewidths=0.4 if mode == "bus" else 1.4,
+                                             label=f"{mode} lines (baseline)"), autolim=False)  # fmt: skip
 
 
 def _scale_bar(ax: Any, lat0: float, km: float = 2.0) -> None:
