@@ -626,8 +626,10 @@ def test_far_noise_is_a_warning_and_overlapping_changes_are_not_evidence() -> No
     far, served = _iv(-0.53, -0.89, -0.16), _iv(-1.24, -1.38, -1.11)
     (text,) = bottom_line(_lines(served, far, _iv(-0.87, -0.98, -0.76)))
     assert ("Far from it, where nothing was built, the runs still move a trip's cost by "
-            "-0.53 [-0.89, -0.16] min: that is read as the solver's remaining error, so a "
-            "city-wide or catchment difference of that size is not evidence.") in text  # fmt: skip
+            "-0.53 [-0.89, -0.16] min: that is read as the solver's remaining error (or an "
+            "effect spread through the whole network, such as relief of congestion on other roads, "
+            "which these runs cannot tell apart from it), so a city-wide or catchment "
+            "difference of that size is not evidence.") in text  # fmt: skip
     assert "for them, a trip costs 1.24 min less (-1.24 [-1.38, -1.11]): a gain" in text
     assert ("Over the whole city, the change in a trip's generalised cost, -0.87 [-0.98, "
             "-0.76] min, is not distinguishable from the solver's error (the far households "

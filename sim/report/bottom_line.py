@@ -128,8 +128,9 @@ def _far(iv: dict[str, Any], control: float | None = None) -> str:
         return (f"{where} a trip's cost moves by {text} min, {NOT_DISTINGUISHABLE}, as it "
                 "should.")  # fmt: skip
     return (f"{where} the runs still move a trip's cost by {text} min: that is read as the "
-            "solver's remaining error, so a city-wide or catchment difference of that size is "
-            "not evidence.")  # fmt: skip
+            "solver's remaining error (or an effect spread through the whole network, such as "
+            "relief of congestion on other roads, which these runs cannot tell apart from it), so a "
+            "city-wide or catchment difference of that size is not evidence.")  # fmt: skip
 
 
 def overlaps(a: dict[str, Any], b: dict[str, Any]) -> bool:
