@@ -53,9 +53,11 @@ if TYPE_CHECKING:
 
 STARTS = ("empty", "aon")
 
-# Numerical settings of the solver (not behaviour), chosen on the Porto Alegre baseline by
-# experiments/bench_equilibrium.py: gap after 16 iterations 2.9e-3 with 16 blocks and the full
-# curvature, 1.7e-3 with a quarter of it, against 4.5e-3 to 6.7e-3 for Jacobi steps.
+# Numerical settings of the solver (not behaviour), chosen on the Porto Alegre baseline (one
+# solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
+# curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
+# here (a block step then touches only its own rows), against 4.5e-3 to 6.7e-3 for Jacobi
+# steps; experiments/bench_equilibrium.py records the chosen settings.
 #: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi), at
 #: most; a block holds at least :data:`BLOCK_TRIPS` trips, since each block's step updates every
 #: link's cost, which outweighs the gain on a small problem.
@@ -238,12 +240,12 @@ def solve(
     gap (route costs that do not depend on the route, such as access walks and parking, are
     held from the first pass, where they are computed once). Then ``sweeps`` sweeps of
     gradient-projection steps on the kept columns, block by block of destinations (``blocks``,
-    default :func:`default_blocks`; 1 moves every trip at once), each with an exact line search, alternate between moving mode
-    probabilities and route shares together and route shares alone: flows move between a
-    trip's routes in proportion to their cost differences (Newton-scaled, with ``curvature``
-    of the link-wide slope), and its mode probabilities toward the logit of its cheapest
-    routes. When the columns' gap is below
-    ``tol`` a full pass confirms it. The model ends at the last point with ``model.last`` the
+    default :func:`default_blocks`; 1 moves every trip at once), each with an exact line
+    search, alternate between moving mode probabilities and route shares together and route
+    shares alone: flows move between a trip's routes in proportion to their cost differences
+    (Newton-scaled, with ``curvature`` of the link-wide slope), and its mode probabilities
+    toward the logit of its cheapest routes. When the columns' gap is below ``tol`` a full
+    pass confirms it. The model ends at the last point with ``model.last`` the
     pass at its costs (so every per-trip output is evaluated at the returned flows) and
     ``model.relative_gap`` its gap.
     """
