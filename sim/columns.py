@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 
 from sim.kernels import columns as KC
 from sim.kernels import day as K
+from sim.kernels import paths as KP
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel
@@ -160,7 +161,7 @@ class Columns:
         them (link flows do not change), then drop the columns no trip uses, so a group's room
         goes to paths that differ. Returns the number of columns dropped."""
         m = self.model
-        KC.merge_equal_paths(m.graph, m.ktrips, self.cols, self.col_start, self.col_len,
+        KP.merge_equal_paths(m.graph, m.ktrips, self.cols, self.col_start, self.col_len,
                              self.n_cols, self.fcol, m.classes.n)  # fmt: skip
         dropped = 0
         for d in range(self.n_dest):
