@@ -9,8 +9,8 @@ Conventions (stated once, used everywhere):
   operating years, ``k .. k + period - 1``.
 - Residual value: straight line over the asset's life from opening, counted in the last
   operating year: ``capex * max(0, 1 - period / life)``.
-- A peak-hour quantity becomes a yearly one times :func:`annualisation_factor`, ``2 x
-  days_per_year`` (:func:`sim.appraisal_spec.peak_hours_a_year`): the modelled morning peak
+- A peak-hour quantity becomes a yearly one times ``2 x days_per_year``
+  (:func:`sim.appraisal_spec.peak_hours_a_year`): the modelled morning peak
   hour and its mirror, the evening return, on the city's weekday-equivalents a year. Trips
   outside the two peak hours are not claimed (UK TAG units A1.1 and M3.1 annualise only the
   modelled periods). A "whole day" variant, ``days_per_year / peak_hour_share``, is shown
@@ -45,7 +45,6 @@ import pandas as pd
 from sim.appraisal_spec import peak_hours_a_year
 
 __all__ = [
-    "annualisation_factor",
     "construction_years",
     "discount_factors",
     "equity_weights",
@@ -56,12 +55,6 @@ __all__ = [
     "schedule",
     "yearly_user_benefit",
 ]
-
-
-def annualisation_factor(days_per_year: float) -> float:
-    """Peak-hour equivalents in a year: :func:`sim.appraisal_spec.peak_hours_a_year`, the one
-    rule (``2 x days_per_year``)."""
-    return peak_hours_a_year(days_per_year)
 
 
 def households_scale(summary: Mapping[str, Any], n: int) -> float:
@@ -88,13 +81,14 @@ def yearly_user_benefit(
     ``*_peak_cost_min`` are the household's minutes of expected generalised cost (the logsum)
     summed over its trips of the modelled peak hour (the household table's ``peak_cost_min``);
     their fall times its value of time is its benefit in that hour; times ``scale`` (real
-    households per synthetic one) and :func:`annualisation_factor` it is a year's. A
+    households per synthetic one) and :func:`sim.appraisal_spec.peak_hours_a_year` it is a
+    year's. A
     household with no value in either run counts zero. The appraisal, the comparison's
     "yearly user benefit" and the bottom line all come from here.
     """
     saved = np.asarray(old_peak_cost_min, float) - np.asarray(new_peak_cost_min, float)
     money = np.nan_to_num(saved * np.asarray(vot_per_min, float))
-    return money * float(scale) * annualisation_factor(days_per_year)
+    return money * float(scale) * peak_hours_a_year(days_per_year)
 
 
 def discount_factors(rate: float, years: int) -> np.ndarray:

@@ -31,7 +31,10 @@ def test_annualisation_is_two_peak_hours_on_each_weekday_equivalent() -> None:
     """One rule: the modelled (morning) peak hour and its mirrored evening return, on
     ``days_per_year`` weekday-equivalents: 2 x days peak hours a year."""
     assert peak_hours_a_year(300) == 600.0  # Porto Alegre's book: 2 x 300
-    assert ap.annualisation_factor(300) == 600.0  # the appraisal's name for the same rule
+    # the appraisal's yearly benefit uses the same rule: 1 minute at 1 a minute, 600 a year
+    assert ap.yearly_user_benefit([1.0], [0.0], 1.0, scale=1.0, days_per_year=300).tolist() == [
+        600.0
+    ]
     assert SPEC.annualisation_factor == 200.0  # 2 x 100 days
     assert SPEC.whole_day_factor == 400.0  # the sensitivity only: 100 days / 0.25
     assert days_per_year_of({"appraisal_inputs": {"days_per_year": 250.0}}) == 250.0
