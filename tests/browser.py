@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import time
@@ -14,7 +15,18 @@ ROOT = Path(__file__).resolve().parents[1]
 MINI_SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--disable-background-networking", "--disable-component-update"]  # fmt: skip
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def require_chromium() -> None:
+    """Skip without Debian's chromium, except under CI, where ``.ci/run`` installs it and its
+    absence is a failure."""
+    if CHROMIUM.is_file():
+        return
+    if os.environ.get("CI"):
+        pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
+    pytest.skip("needs Debian's chromium: apt-get install chromium")
 
 
 def free_port() -> int:

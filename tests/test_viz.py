@@ -19,18 +19,18 @@ import numpy as np
 import pytest
 
 from sim.errors import ScenarioError
-from tests.browser import free_port, wait_listening
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MINI_SCENARIOS,
+    ROOT,
+    free_port,
+    require_chromium,
+    wait_listening,
+)
 
 pytestmark = pytest.mark.viz
 
-ROOT = Path(__file__).resolve().parents[1]
-MINI_SCENARIOS = Path(__file__).parent / "data" / "scenarios"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--no-first-run",
-]  # fmt: skip
 PANEL_TITLES = [
     "City map",
     "Mode shares by income class (today)",
@@ -216,10 +216,7 @@ def test_every_panel_draws_before_and_after_steps(mini_network):
 @pytest.mark.browser
 @pytest.mark.timeout(300)
 def test_page_in_headless_chromium(poa_network, tmp_path):
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):  # CI installs it (.ci/run): its absence there is a failure
-            pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     port = free_port()

@@ -15,7 +15,15 @@ import sys
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, MINI_SCENARIOS, ROOT, free_port, wait_listening
+from tests.browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    MINI_SCENARIOS,
+    ROOT,
+    free_port,
+    require_chromium,
+    wait_listening,
+)
 
 pytestmark = pytest.mark.viz
 
@@ -64,10 +72,7 @@ def test_port_in_use_is_one_line_and_host_warns():
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_signal_stops_a_playing_server(mini_network, tmp_path, signum):
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):  # CI installs it (.ci/run): its absence there is a failure
-            pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     port = free_port()

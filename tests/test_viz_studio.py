@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, wait_listening
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, require_chromium, wait_listening
 
 pytestmark = pytest.mark.viz
 
@@ -122,10 +122,7 @@ def _cli_outcome(saved: Path, tmp_path: Path):
 @pytest.mark.browser
 @pytest.mark.timeout(600)
 def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
-    if not CHROMIUM.is_file():
-        if os.environ.get("CI"):  # CI installs it (.ci/run): its absence there is a failure
-            pytest.fail("CI has no /usr/bin/chromium: .ci/run should have installed it")
-        pytest.skip("needs Debian's chromium: apt-get install chromium")
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     port = free_port()
