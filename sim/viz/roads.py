@@ -54,9 +54,15 @@ def road_targets(net: MultimodalNetwork) -> RoadTargets:
 
 
 def way_edges(net: MultimodalNetwork, ways: Sequence[int]) -> NDArray[np.int64]:
-    """The drive edges (both directions) of the ways: what ``way_ids`` selects."""
-    drive = net.edges_of(Layer.DRIVE)
-    return drive[np.isin(net.wayid[drive], np.asarray(list(ways), dtype=np.int64))]
+    """The drive edges (both directions) of the ways: what the saved file's ``way_ids``
+    selects, by the intervention's own selector."""
+    from sim.interventions.road_upgrade import RoadUpgrade, select_roads
+
+    if len(ways) == 0:
+        return np.zeros(0, np.int64)
+    upgrade = RoadUpgrade(type="road_upgrade", name="widened roads",
+                          way_ids=tuple(int(w) for w in ways))  # fmt: skip
+    return select_roads(net, upgrade)
 
 
 def road_km(net: MultimodalNetwork, ways: Sequence[int]) -> float:
