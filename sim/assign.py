@@ -259,6 +259,7 @@ def new_out(n_trips: int, n_zones: int, n_dest: int, n_classes: int, n_slots: in
         money=np.full(t4, np.nan), km=np.full(t4, np.nan), route=np.full((n_trips, 2), np.inf),
         main=np.full(n_trips, -1, np.int8),
         zone_skim=np.full((2 + n_classes, n_zones, n_dest), np.inf, np.float32),
+        zone_parts=np.full((K.N_ZONE_PARTS, n_zones, n_dest), np.inf, np.float32),
         flow=np.zeros((N_CHUNKS, n_slots)), flow_m1=np.zeros((N_CHUNKS, n_slots)),
         flow_m2=np.zeros((N_CHUNKS, n_slots)), egress=np.zeros(N_CHUNKS),
     )  # fmt: skip

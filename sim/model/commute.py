@@ -7,7 +7,7 @@ is in its mixins :class:`~sim.model.trip_outputs.TripOutputs` and
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import mesa
@@ -27,6 +27,7 @@ from sim.behaviour import resident_behaviour
 from sim.choice import ChoiceParams
 from sim.city import City, load_city
 from sim.demand import Trips, concat, resident_trips, stream_trips
+from sim.destinations import ZoneCosts
 from sim.errors import ScenarioError
 from sim.externals import Entries, road_entries
 from sim.kernels import day as K
@@ -128,14 +129,27 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
 
     # ---------------------------------------------------------------- setup
     def _destinations(self, hh: Households, rng: np.random.Generator) -> Households:
-        """Work zones and every segment's destinations, drawn on free-flow times of this
-        model's network (the reference network: scenarios share them) by the modes each
-        household can use (:mod:`sim.destinations`)."""
-        from sim.destinations import draw_segments
+        """Work zones and every segment's destinations, drawn on the expected generalised cost
+        of each destination by the modes each household can use, at free flow on this model's
+        network (the reference network: scenarios share them) and the city's full fares
+        (:mod:`sim.destinations`)."""
+        from sim.destinations import Choosers, draw_segments
 
         segments = self.city.demand.segments if self.city.demand is not None else None
-        return draw_segments(hh, self.free_flow_minutes(), self.dest, segments,
-                             self.params.gravity_beta, rng)  # fmt: skip
+        n_seg = len(segments) if segments is not None else 1
+        placeholder = replace(hh, work_zone=np.zeros(hh.n, np.int32),
+                              destinations=np.zeros((hh.n, n_seg), np.int32))  # fmt: skip
+        trips = resident_trips(self.city, placeholder, np.ones(hh.n), self.params.peak_hour_factor)
+        trips = resident_behaviour(self.city, placeholder, trips, seed=self.seed,
+                                   vot_factor=self.params.vot_factor)  # fmt: skip
+        choosers = []
+        for i in range(n_seg):
+            mine = trips.segment == i
+            order = np.argsort(trips.household[mine], kind="stable")
+            choosers.append(Choosers(*(getattr(trips, k)[mine][order]
+                                       for k in ("vot", "fare1", "fare2", "car", "moto"))))  # fmt: skip
+        return draw_segments(hh, self.free_flow_costs(), self.dest, segments, choosers,
+                             self.params, self.city.costs, rng)  # fmt: skip
 
     def _entries(self, reference: MultimodalNetwork) -> Entries | None:
         """Road entries (external zones), appended to the destinations, when streams use them."""
@@ -230,8 +244,9 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         self._walk_done = True
         return res
 
-    def free_flow_minutes(self) -> NDArray[np.float32]:
-        """Free-flow zone-to-destination minutes (walk, car, transit), with no trips."""
+    def free_flow_costs(self) -> ZoneCosts:
+        """Free-flow zone-to-destination costs by mode (:class:`sim.destinations.ZoneCosts`),
+        with no trips."""
         saved = self.trips if hasattr(self, "trips") else None
         self.trips = _no_trips()
         self.classes = routing_classes(self.trips, 1)
@@ -245,7 +260,10 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         if saved is not None:
             self.trips = saved
             self._prepare_trips()
-        return res.out.zone_skim[:3].copy()
+        z, parts = res.out.zone_skim.astype(float), res.out.zone_parts.astype(float)
+        return ZoneCosts(walk_min=z[0], car_min=z[1], moto_min=parts[K.Z_MOTO_MIN],
+                         car_km=parts[K.Z_CAR_KM], transit_min=parts[K.Z_TRANSIT_MIN],
+                         fare=parts[K.Z_FARE], xfare=parts[K.Z_XFARE])  # fmt: skip
 
     # ---------------------------------------------------------------- the two ways to run
     def equilibrate(self, *, tol: float | None = None, max_iterations: int | None = None,

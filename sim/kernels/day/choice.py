@@ -36,6 +36,11 @@ from sim.kernels.day.layout import (
     S_SCALE,
     S_WWAIT,
     S_WWALK,
+    Z_CAR_KM,
+    Z_FARE,
+    Z_MOTO_MIN,
+    Z_TRANSIT_MIN,
+    Z_XFARE,
 )
 
 
@@ -166,17 +171,30 @@ def _zone_walk(g, d, dist, has_walk, zone_skim):
 
 
 @njit(cache=True, nogil=True)
-def _zone_car(g, d, dist, zone_skim):
+def _zone_car(g, d, dist, acc, zone_skim, parts):
     for z in range(g.zone_node.shape[1]):
         r = g.zone_node[1, z]
-        zone_skim[1, z, d] = (dist[r] + g.car_end_s[d]) / 60.0 if r >= 0 else np.inf
+        ok = r >= 0 and dist[r] < np.inf
+        zone_skim[1, z, d] = (dist[r] + g.car_end_s[d]) / 60.0 if ok else np.inf
+        parts[Z_CAR_KM, z, d] = acc[r, 0] / 1000.0 if ok else np.inf
+        parts[Z_MOTO_MIN, z, d] = (acc[r, 1] + g.moto_end_s[d]) / 60.0 if ok else np.inf
 
 
 @njit(cache=True, nogil=True)
-def _zone_transit(g, d, k, dist, acc, zone_skim):
+def _zone_transit(g, p, d, k, dist, acc, zone_skim, parts):
+    """Zone minutes on class k's transit tree; on the first class's, also its generalised parts."""
+    s = p.scalars
     for z in range(g.zone_node.shape[1]):
         v = g.zone_node[2, z]
-        if v >= 0 and dist[v] < np.inf:
-            zone_skim[2 + k, z, d] = (acc[v, A_IVT] + acc[v, A_WAIT] + acc[v, A_WALK]) / 60.0
-        else:
+        if v < 0 or dist[v] == np.inf:
             zone_skim[2 + k, z, d] = np.inf
+            if k == 0:
+                parts[Z_TRANSIT_MIN : Z_XFARE + 1, z, d] = np.inf
+            continue
+        zone_skim[2 + k, z, d] = (acc[v, A_IVT] + acc[v, A_WAIT] + acc[v, A_WALK]) / 60.0
+        if k == 0:
+            weighted = (acc[v, A_IVT] + acc[v, A_CROWD] + s[S_WWAIT] * acc[v, A_WAIT]
+                        + s[S_WWALK] * acc[v, A_WALK] + s[S_PEN] * acc[v, A_BOARD])  # fmt: skip
+            parts[Z_TRANSIT_MIN, z, d] = weighted / 60.0
+            parts[Z_FARE, z, d] = acc[v, A_FARE]
+            parts[Z_XFARE, z, d] = acc[v, A_XFARE]

@@ -60,13 +60,18 @@ State = namedtuple("State", "walk_s km_ff perceived taste")
 #: Written: per trip and alternative ``prob``, ``skim`` (own generalised minutes, inf where
 #: unavailable), ``time_s``, ``money``, ``km``; per trip ``route`` (0: the transit path's cost in
 #: its class's weights, 1: the car path's time, both minutes), ``main`` (reported transit mode);
-#: ``zone_skim[2 + c, z, d]`` minutes (0 walk, 1 car, 2.. transit by class); per chunk and slot
+#: ``zone_skim[2 + c, z, d]`` minutes (0 walk, 1 car, 2.. transit by class); ``zone_parts[i, z, d]``
+#: what a zone's generalised cost is made of (the ``Z_*`` rows: car km, motorbike minutes, and on
+#: the first class's transit path its weighted minutes, boarding and transfer fares); per chunk and slot
 #: ``flow`` (car PCE, transit passengers), ``flow_m1``/``flow_m2`` (passengers x class money
 #: weight of boarding / transfer fares); per chunk ``egress``, the transit trips' weighted walks
 #: from their last stop (trip-seconds per hour: they are part of a route but not of the graph).
 Out = namedtuple(
-    "Out", "prob skim time_s money km route main zone_skim flow flow_m1 flow_m2 egress"
+    "Out", "prob skim time_s money km route main zone_skim zone_parts flow flow_m1 flow_m2 egress"
 )
+#: Rows of ``Out.zone_parts``.
+Z_CAR_KM, Z_MOTO_MIN, Z_TRANSIT_MIN, Z_FARE, Z_XFARE = range(5)
+N_ZONE_PARTS = 5
 
 
 def pack_scalars(*, scale: float, wait_weight: float, walk_weight: float, boarding_penalty_s: float,

@@ -26,6 +26,7 @@ from sim.kernels.day.layout import (
     N_BLOCKS,
     N_SCALARS,
     N_TRANSIT_ATTR,
+    N_ZONE_PARTS,
     S_CUTOFF,
     S_EGRESS,
     S_MOTOPCE,
@@ -96,6 +97,7 @@ def check_arguments(g: Graph, costs: Costs, trips: Trips, p: Params, state: Stat
                         "money": (_FLOAT, t4), "km": (_FLOAT, t4),
                         "route": (_FLOAT, (n_trips, 2)), "main": (_INT, (n_trips,)),
                         "zone_skim": (_FLOAT, (2 + n_class, n_zones, n_dest)),
+                        "zone_parts": (_FLOAT, (N_ZONE_PARTS, n_zones, n_dest)),
                         "flow": per_chunk, "flow_m1": per_chunk, "flow_m2": per_chunk,
                         "egress": (_FLOAT, (n_chunks,))})  # fmt: skip
 
@@ -162,7 +164,7 @@ def _destination(g, costs, trips, p, state, out, c, d, n_class, cutoff, off, dis
             r = trips.node[1, h]
             state.km_ff[h] = acc[r, 0] / 1000.0 if r >= 0 and dist[r] < np.inf else np.nan
         _zone_walk(g, d, dist, has_walk, out.zone_skim)
-    _zone_car(g, d, dist, out.zone_skim)
+    _zone_car(g, d, dist, acc, out.zone_skim, out.zone_parts)
     for i in range(lo, hi):
         h = trips.order[i]
         _road_skims(g, trips, p, state, out, h, d, dist, acc)
@@ -182,7 +184,7 @@ def _destination(g, costs, trips, p, state, out, c, d, n_class, cutoff, off, dis
                         acc, root_acc)  # fmt: skip
         else:
             dist[off[2] : off[3]] = np.inf
-        _zone_transit(g, d, k, dist, acc, out.zone_skim)
+        _zone_transit(g, p, d, k, dist, acc, out.zone_skim, out.zone_parts)
         for i in range(lo, hi):
             h = trips.order[i]
             if trips.klass[h] != k:
