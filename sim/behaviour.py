@@ -18,6 +18,14 @@ literature's logit scale and time weights.
   line-haul time (davidpritchard.org/sustrans/MilHam89, pp. 260-261). 1.6 and 1.7 are below two
   as the recent meta-analysis says; the OKI model above has 0.0409 / 0.0248 = 1.65 for first
   waits.
+- :data:`WALK_MODE_WEIGHT` 3.1 in-vehicle minutes per minute of walking the whole way. A walk
+  to a stop and a walk to work are not the same minute: SimMobility's mode choice for work
+  tours to the usual location (Singapore; Li and Loganathan, smart-fm/simmobility-prod,
+  ``scripts/lua/mid/behavior_vc/tmw.lua``, an estimated MNL) has -2.21 per hour of walking as
+  the mode, -1.37 per hour of walking to and from public transport and -0.717 per hour in the
+  bus: the walk mode's minute is 3.1 in-vehicle minutes (2.21 / 0.717), the access walk's 1.9.
+  This is what makes walking's share fall with distance; with walking at 1.6 a 60-minute walk
+  stayed as likely as a third of short ones, against everyday experience and issue 12's bound.
 - :data:`BOARDING_PENALTY_MIN` 5 in-vehicle minutes per boarding (assumption of the evidence
   dossier, section 10: "transfer penalty 5 IVT-min per boarding"; no quotable source).
 
@@ -67,6 +75,7 @@ if TYPE_CHECKING:
 
 LOGIT_SCALE = 0.03
 WALK_WEIGHT = 1.6
+WALK_MODE_WEIGHT = 3.1
 WAIT_WEIGHT = 1.7
 BOARDING_PENALTY_MIN = 5.0
 
@@ -74,6 +83,7 @@ BOARDING_PENALTY_MIN = 5.0
 LITERATURE = {
     "choice.scale": "sourced: OKI/MVRPC v6.0 HBW in-vehicle coefficient -0.0248/min; range check on Bly (1976) fare elasticities",
     "choice.walk_weight": "sourced: Abrantes & Wardman (2011), walk/wait ratios 'substantially lower than ... two'",
+    "choice.walk_mode_weight": "sourced: SimMobility (Singapore) work-tour mode choice, walk-mode time -2.21/h over bus in-vehicle time -0.717/h = 3.1",
     "choice.wait_weight": "sourced: Abrantes & Wardman (2011); OKI/MVRPC v6.0 first wait 0.0409/0.0248 = 1.65",
     "choice.boarding_penalty_min": "assumption: evidence dossier section 10, 5 in-vehicle minutes a boarding",
 }  # fmt: skip

@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.behaviour import BOARDING_PENALTY_MIN, LOGIT_SCALE, WAIT_WEIGHT, WALK_WEIGHT
+from sim.behaviour import (
+    BOARDING_PENALTY_MIN,
+    LOGIT_SCALE,
+    WAIT_WEIGHT,
+    WALK_MODE_WEIGHT,
+    WALK_WEIGHT,
+)
 from sim.congestion import MOTORBIKE_PCE
 from sim.errors import ScenarioError
 from sim.modes import ALTERNATIVES
@@ -23,7 +29,8 @@ class ChoiceParams:
     """Behaviour, loading and solver parameters (minutes, per-hour flows, city currency).
 
     Generalised cost in minutes: in-vehicle (+ crowding) + ``wait_weight`` x wait
-    + ``walk_weight`` x walk + ``boarding_penalty_min`` x boardings + money / value of time.
+    + ``walk_weight`` x walk + ``boarding_penalty_min`` x boardings + money / value of time;
+    walking the whole way costs ``walk_mode_weight`` x its minutes.
     Utility is ``scale * (asc - generalised cost)``.
     """
 
@@ -32,6 +39,7 @@ class ChoiceParams:
     scale: float = LOGIT_SCALE
     wait_weight: float = WAIT_WEIGHT
     walk_weight: float = WALK_WEIGHT
+    walk_mode_weight: float = WALK_MODE_WEIGHT
     boarding_penalty_min: float = BOARDING_PENALTY_MIN
     max_walk_min: float = 90.0
     learning_rate: float = 0.5  # exponential smoothing of perceived costs (day-to-day mode)
@@ -64,7 +72,7 @@ class ChoiceParams:
                 raise ScenarioError(f"`asc` has unknown alternative `{key}`; allowed: "
                                     f"{', '.join(ALTERNATIVES)}")  # fmt: skip
         positive = ("scale", "max_walk_min", "zone_size_m", "cutoff_min", "peak_hour_factor",
-                    "egress_walk_max_min", "gap_tolerance")  # fmt: skip
+                    "egress_walk_max_min", "gap_tolerance", "walk_mode_weight")  # fmt: skip
         for name in positive:
             if getattr(self, name) <= 0:
                 raise ScenarioError(f"`{name}` must be > 0")

@@ -43,7 +43,7 @@ class SegmentSpec:
     peak_share: float
     travel_share: float = 1.0
     destinations: Place = "jobs"
-    gravity_beta: float = 0.05  # 1/minute, deterrence of the destination choice
+    gravity_beta: float = 0.05  # 1/generalised minute of the logsum (sim.destinations)
     car: bool = True  # the household's car and motorbike may be used
     fare_share: float = 1.0  # share of the boarding fare the traveller pays
     transfer_share: float = 1.0  # share of an integrated transfer's fare the traveller pays

@@ -75,7 +75,9 @@ def composite_minutes(zc: ZoneCosts, params: ChoiceParams, costs: CostsSpec, *, 
     household (inf where no mode reaches)."""
     asc = dict(zip(ALTERNATIVES, params.asc_vector(), strict=True))
     gen = []
-    walk = np.where(zc.walk_min <= params.max_walk_min, params.walk_weight * zc.walk_min, np.inf)
+    walk = np.where(
+        zc.walk_min <= params.max_walk_min, params.walk_mode_weight * zc.walk_min, np.inf
+    )
     gen.append((walk, asc["walk"]))
     reach = np.isfinite(zc.transit_min)
     fares = fare1 * np.where(reach, zc.fare, 0.0) + fare2 * np.where(reach, zc.xfare, 0.0)

@@ -38,7 +38,7 @@ def test_composite_is_the_logsum_of_the_modes_a_household_can_use():
         gens = {"transit": 25.0 + 5 * d + (f1 * 4.7 + f2 * 2.35 * d) / vot - 10.0,
                 "car": (6.0, 12.0)[d] + ((3.0, 7.0)[d] * 0.5 + 2.0) / vot - 20.0}  # fmt: skip
         if d == 0:  # 80 walking minutes are over max_walk_min: no walk to the second
-            gens["walk"] = p.walk_weight * 20.0
+            gens["walk"] = p.walk_mode_weight * 20.0
         expected = -math.log(sum(math.exp(-p.scale * g) for g in gens.values())) / p.scale
         assert got[0, d] == pytest.approx(expected, rel=1e-12)
     # the logsum lies below the best option, by at most ln(n)/scale

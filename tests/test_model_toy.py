@@ -53,7 +53,8 @@ def test_two_routes_converge_to_wardrop_equilibrium():
 def test_uncongested_logit_shares_match_closed_form():
     # huge capacities keep free-flow times: car 10 min vs walk 11 km at 5 km/h (132 min)
     n = 20_000
-    params = dict(asc={"car": 0.0, "walk": 190.0}, max_walk_min=1000.0, scale=0.1, walk_weight=1.5)
+    params = dict(asc={"car": 0.0, "walk": 190.0}, max_walk_min=1000.0, scale=0.1,
+                  walk_mode_weight=1.5)  # fmt: skip
     model = CommuteModel(
         toy_city(),
         seed=3,
@@ -64,7 +65,7 @@ def test_uncongested_logit_shares_match_closed_form():
         agents=False,
     )
     model.step()
-    walk_min = 11_000 / (5 / 3.6) / 60 * 1.5  # walk weight 1.5
+    walk_min = 11_000 / (5 / 3.6) / 60 * 1.5  # walking the whole way weighs 1.5
     car_min = 600 / 60
     v_walk, v_car = 0.1 * (190.0 - walk_min), 0.1 * (0.0 - car_min)
     p_car = np.exp(v_car) / (np.exp(v_car) + np.exp(v_walk))
@@ -88,7 +89,8 @@ def test_every_household_makes_one_trip_and_loads_sum_to_trips():
 
 def three_mode_model(n: int = 4000, **params) -> CommuteModel:
     """Households owning a car and a motorbike at W0: walk, car and motorbike all available."""
-    base = dict(asc={"walk": 120.0, "car": 0.0, "motorbike": 0.0}, max_walk_min=1000.0)
+    base = dict(asc={"walk": 120.0, "car": 0.0, "motorbike": 0.0}, max_walk_min=1000.0,
+                walk_mode_weight=1.6)  # fmt: skip
     return CommuteModel(
         toy_city(),
         seed=11,

@@ -55,7 +55,7 @@ def day_params(p: ChoiceParams, costs: CostsSpec, n_segments: int, classes: Rout
         motorbike_per_km=costs.motorbike_per_km, car_parking=costs.car_parking,
         motorbike_parking=costs.motorbike_parking, max_walk_s=60.0 * p.max_walk_min,
         learning_rate=p.learning_rate, moto_pce=p.moto_pce, cutoff_s=60.0 * p.cutoff_min,
-        egress_s=60.0 * p.egress_walk_max_min,
+        egress_s=60.0 * p.egress_walk_max_min, walk_mode_weight=p.walk_mode_weight,
     )  # fmt: skip
     asc = np.tile(p.asc_vector(), (n_segments, 1))
     return K.Params(asc, s, classes.m1, classes.m2, dynamic, do_walk)

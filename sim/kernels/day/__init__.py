@@ -76,6 +76,7 @@ from sim.kernels.day.layout import (
     S_MOTOPCE,
     S_PEN,
     S_SCALE,
+    S_WMODE,
     S_WWAIT,
     S_WWALK,
     WALK,
@@ -101,7 +102,7 @@ __all__ = [
     "METRO", "MOTO", "N_ALT", "N_ATTR", "N_BLOCKS", "N_MODES", "N_SCALARS", "N_TRANSIT_ATTR",
     "N_ZONE_PARTS", "Z_CAR_KM", "Z_FARE", "Z_MOTO_MIN", "Z_TRANSIT_MIN", "Z_XFARE",
     "S_ALPHA", "S_CARKM", "S_CARPARK", "S_CUTOFF", "S_EGRESS", "S_MAXWALK", "S_MOTOKM",
-    "S_MOTOPARK", "S_MOTOPCE", "S_PEN", "S_SCALE", "S_WWAIT", "S_WWALK", "WALK", "Costs", "Graph",
+    "S_MOTOPARK", "S_MOTOPCE", "S_PEN", "S_SCALE", "S_WMODE", "S_WWAIT", "S_WWALK", "WALK", "Costs", "Graph",
     "Out", "Params", "State", "Trips", "check_arguments", "pack_scalars", "run_pass",
     # the columns kernel (sim.kernels.columns) grows and seeds the same trees
     "_grow", "_seed",

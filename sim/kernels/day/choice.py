@@ -34,6 +34,7 @@ from sim.kernels.day.layout import (
     S_MOTOPARK,
     S_PEN,
     S_SCALE,
+    S_WMODE,
     S_WWAIT,
     S_WWALK,
     Z_CAR_KM,
@@ -110,7 +111,7 @@ def _choose(trips, p, state, out, h, d):
     """Availability, then probabilities: logit, dynamic best response, or a fixed alternative."""
     s = p.scalars
     walk_s = state.walk_s[h]
-    out.skim[h, ALT_WALK] = s[S_WWALK] * walk_s / 60.0
+    out.skim[h, ALT_WALK] = s[S_WMODE] * walk_s / 60.0
     out.time_s[h, ALT_WALK] = walk_s if walk_s < np.inf else np.nan
     out.money[h, ALT_WALK] = 0.0 if walk_s < np.inf else np.nan
     out.km[h, ALT_WALK] = 0.0

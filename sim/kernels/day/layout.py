@@ -50,8 +50,8 @@ Trips = namedtuple(
 #: per unit of money of boarding and transfer fares in each routing class.
 Params = namedtuple("Params", "asc scalars class_m1 class_m2 dynamic do_walk")
 S_SCALE, S_WWAIT, S_WWALK, S_PEN, S_CARKM, S_MOTOKM, S_CARPARK, S_MOTOPARK = range(8)
-S_MAXWALK, S_ALPHA, S_MOTOPCE, S_CUTOFF, S_EGRESS = range(8, 13)
-N_SCALARS = 13
+S_MAXWALK, S_ALPHA, S_MOTOPCE, S_CUTOFF, S_EGRESS, S_WMODE = range(8, 14)
+N_SCALARS = 14
 #: Carried between passes: ``walk_s`` and ``km_ff`` (the walk, and the road km of the free-flow
 #: car path, that money costs are charged on: both written when ``do_walk``, in the first pass,
 #: at free flow), ``perceived`` and ``taste`` (dynamic mode only). Charging distance on the
@@ -77,7 +77,8 @@ N_ZONE_PARTS = 5
 def pack_scalars(*, scale: float, wait_weight: float, walk_weight: float, boarding_penalty_s: float,
                  car_per_km: float, motorbike_per_km: float, car_parking: float,
                  motorbike_parking: float, max_walk_s: float, learning_rate: float,
-                 moto_pce: float, cutoff_s: float, egress_s: float) -> NDArray[np.float64]:  # fmt: skip
+                 moto_pce: float, cutoff_s: float, egress_s: float,
+                 walk_mode_weight: float) -> NDArray[np.float64]:  # fmt: skip
     """``Params.scalars``: each value in its ``S_*`` row (weights, seconds, money, PCE)."""
     s = np.zeros(N_SCALARS)
     s[S_SCALE] = scale
@@ -93,4 +94,5 @@ def pack_scalars(*, scale: float, wait_weight: float, walk_weight: float, boardi
     s[S_MOTOPCE] = moto_pce
     s[S_CUTOFF] = cutoff_s
     s[S_EGRESS] = egress_s
+    s[S_WMODE] = walk_mode_weight
     return s
