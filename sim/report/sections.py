@@ -282,6 +282,7 @@ _GROUP_COLUMNS = (
     ("acc_smooth", "jobs (smooth)", ",.0f", False),
     ("acc_smooth_change", "jobs (smooth) change", ",.0f", True),
     ("acc30_change", "jobs 30 min change", ",.0f", True),
+    ("acc45_change", "jobs 45 min change", ",.0f", True),
     ("expected_cost_change_min", "welfare change (min)", ".3f", True),
     ("time_change_min", "time change (min)", ".2f", True),
     ("annual_benefit", "yearly user benefit", ",.0f", True),
