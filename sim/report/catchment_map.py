@@ -48,6 +48,9 @@ GROUPS = (
 )
 #: The rest: neither served nor far.
 NEITHER = "neither"
+#: Under the map: what the legend counts, and how a zone is coloured.
+LEGEND_TITLE = ("households by group (a seed's mean); a zone takes the colour of the group\n"
+                "most of its catchment households belong to, paler for a smaller share")  # fmt: skip
 #: Fill opacity of a zone whose group holds none (at least) or all of its households.
 ALPHA = (0.3, 0.9)
 
@@ -126,14 +129,14 @@ def zone_colours(zones: pd.DataFrame, counts: pd.DataFrame) -> tuple[NDArray[np.
 def fig_catchments(zones: pd.DataFrame, groups: dict[str, pd.DataFrame], runs: list[_Run],
                    base: _Run, n_seeds: int = 1) -> Any:  # fmt: skip
     """One panel per scenario with catchments: its zones coloured by group (:func:`zone_colours`)
-    on the base of the accessibility map, its interventions on top, and a legend of the groups
-    with their households (a seed's mean)."""
+    on the base of the accessibility map, its interventions on top, and under it a legend of
+    the groups with their households (a seed's mean)."""
     from matplotlib.patches import Patch
 
     from sim.maps import hexagons
 
     panels = [r for r in runs if r is not base and r.label in groups]
-    fig, axes = _figure(6.5 * len(panels), 5, ncols=len(panels))
+    fig, axes = _figure(6 * len(panels), 6.2, ncols=len(panels))
     cells = hexagons(zones["zone"])
     net = _base_network(base)
     streets = _main_streets(net)
@@ -148,11 +151,8 @@ def fig_catchments(zones: pd.DataFrame, groups: dict[str, pd.DataFrame], runs: l
         patches.append(Patch(facecolor="none", edgecolor="0.6",
                              label=f"{NEITHER} ({per_seed[NEITHER]:,.0f})"))  # fmt: skip
         handles, _ = ax.get_legend_handles_labels()  # the interventions and the lines
-        ax.legend(handles=[*patches, *handles], fontsize="x-small", loc="upper left",
-                  bbox_to_anchor=(1.0, 1.0), title="households (a seed)",
+        ax.legend(handles=[*patches, *handles], fontsize="x-small", loc="upper center",
+                  bbox_to_anchor=(0.5, -0.12), ncols=2, title=LEGEND_TITLE,
                   title_fontsize="x-small")  # fmt: skip
         _frame_map(ax, zones, f"{run.label}\nwho it serves, and the far households")
-    fig.text(0.01, 0.01, "A zone takes the colour of the group most of its catchment households "
-             "belong to, paler the smaller that group's share of its households.",
-             fontsize="x-small", color="0.3")  # fmt: skip
     return fig
