@@ -572,6 +572,43 @@ def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
     assert "go from 40,000 to 50,000 (x1.25): more, +10,000 [+9,000, +11,000]" in text
 
 
+@pytest.mark.parametrize(
+    ("jobs45", "words"),
+    [
+        (_iv(1234.4, 310.0, 2158.8),
+         "; they reach 1,234 more jobs within 45 min (+1,234 [+310, +2,159])."),
+        (_iv(-880.0, -1500.0, -260.0),
+         "; they reach 880 fewer jobs within 45 min (-880 [-1,500, -260])."),
+        (_iv(120.0, -40.0, 280.0),
+         "; the change in jobs they reach within 45 min, +120 [-40, +280], is not "
+         "distinguishable from zero."),
+        (_iv(-120.0, -280.0, 0.0),  # an interval that touches zero holds it
+         "; the change in jobs they reach within 45 min, -120 [-280, +0], is not "
+         "distinguishable from zero."),
+        ({"mean": 75.0, "low": None, "high": None, "n_seeds": 1},
+         "; the jobs they reach within 45 min change by +75."),
+    ],
+)  # fmt: skip
+def test_the_bottom_line_gives_the_served_households_jobs_within_45_min(jobs45, words) -> None:
+    """The served group's change in jobs within 45 min (summary.json's ``acc45_change``) with
+    its interval: "more" or "fewer" only when the interval excludes zero."""
+    from sim.intervals import sign
+    from sim.report.bottom_line import bottom_line
+
+    summary = _lines(_iv(-2.0, -3.0, -1.0), None, _iv(-0.1, -0.2, 0.3))
+    served = summary["scenarios"]["road"]["catchments"]["served"]["by_class"]["all"]
+    served["acc45_change"] = jobs45
+    (text,) = bottom_line(summary)
+    clause = text.split("+900 [+100, +1,700]", 1)[1].split(" Over the whole city", 1)[0]
+    assert clause == words
+    if sign(jobs45) in (0, None):
+        assert " more jobs" not in text and " fewer jobs" not in text
+    # a summary.json without the figure keeps the sentence as it was
+    del served["acc45_change"]
+    (text,) = bottom_line(summary)
+    assert "45 min" not in text and "+900 [+100, +1,700]." in text
+
+
 def test_the_html_report_renders_the_bottom_lines_bold_names(compared: Path) -> None:
     page = (compared / "report.html").read_text()
     assert "<strong>mini_cable</strong>" in page and "**mini_cable**" not in page

@@ -371,6 +371,37 @@ def test_report_and_csv_carry_intervals(compared: Path) -> None:
     assert "Far from and not served by mini_road" in md
 
 
+def test_the_report_maps_the_catchments_beside_their_section(compared: Path) -> None:
+    """figures/map_catchments.png (sim/report/catchment_map.py), in the catchments' section of
+    the report; the bottom line gives the served households' jobs within 45 min."""
+    assert (compared / "figures" / "map_catchments.png").read_bytes().startswith(b"\x89PNG")
+    md = (compared / "report.md").read_text()
+    section = md.split("## Who each scenario serves", 1)[1].split("\n## ", 1)[0]
+    assert "(figures/map_catchments.png)" in section
+    assert section.index("map_catchments.png") < section.index("### Served by mini_cable")
+    lead = md.split("## Bottom line", 1)[1].split("\n## ", 1)[0]
+    data = json.loads((compared / "summary.json").read_text())
+    for name in ("mini_cable", "mini_road"):
+        iv = data["scenarios"][name]["catchments"]["served"]["by_class"]["all"]["acc45_change"]
+        paragraph = next(p for p in lead.split("\n\n") if p.startswith(f"**{name}**"))
+        assert intervals.interval_text(iv, "+,.0f") in paragraph
+        assert "within 45 min" in paragraph
+
+
+def test_catchments_that_do_not_fit_the_runs_are_refused_before_writing(compared: Path,
+                                                                        tmp_path: Path) -> None:  # fmt: skip
+    from sim.errors import ScenarioError
+    from sim.report import compare
+
+    data = json.loads((compared / "summary.json").read_text())
+    runs = [[Path(e["runs"][k]) for e in data["scenarios"].values()] for k in range(2)]
+    short = {"served": np.zeros(3, bool), "far": np.zeros(3, bool)}
+    with pytest.raises(ScenarioError) as exc:
+        compare(runs, tmp_path / "bad", catchments=C.Catchments([{"mini_cable": short}] * 2))
+    assert "\n" not in str(exc.value) and "mask has shape (3,)" in str(exc.value)
+    assert not (tmp_path / "bad").exists()
+
+
 def test_run_directories_hold_one_seed(tmp_path: Path, compared: Path) -> None:
     data = json.loads((compared / "summary.json").read_text())
     run = data["scenarios"]["mini_baseline"]["runs"][0]

@@ -10,7 +10,7 @@ more run directories (see :mod:`sim.runner`) and writes a comparison folder::
     catchments.csv   served and far households' results by class (when catchments are given)
     report.md        planner-readable report; report.html the same, figures embedded
     zones.gpkg       zone hexagons (H3; else points), EPSG:4326, with accessibility per scenario and change
-    figures/*.png
+    figures/*.png    the comparison's figures; with catchments, map_catchments.png too
 
 With several seeds (:func:`compare` takes one list of run directories per seed), every change
 is computed within a seed against that seed's baseline (the same households) and then
@@ -38,6 +38,7 @@ Modules, in the order of the flow:
 - :mod:`~sim.report.summary`     the ``summary.csv`` table of one seed (changes, winners, benefit)
 - :mod:`~sim.report.seeds`       every seed's tables, catchments' tables and ``summary.json``
 - :mod:`~sim.report.figures`     the run's and the comparison's figures
+- :mod:`~sim.report.catchment_map` the map of the catchments: served, far and control by zone
 - :mod:`~sim.report.document`    the report as blocks, rendered to Markdown and HTML
 - :mod:`~sim.report.sections`    the report's sections
 - :mod:`~sim.report.comparison`  :func:`compare`: the folder, written atomically

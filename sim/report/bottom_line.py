@@ -1,6 +1,8 @@
 """The bottom line of a comparison in plain words, generated from its ``summary.json`` (never
-written by hand): for each scenario, who it serves and what changes for them, what changes for
-the far households and the whole city, and what it is worth by the city's appraisal book.
+written by hand): for each scenario, who it serves and what changes for them (a trip's
+generalised cost, the jobs they reach weighted by the city's decay and those within 45 min),
+what changes for the far households and the whole city, and what it is worth by the city's
+appraisal book.
 
 Every signed word follows the 95% interval across seeds: a change is a "gain" or a "loss" only
 when its interval excludes zero, and an investment "covers its costs" or "does not" only when
@@ -41,6 +43,7 @@ RULE = (
 SOLVER_ERROR = "not distinguishable from the solver's error"
 WELFARE = "expected_cost_change_min"  # minutes of generalised cost a trip: negative is a gain
 ACCESS = "acc_smooth_change"  # jobs reachable, weighted by the city's decay of travel time
+JOBS45 = "acc45_change"  # jobs within 45 minutes
 
 
 def bottom_line(summary: dict[str, Any]) -> list[str]:
@@ -67,8 +70,10 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
         what = (groups["served"].get("definition") or "the households it serves").rstrip(".")
         count = served.get("households", {}).get("mean")
         size = f"{count:,.0f} simulated households" if _finite(count) else "its households"
+        jobs45 = _jobs45(served)
         parts.append(f"serves {size}{_poorest_share(by_class, count)} ({what}): for them, "
-                     f"{_welfare(served, noise)}; {_access(served)}.")  # fmt: skip
+                     f"{_welfare(served, noise)}; {_access(served)}"
+                     f"{'; ' + jobs45 if jobs45 else ''}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
     if control:
@@ -165,6 +170,22 @@ def _access(group: dict[str, Any]) -> str:
         return f"the jobs they reach{levels} change by {text}"
     return (f"the jobs they reach (decay-weighted) go{levels}: {'more' if s > 0 else 'fewer'}, "
             f"{text}")  # fmt: skip
+
+
+def _jobs45(group: dict[str, Any]) -> str:
+    """The change in jobs within 45 minutes, in words: "more" or "fewer" only when its interval
+    excludes zero; ``""`` when the group has no such figure (a summary.json written before)."""
+    iv = group.get(JOBS45) or {}
+    if not _finite(iv.get("mean")):
+        return ""
+    text = interval_text(iv, "+,.0f")
+    s = sign(iv)
+    if s is None:
+        return f"the jobs they reach within 45 min change by {text}"
+    if s == 0:
+        return f"the change in jobs they reach within 45 min, {text}, is {NOT_DISTINGUISHABLE}"
+    return (f"they reach {abs(iv['mean']):,.0f} {'more' if s > 0 else 'fewer'} jobs within 45 "
+            f"min ({text})")  # fmt: skip
 
 
 def _worth(name: str, appraisal: dict[str, Any]) -> str:

@@ -17,8 +17,9 @@ from sim.catchment import Catchments
 from sim.errors import ScenarioError
 from sim.report.appraisal import section_appraisal
 from sim.report.bottom_line import bottom_line
+from sim.report.catchment_map import check_catchments, fig_catchments, zone_groups
 from sim.report.document import _Report, to_html, to_markdown
-from sim.report.figures import _figures
+from sim.report.figures import _figures, _save
 from sim.report.read import _check_cities, _check_runs, _label, _load, _Run
 from sim.report.sections import _build_report, _section_catchments, _section_precision
 from sim.report.seeds import (
@@ -49,8 +50,8 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
         Index in each list of the baseline every change is measured against.
     catchments
         The served and far households of each scenario, per seed
-        (:class:`sim.compare_summary.Catchments`); their results go to ``catchments.csv``,
-        ``summary.json`` and the report.
+        (:class:`sim.catchment.Catchments`); their results go to ``catchments.csv``,
+        ``summary.json`` and the report, and where they live to ``figures/map_catchments.png``.
 
     Returns
     -------
@@ -62,8 +63,8 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
     ------
     ScenarioError
         Fewer than two runs, a missing or incomplete run directory, a bad ``baseline``, runs
-        of different cities, seeds whose scenarios differ or an ``out_dir`` that exists;
-        raised before anything is written.
+        of different cities, seeds whose scenarios differ, catchments that do not fit the runs
+        or an ``out_dir`` that exists; raised before anything is written.
     """
     nested = bool(runs) and not isinstance(runs[0], str | Path)
     seeds = (
@@ -82,6 +83,8 @@ def compare(runs: Sequence[Path] | Sequence[Sequence[Path]], out_dir: Path, *,
         if [r.label for r in seed_runs] != names:
             raise ScenarioError(f"every seed must hold the same scenarios in the same order "
                                 f"({', '.join(names)}); got {', '.join(r.label for r in seed_runs)}")  # fmt: skip
+    if catchments is not None:
+        check_catchments(loaded, baseline, catchments)
     out_dir = Path(out_dir)
     created = _make_parents(out_dir.parent)
     try:
@@ -161,12 +164,19 @@ def write_all(out: Path, loaded: list[list[_Run]], baseline: int,
     _write_gpkg(zones, out / "zones.gpkg")
     cable = mean_cable_table(loaded)
     figures = _figures(out, table, zones, runs, base, cable)
+    if group_table is not None and catchments is not None:
+        by_zone = zone_groups(loaded, baseline, catchments)
+        if by_zone:  # figures/map_catchments.png, beside the catchments' section
+            figures["map_catchments"] = _save(fig_catchments(zones, by_zone, runs, base,
+                                                             len(loaded)),
+                                              out / "figures" / "map_catchments.png")  # fmt: skip
     currency = str(base.summary.get("currency", "local currency"))
     seeds = [r[baseline].summary.get("seed") for r in loaded]
 
     def extra(doc: _Report) -> None:
         if group_table is not None and catchments is not None:
-            _section_catchments(doc, group_table, catchments, runs, currency)
+            _section_catchments(doc, group_table, catchments, runs, currency,
+                                figures.get("map_catchments"))  # fmt: skip
         section_appraisal(doc, written.get("appraisal"))
         _section_precision(doc, seeds)
 

@@ -152,7 +152,6 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
     from matplotlib import colormaps
     from matplotlib.cm import ScalarMappable
     from matplotlib.colors import Normalize, to_rgba
-    from matplotlib.ticker import MaxNLocator
 
     from sim.maps import hexagons
 
@@ -171,38 +170,54 @@ def _fig_map(zones: pd.DataFrame, runs: list[_Run], base: _Run) -> Any:
         colours = np.array([cmap(norm(v)) if np.isfinite(v) else (1, 1, 1, 0) for v in change])
         if f"{col}_nd" in zones:
             colours[zones[f"{col}_nd"].to_numpy(bool)] = to_rgba(ND_GREY)
-        if cells is not None:
-            from matplotlib.collections import PolyCollection
-
-            shapes = [np.asarray(p.exterior.coords) for p in cells]
-            ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="0.6",
-                                             linewidths=0.2))  # fmt: skip
-            ax.autoscale_view()
-        if streets is not None:  # the main streets, lightly, for orientation
-            from matplotlib.collections import LineCollection
-
-            ax.add_collection(LineCollection(streets, colors="0.15", linewidths=0.35, alpha=0.4),
-                              autolim=False)  # fmt: skip
-            _draw_lines(ax, net)
-        else:
-            size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
-            ax.scatter(zones["lon"], zones["lat"], c=colours, s=size, edgecolors="0.4",
-                       linewidths=0.3)  # fmt: skip
+        _draw_zones(ax, zones, cells, colours, net, streets)
         _draw_interventions(ax, run.geometry)
-        lat0 = float(zones["lat"].mean())
-        ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
-        _scale_bar(ax, lat0)
         what = "jobs (smooth)" if smooth else "jobs within 30 min"
-        ax.set_title(f"{run.label}\nchange in {what} by transit", fontsize="medium")
-        ax.xaxis.set_major_locator(MaxNLocator(4))
-        ax.ticklabel_format(useOffset=False)
-        ax.set_xlabel("longitude")
-        ax.set_ylabel("latitude")
+        _frame_map(ax, zones, f"{run.label}\nchange in {what} by transit")
         fig.colorbar(ScalarMappable(norm, cmap), ax=ax, shrink=0.8,
                      label="jobs (scenario - baseline)")  # fmt: skip
     fig.text(0.01, 0.01, "Grey: a zone whose change is not distinguishable from zero (its 95% "
              "interval across seeds holds zero).", fontsize="x-small", color="0.3")  # fmt: skip
     return fig
+
+
+def _draw_zones(ax: Any, zones: pd.DataFrame, cells: list[Any] | None, colours: np.ndarray,
+                net: Any, streets: list[np.ndarray] | None) -> None:  # fmt: skip
+    """The base of every zone map: the zones in ``colours`` (hexagons where ``cells`` are
+    given, else points sized by households), over them the main streets lightly and the
+    baseline's transit lines when the network could be read."""
+    if cells is not None:
+        from matplotlib.collections import PolyCollection
+
+        shapes = [np.asarray(p.exterior.coords) for p in cells]
+        ax.add_collection(PolyCollection(shapes, facecolors=colours, edgecolors="0.6",
+                                         linewidths=0.2))  # fmt: skip
+        ax.autoscale_view()
+    if streets is not None:  # the main streets, lightly, for orientation
+        from matplotlib.collections import LineCollection
+
+        ax.add_collection(LineCollection(streets, colors="0.15", linewidths=0.35, alpha=0.4),
+                          autolim=False)  # fmt: skip
+        _draw_lines(ax, net)
+    else:
+        size = 10 + 60 * zones["households"] / max(zones["households"].max(), 1)
+        ax.scatter(zones["lon"], zones["lat"], c=colours, s=size, edgecolors="0.4",
+                   linewidths=0.3)  # fmt: skip
+
+
+def _frame_map(ax: Any, zones: pd.DataFrame, title: str) -> None:
+    """A zone map's frame: equal distances in both directions at the city's latitude, a scale
+    bar, the title and plain longitude and latitude ticks."""
+    from matplotlib.ticker import MaxNLocator
+
+    lat0 = float(zones["lat"].mean())
+    ax.set_aspect(1.0 / math.cos(math.radians(lat0)))
+    _scale_bar(ax, lat0)
+    ax.set_title(title, fontsize="medium")
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.ticklabel_format(useOffset=False)
+    ax.set_xlabel("longitude")
+    ax.set_ylabel("latitude")
 
 
 #: Road classes drawn on the maps.

@@ -282,6 +282,7 @@ _GROUP_COLUMNS = (
     ("acc_smooth", "jobs (smooth)", ",.0f", False),
     ("acc_smooth_change", "jobs (smooth) change", ",.0f", True),
     ("acc30_change", "jobs 30 min change", ",.0f", True),
+    ("acc45_change", "jobs 45 min change", ",.0f", True),
     ("expected_cost_change_min", "welfare change (min)", ".3f", True),
     ("time_change_min", "time change (min)", ".2f", True),
     ("annual_benefit", "yearly user benefit", ",.0f", True),
@@ -298,7 +299,8 @@ def group_frame(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _section_catchments(doc: _Report, groups: pd.DataFrame, catchments: Catchments,
-                        runs: list[_Run], currency: str) -> None:  # fmt: skip
+                        runs: list[_Run], currency: str,
+                        figure: Path | None = None) -> None:  # fmt: skip
     doc.add("h2", "Who each scenario serves, and the households far from it")
     doc.add("p", "Catchments are defined before any result, from the intervention and the "
                  "baseline alone (sim/catchment.py). Changes are scenario minus baseline, "
@@ -308,6 +310,13 @@ def _section_catchments(doc: _Report, groups: pd.DataFrame, catchments: Catchmen
                  "Far households that a scenario does not serve should see no change: their "
                  "interval measures what is left of the solver's noise. Far households that it "
                  "serves (a road on their way) may gain for real.")  # fmt: skip
+    if figure is not None:  # where they live (sim.report.catchment_map)
+        doc.add("fig", (figure, "Catchments by zone: served, far and served, and control (far, "
+                                "not served) households"))  # fmt: skip
+        doc.add("p", "Each zone takes the colour of the group most of its households in a "
+                     "catchment belong to (over every seed, by baseline home zone), paler the "
+                     "smaller that group's share of all its households; unfilled zones hold "
+                     "none. The legend gives each group's households (a seed's mean).")  # fmt: skip
     by_name = {r.label: r.name for r in runs}
     for label, rows in groups.groupby("scenario", sort=False):
         words = catchments.definitions.get(by_name.get(str(label), str(label)), {})
