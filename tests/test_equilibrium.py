@@ -29,7 +29,10 @@ def toy(n: int = 60, *, walk_asc: float | None = None, seed: int = 1) -> Commute
         network=two_route_network(),
         zones=two_zones(float(n)),
         population=households(n, weight=Q / n, vot=1e9),
-        params=ChoiceParams(peak_hour_factor=1.0, asc=asc, max_walk_min=1000.0, scale=0.1),
+        # walking the whole way at 1.6, the weight the walk constants here were chosen for
+        params=ChoiceParams(
+            peak_hour_factor=1.0, asc=asc, max_walk_min=1000.0, scale=0.1, walk_mode_weight=1.6
+        ),  # fmt: skip
         agents=False,
     )
 
