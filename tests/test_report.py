@@ -784,3 +784,22 @@ def test_the_map_draws_the_baselines_lines_in_their_modes_colours(mini_network) 
             assert tuple(drawn[label].get_colors()[0][:3]) == to_rgba(MODE_COLOURS[mode])[:3]
     assert drawn, "the mini city has transit lines"
     plt.close(fig)
+
+
+def test_the_command_line_names_each_catchment_group_once():
+    """served, far and control each read as themselves (the control group printed as a second
+    "far from" before)."""
+    import pandas as pd
+
+    from sim.report.terminal import format_catchments
+
+    rows = [{"scenario": "cable", "group": g, "income_class": c, "households": n,
+             "expected_cost_change_min": -0.5, "acc_smooth_change": 10.0, "n_seeds": 1}
+            for g, n in (("served", 700), ("far", 7300), ("control", 7000))
+            for c in ("all", "1")]  # fmt: skip
+    text = format_catchments(pd.DataFrame(rows))
+    lines = text.splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("households served by cable: 700")
+    assert lines[1].startswith("households far from cable: 7,300")
+    assert lines[2].startswith("households far from and not served by cable: 7,000")

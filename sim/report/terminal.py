@@ -72,12 +72,16 @@ def _seeds_line(df: pd.DataFrame) -> str:
             f"{intervals.NOT_DISTINGUISHABLE}")  # fmt: skip
 
 
+#: How each catchment group reads on the command line (the report's section titles).
+WHAT = {"served": "served by", "far": "far from", "control": "far from and not served by"}
+
+
 def format_catchments(groups: pd.DataFrame) -> str:
     """The catchments' welfare and access changes (``catchments.csv``), for the command line."""
     lines = []
     for (name, group), part in groups.groupby(["scenario", "group"], sort=False):
         overall = part[part["income_class"].astype(str) == ALL].iloc[0]
-        what = "served by" if group == "served" else "far from"
+        what = WHAT.get(str(group), str(group))
         lines.append(f"households {what} {name}: {_cell(overall, 'households', ',.0f')}; "
                      f"welfare {_cell(overall, 'expected_cost_change_min', '+.3f', True)} min a "
                      f"trip; jobs (smooth) {_cell(overall, 'acc_smooth_change', ',.0f', True)}")  # fmt: skip
