@@ -195,6 +195,25 @@ def test_the_apps_fast_map_is_the_map(mini_viz):
     assert before != after
 
 
+def test_the_apps_live_charts_are_the_charts(mini_network):
+    """chart_png draws each chart into the figure it drew the day before (the lines' or bars'
+    data replaced, the axes rescaled): the same PNG, byte for byte, as the chart drawn anew."""
+    from sim.viz.app import LaderaViz
+    from sim.viz.charts import png
+    from sim.viz.livecharts import _FIGURES, CHARTS, chart_png
+
+    viz = LaderaViz(scenario="cable", households=300, seed=5, city=str(MINI_SCENARIOS))
+    kept = {}
+    for day in range(4):
+        for key, chart in CHARTS.items():
+            assert chart_png(key, viz) == png(chart.build(viz)), (key, day)
+        figures = {key: drawn.figure for key, drawn in _FIGURES[viz.commute].items()}
+        if day >= 2:  # from the second day every chart has its lines: the figures are kept
+            assert all(figures[key] is kept[key] for key in CHARTS), day
+        kept = figures
+        viz.step()
+
+
 def test_every_panel_draws_before_and_after_steps(mini_network):
     from sim.viz.app import LaderaViz
     from sim.viz.charts import png
