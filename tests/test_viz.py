@@ -131,6 +131,11 @@ def test_viz_model_steps_and_keeps_history(mini_viz):
     assert base.commute.steps == 2  # the app steps the Ladera model, one day per step
     assert len(cable.history.acc30) == 2 and len(cable.history.cable_loads) == 2
     assert set(cable.history.acc30[-1]) == set(cable.commute.income_classes())
+    from sim.tables import household_table
+
+    for viz in (base, cable):  # the day's means by class, as the household table has them
+        means = household_table(viz.commute).groupby("income_class")["acc30"].mean()
+        assert viz.history.acc30[-1] == pytest.approx({int(c): v for c, v in means.items()})
     assert cable.last_step_s is not None and cable.last_step_s > 0
     item = cable.scenario.intervention("Morro cable")
     assert (item.fare, item.cabin_interval_s) == (1.5, 20.0)
