@@ -26,6 +26,7 @@ from tests.browser import (
     ROOT,
     free_port,
     require_chromium,
+    wait_for_step,
     wait_listening,
 )
 
@@ -328,7 +329,7 @@ def _drive_page(browser, url: str, port: int, shots: Path) -> None:
     assert magenta_pixels(map_img.screenshot()) > 50  # the cable line is on the map
 
     page.get_by_role("button", name="▶", exact=True).click()  # Play
-    page.get_by_text("Step: 3", exact=True).wait_for(timeout=60_000)
+    wait_for_step(page, 3)
     page.get_by_role("button", name="❚❚", exact=True).click()  # Pause
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=30_000)
     page.wait_for_timeout(1500)
