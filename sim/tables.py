@@ -110,7 +110,6 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
     hh = model.households
     tr = model.trips
     zone_acc = accessibility(model)
-    drives = hh.car | hh.moto
     w = np.where(tr.household >= 0, np.nan_to_num(tr.daily), 0.0)
     per_hh_daily = model.monthly_trips() / (2.0 * WORKING_DAYS_MONTH)
     first = np.full(hh.n, -1, np.int64)
@@ -141,15 +140,20 @@ def household_table(model: CommuteModel) -> pd.DataFrame:
         }
     )
     for t in THRESHOLDS:
-        by_car = zone_acc[f"acc{t}_car"][hh.home_zone]
-        by_transit = zone_acc[f"acc{t}_transit"][hh.home_zone]
-        df[f"acc{t}"] = np.where(drives, by_car, by_transit)
-    df["acc_smooth"] = np.where(
-        drives,
-        zone_acc["acc_smooth_car"][hh.home_zone],
-        zone_acc["acc_smooth_transit"][hh.home_zone],
-    )
+        df[f"acc{t}"] = home_accessibility(model, zone_acc, f"acc{t}")
+    df["acc_smooth"] = home_accessibility(model, zone_acc, "acc_smooth")
     return df
+
+
+def home_accessibility(
+    model: CommuteModel, zone_acc: dict[str, np.ndarray], measure: str
+) -> np.ndarray:
+    """Each household's ``measure`` of :func:`accessibility` (``acc30``, ``acc_smooth``, ...)
+    at its home zone: by car for a household with a car or motorbike, else by transit."""
+    hh = model.households
+    drives = hh.car | hh.moto
+    return np.where(drives, zone_acc[f"{measure}_car"][hh.home_zone],
+                    zone_acc[f"{measure}_transit"][hh.home_zone])  # fmt: skip
 
 
 def zone_table(model: CommuteModel) -> pd.DataFrame:

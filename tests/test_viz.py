@@ -26,6 +26,7 @@ from tests.browser import (
     ROOT,
     free_port,
     require_chromium,
+    wait_for_step,
     wait_listening,
 )
 
@@ -131,6 +132,11 @@ def test_viz_model_steps_and_keeps_history(mini_viz):
     assert base.commute.steps == 2  # the app steps the Ladera model, one day per step
     assert len(cable.history.acc30) == 2 and len(cable.history.cable_loads) == 2
     assert set(cable.history.acc30[-1]) == set(cable.commute.income_classes())
+    from sim.tables import household_table
+
+    for viz in (base, cable):  # the day's means by class, as the household table has them
+        means = household_table(viz.commute).groupby("income_class")["acc30"].mean()
+        assert viz.history.acc30[-1] == pytest.approx({int(c): v for c, v in means.items()})
     assert cable.last_step_s is not None and cable.last_step_s > 0
     item = cable.scenario.intervention("Morro cable")
     assert (item.fare, item.cabin_interval_s) == (1.5, 20.0)
@@ -193,6 +199,25 @@ def test_the_apps_fast_map_is_the_map(mini_viz):
     finally:
         cable.commute.car_flow /= 3.0
     assert before != after
+
+
+def test_the_apps_live_charts_are_the_charts(mini_network):
+    """chart_png draws each chart into the figure it drew the day before (the lines' or bars'
+    data replaced, the axes rescaled): the same PNG, byte for byte, as the chart drawn anew."""
+    from sim.viz.app import LaderaViz
+    from sim.viz.charts import png
+    from sim.viz.livecharts import _FIGURES, CHARTS, chart_png
+
+    viz = LaderaViz(scenario="cable", households=300, seed=5, city=str(MINI_SCENARIOS))
+    kept = {}
+    for day in range(4):
+        for key, chart in CHARTS.items():
+            assert chart_png(key, viz) == png(chart.build(viz)), (key, day)
+        figures = {key: drawn.figure for key, drawn in _FIGURES[viz.commute].items()}
+        if day >= 2:  # from the second day every chart has its lines: the figures are kept
+            assert all(figures[key] is kept[key] for key in CHARTS), day
+        kept = figures
+        viz.step()
 
 
 def test_every_panel_draws_before_and_after_steps(mini_network):
@@ -304,7 +329,7 @@ def _drive_page(browser, url: str, port: int, shots: Path) -> None:
     assert magenta_pixels(map_img.screenshot()) > 50  # the cable line is on the map
 
     page.get_by_role("button", name="▶", exact=True).click()  # Play
-    page.get_by_text("Step: 3", exact=True).wait_for(timeout=60_000)
+    wait_for_step(page, 3)
     page.get_by_role("button", name="❚❚", exact=True).click()  # Pause
     page.get_by_role("button", name="Step", exact=True).wait_for(timeout=30_000)
     page.wait_for_timeout(1500)

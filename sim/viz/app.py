@@ -29,7 +29,7 @@ from sim.network.arrays import MultimodalNetwork
 from sim.paths import scenarios_root
 from sim.runner import build_model, city_of
 from sim.scenario import Scenario, load_scenario, with_overrides
-from sim.tables import household_table
+from sim.tables import accessibility, home_accessibility
 
 #: Environment variable telling the page which city to show (set by :func:`serve`).
 CITY_ENV = "LADERA_VIZ_CITY"
@@ -144,9 +144,13 @@ class History:
     cable_loads: list[NDArray[np.float64]] = field(default_factory=list)  # peak load per line
 
     def record(self, model: CommuteModel) -> None:
-        hh = household_table(model)
-        means = hh.groupby("income_class")["acc30"].mean()
-        self.acc30.append({int(c): float(v) for c, v in means.items()})
+        acc30 = home_accessibility(model, accessibility(model), "acc30")  # as household_table
+        classes = model.households.income_class
+        means = {}
+        for c in np.unique(classes):
+            values = acc30[(classes == c) & ~np.isnan(acc30)]
+            means[int(c)] = float(values.mean()) if values.size else float("nan")
+        self.acc30.append(means)
         self.cable_loads.append(model.line_loads().copy())
 
 

@@ -176,6 +176,8 @@ def map_png(model: CommuteModel, reports: list[dict[str, Any]], title: str = "",
 
     from PIL import Image
 
+    from sim.viz.charts import PNG_COMPRESS_LEVEL
+
     over = _OVERLAYS.get(model)
     if over is None:
         fig = Figure(figsize=MAP_SIZE, dpi=MAP_DPI)
@@ -194,7 +196,7 @@ def map_png(model: CommuteModel, reports: list[dict[str, Any]], title: str = "",
     image = Image.alpha_composite(Image.fromarray(_rgba(fig)), Image.fromarray(over))
     buf = io.BytesIO()
     image.convert("RGB").quantize(colors=colours, method=Image.Quantize.FASTOCTREE).save(
-        buf, format="png"
+        buf, format="png", compress_level=PNG_COMPRESS_LEVEL
     )
     return buf.getvalue()
 

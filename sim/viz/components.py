@@ -3,7 +3,8 @@
 The panels sit under Mesa's SolaraViz controls (:mod:`sim.viz.page`): they re-render when
 Mesa's ``update_counter`` ticks (after Step, Play or Reset) and a panel only redraws its PNG
 when the model or its step changed (the map through :func:`sim.viz.citymap.map_png`, which
-redraws only its roads and title). The figures are drawn by :mod:`sim.viz.citymap` and
+redraws only its roads and title; the charts through :func:`sim.viz.livecharts.chart_png`,
+which puts the day's data into the figures it drew before). The figures are drawn by :mod:`sim.viz.citymap` and
 :mod:`sim.viz.charts`; the model they show is :class:`sim.viz.app.LaderaViz`.
 """
 
@@ -27,6 +28,7 @@ from sim.viz.charts import (
     png,
 )
 from sim.viz.citymap import map_figure, map_png
+from sim.viz.livecharts import chart_png
 
 if TYPE_CHECKING:
     from sim.viz.app import LaderaViz
@@ -61,22 +63,29 @@ def _map_caption(viz: LaderaViz) -> str:
     return text
 
 
+def _live(key: str) -> Callable[[LaderaViz], bytes]:
+    return lambda viz: chart_png(key, viz)
+
+
 PANELS = {
     "map": _Panel("City map", "ladera-map",
                   lambda v: map_figure(v.commute, v.reports, v.map_title), _map_caption,
                   image=lambda v: map_png(v.commute, v.reports, v.map_title)),
     "modes": _Panel("Mode shares by income class (today)", "ladera-modes",
-                    lambda v: mode_share_figure(v.commute)),
+                    lambda v: mode_share_figure(v.commute), image=_live("modes")),
     "time": _Panel("Mean commute time by income class", "ladera-time",
-                   lambda v: commute_time_figure(v.commute)),
+                   lambda v: commute_time_figure(v.commute), image=_live("time")),
     "access": _Panel("Accessibility (jobs within 30 min) by income class", "ladera-access",
-                     lambda v: accessibility_figure(v.commute, v.history.acc30)),
+                     lambda v: accessibility_figure(v.commute, v.history.acc30),
+                     image=_live("access")),
     "cable": _Panel("Cable load against capacity", "ladera-cable",
                     lambda v: cable_load_figure(v.commute, v.history.cable_loads),
-                    shows=lambda v: v.steps if _has_cable(v) else 0),  # no line: never changes
+                    shows=lambda v: v.steps if _has_cable(v) else 0,  # no line: never changes
+                    image=_live("cable")),
     "gap": _Panel("Relative gap (road equilibrium)", "ladera-gap",
                   lambda v: gap_figure(v.commute),
-                  shows=lambda v: v.steps if v.steps >= 2 else 0),  # a gap needs two days
+                  shows=lambda v: v.steps if v.steps >= 2 else 0,  # a gap needs two days
+                  image=_live("gap")),
 }  # fmt: skip
 
 
