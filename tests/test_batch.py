@@ -487,3 +487,31 @@ def test_failed_runs_exit_1_and_an_interrupted_batch_says_how_to_continue(
     assert ladera([*args, "--resume"]) == 130
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1].startswith("ladera: interrupted") and f"{path} --resume" in err[-1]
+
+
+def test_a_task_run_again_after_its_worker_died_records_the_finished_run(small):
+    """A worker that renamed its run into place and died before reporting: Dask runs the task
+    again on another worker, which records the run from its files (it failed on "already
+    exists" before), unless the finished run has other settings than the plan."""
+    import json
+
+    from sim.batch import execute_run
+    from sim.batch.worker import LOST
+
+    path, result = small
+    plan = plan_batch(path, results=result.folder.parents[1])
+    spec = next(s for s in plan.runs if s.key == "mini_cable/p000-s000")
+    before = _tree(result.folder / "runs")
+    row = execute_run(spec, str(result.folder / "runs"), "no cache needed")
+    assert row["status"] == "done" and row["worker"] == LOST
+    indexed = {r["key"]: r for r in map(json.loads, (result.folder / "index.jsonl").read_text()
+                                        .splitlines())}  # fmt: skip
+    assert row["metrics"] == indexed[spec.key]["metrics"]
+    assert _tree(result.folder / "runs") == before
+    changed = plan_batch(write(path, experiment_text(SMALL.replace("200", "201"), seeds="1",
+                                                     name='"small"')),
+                         results=result.folder.parents[1])  # fmt: skip
+    spec = next(s for s in changed.runs if s.key == "mini_cable/p000-s000")
+    row = execute_run(spec, str(result.folder / "runs"), "no cache needed")
+    assert row["status"] == "failed" and "finished with other settings" in row["error"]
+    assert _tree(result.folder / "runs") == before

@@ -92,9 +92,9 @@ def finished_runs(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]
             row = rows.get(spec.key)
             if row is not None and row.get("status") == "done":
                 if row.get("fingerprint") != spec.fingerprint:
-                    raise _changed(plan, spec)
+                    raise _changed(plan.folder, spec)
             else:
-                row = _recorded_row(plan, spec, run)
+                row = _recorded_row(plan.folder, spec, run)
                 index.append(row)
             out[spec.key] = row
     finally:
@@ -102,36 +102,38 @@ def finished_runs(plan: BatchPlan, index: RunIndex) -> dict[str, dict[str, Any]]
     return out
 
 
-def _changed(plan: BatchPlan, spec: RunSpec) -> ScenarioError:
+def _changed(folder: Path, spec: RunSpec) -> ScenarioError:
     return ScenarioError(
-        f"{plan.folder}: run {spec.key} finished with other settings than the experiment gives "
+        f"{folder}: run {spec.key} finished with other settings than the experiment gives "
         "now (a scenario or experiment file, or Ladera, changed); its results are kept: start a "
         "new batch folder (another `name` in the experiment, or another `--results`)"
     )
 
 
-def _recorded_row(plan: BatchPlan, spec: RunSpec, run: Path) -> dict[str, Any]:
-    """The index row of a finished run directory the index lacks, if it ran ``spec``."""
+def _recorded_row(folder: Path, spec: RunSpec, run: Path,
+                  worker: str = "(recorded on resume)") -> dict[str, Any]:  # fmt: skip
+    """The index row of a finished run directory the index lacks, if it ran ``spec`` (else
+    the error that batch ``folder``'s run finished with other settings)."""
     from sim.rundir.write import jsonable
 
     try:
         manifest = json.loads((run / "manifest.json").read_text())
         summary = json.loads((run / "summary.json").read_text())
     except (OSError, ValueError):
-        raise _changed(plan, spec) from None
+        raise _changed(folder, spec) from None
     planned = json.loads(json.dumps(jsonable(asdict(spec.scenario)), default=str))
     recorded = manifest.get("scenario") if isinstance(manifest, dict) else None
     if not isinstance(recorded, dict) or not isinstance(summary, dict):
-        raise _changed(plan, spec)
+        raise _changed(folder, spec)
     recorded.pop("source", None)
     planned.pop("source", None)
     if recorded != planned:
-        raise _changed(plan, spec)
+        raise _changed(folder, spec)
     row = _row_head(spec)
     mtime = (run / "summary.json").stat().st_mtime
     row.update(status="done", metrics=headline(summary), seconds=manifest.get("wall_seconds"),
                finished=time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(mtime)),
-               worker="(recorded on resume)")  # fmt: skip
+               worker=worker)  # fmt: skip
     return row
 
 

@@ -11,11 +11,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.batch.headline import headline
-from sim.batch.index import _row_head
+from sim.batch.index import _recorded_row, _row_head
 from sim.batch.plan import BatchPlan, RunSpec
 from sim.scenario import Scenario
 
 _NETWORKS: dict[str, Any] = {}
+#: The ``worker`` of a run that a worker finished but died before reporting.
+LOST = "(finished by a lost worker)"
 
 
 def _network(cache_file: str, scenario: Scenario) -> Any:
@@ -45,7 +47,12 @@ def execute_run(spec: RunSpec, runs_dir: str, cache_file: str, threads: int = 1)
 
     start = time.perf_counter()
     row = _row_head(spec)
+    run = Path(runs_dir) / spec.key
     try:
+        if (run / "summary.json").is_file():
+            # finished (renamed into place) by a worker that died before it reported, and Dask
+            # runs the task again: the run is recorded from its files, never rerun over
+            return _recorded_row(Path(runs_dir).parent, spec, run, worker=LOST)
         _limit_threads(threads)
         net = _network(cache_file, spec.scenario)
         result = run_scenario(spec.scenario, results=Path(runs_dir), run_id=spec.run_id,
