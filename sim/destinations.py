@@ -16,7 +16,11 @@ household with a car), and a trip's mode was chosen only afterwards: a household
 for an hour to a destination picked for its car or bus time.
 
 Costs are free-flow (the reference network, no congestion) so every scenario of a city and seed
-has the same destinations, and fares are the city's, without a scenario's fare subsidy. Rows of
+has the same destinations, and fares are the city's, without a scenario's fare subsidy. The
+transit part is read on one path per zone and destination, the fastest by weighted time (the
+free-flow pass has no trips, so its one routing class ignores fares), and its fares are then
+charged at each group's value of time: a group that would ride a slower, cheaper path is costed
+on the faster one (an approximation of the destination stage only; trips route by their class). Rows of
 the gravity model are (home zone, group): households with the same vehicles, income class and
 fare support share a row, costed at their group's median value of time and fare shares. Every
 destination still attracts its share of all trips (doubly constrained).
