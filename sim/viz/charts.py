@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from sim.modes import MODE_COLOURS, MODE_NAMES
 from sim.network.arrays import TransitMode
-from sim.viz.citymap import class_colours
+from sim.viz.citymap import PNG_COMPRESS_LEVEL, class_colours
 
 if TYPE_CHECKING:
     from sim.model import CommuteModel
@@ -243,11 +243,6 @@ def winners_figure(shares: list[tuple[str, float, float, float]], seeds: int) ->
     ax.tick_params(labelsize=7)
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
     return fig
-
-
-#: zlib's fastest level: a chart's PNG is about a tenth larger and written several times faster
-#: (the app writes one per chart and Step, for a browser on the same machine).
-PNG_COMPRESS_LEVEL = 1
 
 
 def png(fig: Figure) -> bytes:

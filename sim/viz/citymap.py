@@ -41,6 +41,10 @@ CONGESTION = LinearSegmentedColormap.from_list(
 )
 VC_MAX = 1.5
 
+#: zlib's fastest level: a PNG of the map or a chart is about a tenth larger and written several
+#: times faster (the app writes one per panel and Step, for a browser on the same machine).
+PNG_COMPRESS_LEVEL = 1
+
 
 # ------------------------------------------------------------------------------ geometry
 @dataclass(frozen=True)
@@ -175,8 +179,6 @@ def map_png(model: CommuteModel, reports: list[dict[str, Any]], title: str = "",
     import io
 
     from PIL import Image
-
-    from sim.viz.charts import PNG_COMPRESS_LEVEL
 
     over = _OVERLAYS.get(model)
     if over is None:

@@ -100,7 +100,7 @@ def _tagged(items: list[Any]) -> list[Any]:
     def gid(item: Any) -> str | None:
         return item.patches[0].get_gid() if hasattr(item, "patches") else item.get_gid()
 
-    found = [(gids[gid(a)], a) for a in items if gid(a) in gids]
+    found = [(gids[g], a) for a in items if (g := gid(a)) is not None and g in gids]
     return [a for _, a in sorted(found, key=lambda pair: pair[0])]
 
 
