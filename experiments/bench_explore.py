@@ -23,66 +23,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "experiments"))
-from studio_screenshots import CHROMIUM_ARGS, viz_server  # noqa: E402
+from studio_screenshots import CHROMIUM_ARGS, explore_timed, viz_server  # noqa: E402
 
 TARGET = 1.5
-#: The dashboard is taken as updated once it has not changed for this long (ms).
-QUIET_MS = 400
-#: Installed in the page: the time of each Step click and of the last change in the dashboard
-#: since (a text or an attribute changed, an image loaded), in ms of ``performance.now()``.
-WATCH_JS = """() => {
-  const w = window.__ladera_bench = {click: null, last: null};
-  const inBoard = (node) => {
-    const el = node && (node.nodeType === 1 ? node : node.parentElement);
-    return !!(el && el.closest('.ladera-dashboard'));
-  };
-  document.addEventListener('click', (e) => {
-    const button = e.target.closest && e.target.closest('button');
-    if (button && button.textContent.trim() === 'Step') { w.click = e.timeStamp; w.last = null; }
-  }, true);
-  new MutationObserver((records) => {
-    if (records.some((r) => inBoard(r.target))) w.last = performance.now();
-  }).observe(document.body, {subtree: true, childList: true, characterData: true,
-                             attributes: true});
-  document.addEventListener('load', (e) => {
-    if (inBoard(e.target)) w.last = performance.now();
-  }, true);
-}"""
-QUIET_JS = f"""() => {{
-  const w = window.__ladera_bench;
-  return w.last !== null && performance.now() - w.last >= {QUIET_MS};
-}}"""
-
-
-def explore_timed(page, steps: int) -> list[dict[str, float]]:
-    """Each Step: the page's time from the click to the dashboard's last change
-    (``browser_s``), Playwright's wall time until it saw the update (``playwright_s``) and the
-    model's day from the caption (``model_s``)."""
-    page.evaluate(WATCH_JS)
-    step = page.get_by_role("button", name="Step", exact=True)
-    out = []
-    for day in range(1, steps + 1):
-        start = time.perf_counter()
-        step.click()
-        page.get_by_text(f"day {day} ·", exact=False).first.wait_for(timeout=120_000)
-        page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
-        playwright_s = time.perf_counter() - start
-        page.wait_for_function(QUIET_JS, polling=100, timeout=60_000)
-        marks = page.evaluate("() => window.__ladera_bench")
-        caption = page.locator(".ladera-map-caption").first.inner_text()
-        model_s = float(re.search(r"last step ([0-9.]+) s", caption).group(1))
-        out.append({"browser_s": (marks["last"] - marks["click"]) / 1000.0,
-                    "playwright_s": playwright_s, "model_s": model_s})  # fmt: skip
-    return out
 
 
 def main() -> None:

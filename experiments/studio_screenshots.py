@@ -3,9 +3,9 @@
 Starts ``python -m sim viz`` on a city (default Porto Alegre), drives Debian's chromium with
 Playwright (never a downloaded browser) and:
 
-1. Explore: presses Step ``--steps`` times and measures each step in the browser, from the click
-   until the map's caption shows the new day and every chart image has loaded, against the
-   model's day that the caption reports ("last step"); prints both with the load average.
+1. Explore: presses Step ``--steps`` times and measures each step in the page, from the click
+   to the dashboard's last change (:func:`explore_timed`, shared with bench_explore.py), against
+   the model's day that the caption reports ("last step"); prints both with the load average.
 2. Design: clicks three walk-network points near the given stations (default: the Morro da Cruz
    cable's), saves the design, presses Compare and waits for the winners-by-income table; the
    Compare's wall time (click to table) is measured with the load average.
@@ -85,19 +85,53 @@ def target_indices(city: str, points: list[tuple[float, float]]) -> list[int]:
     return [int(np.argmin((net.x[nodes] - x) ** 2 + (net.y[nodes] - y) ** 2)) for x, y in points]
 
 
-def explore(page, steps: int) -> list[tuple[float, float]]:
-    """(browser seconds, model seconds) of each Step."""
-    out = []
+#: The dashboard is taken as updated once it has not changed for this long (ms).
+QUIET_MS = 400
+#: Installed in the page: the time of each Step click and of the last change in the dashboard
+#: since (a text or an attribute changed, an image loaded), in ms of ``performance.now()``.
+WATCH_JS = """() => {
+  const w = window.__ladera_bench = {click: null, last: null};
+  const inBoard = (node) => {
+    const el = node && (node.nodeType === 1 ? node : node.parentElement);
+    return !!(el && el.closest('.ladera-dashboard'));
+  };
+  document.addEventListener('click', (e) => {
+    const button = e.target.closest && e.target.closest('button');
+    if (button && button.textContent.trim() === 'Step') { w.click = e.timeStamp; w.last = null; }
+  }, true);
+  new MutationObserver((records) => {
+    if (records.some((r) => inBoard(r.target))) w.last = performance.now();
+  }).observe(document.body, {subtree: true, childList: true, characterData: true,
+                             attributes: true});
+  document.addEventListener('load', (e) => {
+    if (inBoard(e.target)) w.last = performance.now();
+  }, true);
+}"""
+QUIET_JS = f"""() => {{
+  const w = window.__ladera_bench;
+  return w.last !== null && performance.now() - w.last >= {QUIET_MS};
+}}"""
+
+
+def explore_timed(page, steps: int) -> list[dict[str, float]]:
+    """Each Step: the page's time from the click to the dashboard's last change
+    (``browser_s``), Playwright's wall time until it saw the update (``playwright_s``) and the
+    model's day from the caption (``model_s``)."""
+    page.evaluate(WATCH_JS)
     step = page.get_by_role("button", name="Step", exact=True)
+    out = []
     for day in range(1, steps + 1):
         start = time.perf_counter()
         step.click()
         page.get_by_text(f"day {day} ·", exact=False).first.wait_for(timeout=120_000)
         page.wait_for_function("() => Array.from(document.images).every(i => i.complete)")
-        browser_s = time.perf_counter() - start
+        playwright_s = time.perf_counter() - start
+        page.wait_for_function(QUIET_JS, polling=100, timeout=60_000)
+        marks = page.evaluate("() => window.__ladera_bench")
         caption = page.locator(".ladera-map-caption").first.inner_text()
         model_s = float(re.search(r"last step ([0-9.]+) s", caption).group(1))
-        out.append((browser_s, model_s))
+        out.append({"browser_s": (marks["last"] - marks["click"]) / 1000.0,
+                    "playwright_s": playwright_s, "model_s": model_s})  # fmt: skip
     return out
 
 
@@ -138,7 +172,7 @@ def main() -> None:
         page.goto(f"http://127.0.0.1:{port}/")
         page.get_by_text("Step: 0", exact=True).wait_for(timeout=300_000)
         load_before = os.getloadavg()
-        times = explore(page, args.steps)
+        times = explore_timed(page, args.steps)
         args.out.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(args.out / "studio-explore.png"))
         load_compare = os.getloadavg()
@@ -150,8 +184,8 @@ def main() -> None:
         page.wait_for_timeout(1000)
         page.screenshot(path=str(args.out / "studio-design.png"), full_page=True)
         browser.close()
-    browser_s = statistics.median(t for t, _ in times)
-    model_s = statistics.median(m for _, m in times)
+    browser_s = statistics.median(t["browser_s"] for t in times)
+    model_s = statistics.median(t["model_s"] for t in times)
     print(f"explore step, median of {len(times)}: {browser_s:.2f} s in the browser, "
           f"{model_s:.2f} s the model's day ({browser_s / model_s:.1f}x); load average "
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")  # fmt: skip
@@ -166,7 +200,7 @@ def main() -> None:
         "city": args.city,
         "machine": {"cores": os.cpu_count(), "load_before": load_before,
                     "load_before_compare": load_compare, "load_after": load_after},
-        "explore_steps": [{"browser_s": round(b, 3), "model_s": round(m, 3)} for b, m in times],
+        "explore_steps": [{k: round(v, 3) for k, v in t.items()} for t in times],
         "explore_median_ratio": round(browser_s / model_s, 2),
         "compare_s": round(compare_s, 1),
         "compare_command": compare_command(Path("BASELINE.toml"), Path("DESIGN.toml")),
