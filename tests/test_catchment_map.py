@@ -71,7 +71,8 @@ def _cells() -> list[str]:
 
 
 def test_the_map_draws_three_colour_groups_a_legend_and_the_line(tmp_path: Path) -> None:
-    h3 = pytest.importorskip("h3")
+    import h3  # a dependency of Ladera (pyproject.toml): never skipped
+
     cells = _cells()
     zones = pd.DataFrame({"zone": cells, "households": 10.0})
     zones["lat"], zones["lon"] = zip(*(h3.cell_to_latlng(c) for c in cells), strict=True)
