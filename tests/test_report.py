@@ -576,9 +576,9 @@ def test_bottom_line_gives_the_served_class_mix_and_access_levels() -> None:
     ("jobs45", "words"),
     [
         (_iv(1234.4, 310.0, 2158.8),
-         "; they reach 1,234 more jobs within 45 min (+1,234 [+310, +2,159])."),
+         "; they reach 1,234 more jobs within 45 min, +1,234 [+310, +2,159]."),
         (_iv(-880.0, -1500.0, -260.0),
-         "; they reach 880 fewer jobs within 45 min (-880 [-1,500, -260])."),
+         "; they reach 880 fewer jobs within 45 min, -880 [-1,500, -260]."),
         (_iv(120.0, -40.0, 280.0),
          "; the change in jobs they reach within 45 min, +120 [-40, +280], is not "
          "distinguishable from zero."),
@@ -607,6 +607,86 @@ def test_the_bottom_line_gives_the_served_households_jobs_within_45_min(jobs45, 
     del served["acc45_change"]
     (text,) = bottom_line(summary)
     assert "45 min" not in text and "+900 [+100, +1,700]." in text
+
+
+def _with_control(served45: dict, control45: dict, *, control_access: dict | None = None) -> dict:
+    """A summary.json's parts with a control group (the far households a road does not serve)
+    beside the served households' jobs within 45 min and decay-weighted jobs."""
+    summary = _lines(_iv(-2.0, -3.0, -1.0), _iv(-0.1, -0.3, 0.1), _iv(-0.1, -0.2, 0.3))
+    groups = summary["scenarios"]["road"]["catchments"]
+    groups["served"]["by_class"]["all"]["acc45_change"] = served45
+    groups["far"]["by_class"]["all"]["households"] = _iv(1177, 1137, 1217)
+    groups["control"] = {"by_class": {"all": {
+        "households": _iv(683, 640, 720), "expected_cost_change_min": _iv(-0.01, -0.05, 0.03),
+        "acc45_change": control45,
+        "acc_smooth_change": control_access or _iv(20.0, -30.0, 70.0)}}}  # fmt: skip
+    return summary
+
+
+def test_the_jobs_clauses_are_read_against_the_control_group() -> None:
+    """The jobs within 45 min and the decay-weighted jobs follow the rule of a trip's cost:
+    "more" only when the served interval excludes zero and does not overlap the control's
+    interval of the same figure, whose change is given beside it."""
+    from sim.report.bottom_line import SOLVER_ERROR, bottom_line
+
+    served = _iv(4740.0, 3741.0, 5739.0)
+    (text,) = bottom_line(_with_control(served, _iv(310.0, 120.0, 500.0)))
+    assert ("they reach 4,740 more jobs within 45 min, +4,740 [+3,741, +5,739] (the far "
+            "households off its routes: +310 [+120, +500])") in text  # fmt: skip
+    assert "more, +900 [+100, +1,700] (the far households off its routes: +20 [-30, +70])" in text
+    # the control moving as much: the same served numbers are no longer "more"
+    (text,) = bottom_line(_with_control(served, _iv(4100.0, 3500.0, 4700.0),
+                                        control_access=_iv(800.0, 600.0, 1000.0)))  # fmt: skip
+    assert "more jobs" not in text and ": more," not in text
+    assert (f"the change in jobs they reach within 45 min, +4,740 [+3,741, +5,739] (the far "
+            f"households off its routes: +4,100 [+3,500, +4,700]), is {SOLVER_ERROR}") in text  # fmt: skip
+    assert (f"change by +900 [+100, +1,700] (the far households off its routes: +800 [+600, "
+            f"+1,000]), {SOLVER_ERROR}") in text  # fmt: skip
+
+
+@pytest.mark.parametrize("served", [_iv(500.0, 200.0, 800.0), _iv(-500.0, -800.0, -200.0),
+                                    _iv(100.0, -50.0, 250.0)])  # fmt: skip
+@pytest.mark.parametrize("control", [_iv(0.0, -100.0, 100.0), _iv(300.0, 150.0, 450.0),
+                                     _iv(900.0, 850.0, 950.0), _iv(-250.0, -400.0, -100.0)])  # fmt: skip
+def test_the_45_min_clause_never_states_a_sign_its_intervals_do_not_support(served: dict,
+                                                                            control: dict) -> None:  # fmt: skip
+    from sim.intervals import sign
+    from sim.report.bottom_line import bottom_line, overlaps
+
+    (text,) = bottom_line(_with_control(served, control))
+    clause = text.split("+900 [+100, +1,700]", 1)[1].split(" Far from it", 1)[0]
+    supported = sign(served) != 0 and not overlaps(served, control)
+    assert ("more jobs" in clause) == (supported and sign(served) > 0), clause
+    assert ("fewer jobs" in clause) == (supported and sign(served) < 0), clause
+
+
+def test_the_bottom_line_reads_the_control_groups_jobs_from_summary_json(
+        compared: Path, tmp_path: Path) -> None:  # fmt: skip
+    """Change the control group's jobs within 45 min in a comparison's summary.json and the
+    served households' sentence changes."""
+    from sim.report.bottom_line import SOLVER_ERROR, bottom_line
+
+    data = json.loads((compared / "summary.json").read_text())
+    data["n_seeds"] = 5
+    groups = data["scenarios"]["mini_cable"].setdefault("catchments", {})
+    served = groups.setdefault("served", {"by_class": {"all": {}}})["by_class"]["all"]
+    served.update({"households": _iv(40, 40, 40), "expected_cost_change_min": _iv(-2.0, -3.0, -1.0),
+                   "acc_smooth_change": _iv(900, 100, 1700), "acc45_change": _iv(2000, 1500, 2500)})  # fmt: skip
+    control = groups.setdefault("control", {"by_class": {"all": {}}})["by_class"]["all"]
+    control["households"] = _iv(50, 50, 50)
+    path = tmp_path / "summary.json"
+
+    def line(control45: dict) -> str:
+        control["acc45_change"] = control45
+        path.write_text(json.dumps(data))
+        (paragraph,) = bottom_line(json.loads(path.read_text()))
+        return paragraph
+
+    quiet, moving = line(_iv(10.0, -40.0, 60.0)), line(_iv(1800.0, 1400.0, 2200.0))
+    assert "they reach 2,000 more jobs within 45 min, +2,000 [+1,500, +2,500]" in quiet
+    assert "(the far households off its routes: +10 [-40, +60])" in quiet
+    assert "more jobs" not in moving and SOLVER_ERROR in moving
+    assert "(the far households off its routes: +1,800 [+1,400, +2,200])" in moving
 
 
 def test_the_html_report_renders_the_bottom_lines_bold_names(compared: Path) -> None:

@@ -13,11 +13,14 @@ The far households that a scenario does not serve (homes more than 5 km from eve
 changes, whose baseline trips do not use it: the ``control`` group) should see nothing at
 equilibrium: whatever moves there is read as the solver's remaining error, never as a gain or a
 loss. (Far households that a road serves, because their trips cross it, may gain for real; the
-paragraph gives their change too, without a sign word.) When their interval excludes zero the paragraph says so as a warning. And the
-served households' or the whole city's change is a gain or a loss only when its interval also
-does not overlap the far households' interval (:func:`overlaps`); when it does, it is "not
-distinguishable from the solver's error". (Overlap of two 95% intervals is a conservative test:
-it withholds a word sooner than a test of their difference would.)
+paragraph gives their change too, without a sign word.) When their interval excludes zero the
+paragraph says so as a warning. Every change of the served households or the whole city (a
+trip's cost, the jobs reached by the decay, the jobs within 45 min) follows one rule
+(:func:`reading`): a gain or a loss, "more" or "fewer", only when its interval also does not
+overlap the far households' interval of the same figure (:func:`overlaps`); when it does, it is
+"not distinguishable from the solver's error". The far households' change of the jobs reached is
+given beside the served households'. (Overlap of two 95% intervals is a conservative test: it
+withholds a word sooner than a test of their difference would.)
 """
 
 from __future__ import annotations
@@ -30,20 +33,22 @@ from sim.report.tables import _num
 
 #: How the words are chosen, printed under the bottom line.
 RULE = (
-    "How these words are chosen: a change is a gain or a loss only when its 95% interval across "
-    "seeds excludes zero and does not overlap the interval of the far households it does not "
-    "serve (homes more than 5 km from everything the scenario changes, whose baseline trips "
-    "do not use it), which should see nothing at equilibrium, "
-    "so what moves there is read as the solver's remaining error, never as a gain or a loss; "
-    "a change whose interval overlaps theirs is not distinguishable from the solver's error. A "
-    "year is the modelled peak hour x 2 (the evening return) x the city's weekday-equivalents; "
-    "off-peak trips are not claimed."
+    "How these words are chosen: a change is a gain or a loss (more or fewer jobs) only when its "
+    "95% interval across seeds excludes zero and does not overlap the interval of the same "
+    "figure for the far households it does not serve (homes more than 5 km from everything the "
+    "scenario changes, whose baseline trips do not use it), which should see nothing at "
+    "equilibrium, so what moves there is read as the solver's remaining error, never as a gain "
+    "or a loss; a change whose interval overlaps theirs is not distinguishable from the "
+    "solver's error. A year is the modelled peak hour x 2 (the evening return) x the city's "
+    "weekday-equivalents; off-peak trips are not claimed."
 )
 #: The words for a change the far households' interval cannot be told from.
 SOLVER_ERROR = "not distinguishable from the solver's error"
 WELFARE = "expected_cost_change_min"  # minutes of generalised cost a trip: negative is a gain
 ACCESS = "acc_smooth_change"  # jobs reachable, weighted by the city's decay of travel time
 JOBS45 = "acc45_change"  # jobs within 45 minutes
+#: How a change reads by the one rule (:func:`reading`).
+NO_INTERVAL, HOLDS_ZERO, LIKE_CONTROL, UP, DOWN = "no interval", "zero", "control", "up", "down"
 
 
 def bottom_line(summary: dict[str, Any]) -> list[str]:
@@ -65,14 +70,18 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
     served = by_class.get("all")
     far = (groups.get("far") or {}).get("by_class", {}).get("all")
     control = (groups.get("control") or {}).get("by_class", {}).get("all")
-    noise = (control or far or {}).get(WELFARE)
+    # the group whose change is read as the solver's error: the far households it does not
+    # serve, or, in a summary.json written before there was a control group, all far ones
+    reference = control or far or {}
+    noise = reference.get(WELFARE)
+    who = "the far households off its routes" if control else "the far households"
     if served:
         what = (groups["served"].get("definition") or "the households it serves").rstrip(".")
         count = served.get("households", {}).get("mean")
         size = f"{count:,.0f} simulated households" if _finite(count) else "its households"
-        jobs45 = _jobs45(served)
+        jobs45 = _jobs45(served, reference.get(JOBS45), who)
         parts.append(f"serves {size}{_poorest_share(by_class, count)} ({what}): for them, "
-                     f"{_welfare(served, noise)}; {_access(served)}"
+                     f"{_welfare(served, noise, who)}; {_access(served, reference.get(ACCESS), who)}"
                      f"{'; ' + jobs45 if jobs45 else ''}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
@@ -85,7 +94,7 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
         parts.append(_far(far.get(WELFARE) or {}))
     everyone = (entry.get("changes") or {}).get("all")
     if everyone:
-        parts.append(f"Over the whole city, {_welfare(everyone, noise)}.")
+        parts.append(f"Over the whole city, {_welfare(everyone, noise, who)}.")
     parts.append(_worth(name, appraisal))
     if n_seeds < 2:
         parts.append("(One seed: no interval, so no change above is called a gain or a loss.)")
@@ -96,21 +105,45 @@ def _finite(x: Any) -> bool:
     return isinstance(x, int | float) and math.isfinite(x)
 
 
-def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None) -> str:
-    """A group's change in a trip's generalised cost, in words: a gain or a loss only when its
-    interval excludes zero and does not overlap ``noise`` (the far households' interval)."""
-    iv = group.get(WELFARE) or {}
-    text = interval_text(iv, "+,.2f")
+def reading(iv: dict[str, Any], noise: dict[str, Any] | None = None) -> str:
+    """The one rule every signed word of the bottom line follows: :data:`NO_INTERVAL` without an
+    interval (one seed), :data:`HOLDS_ZERO` when the interval holds zero, :data:`LIKE_CONTROL`
+    when it overlaps ``noise`` (the far households' interval of the same figure), otherwise
+    :data:`UP` or :data:`DOWN`."""
     s = sign(iv)
     if s is None:
-        return f"the generalised cost of a trip changes by {text} min"
+        return NO_INTERVAL
     if s == 0:
-        return f"the change in a trip's generalised cost, {text} min, is {NOT_DISTINGUISHABLE}"
+        return HOLDS_ZERO
     if noise and overlaps(iv, noise):
-        return (f"the change in a trip's generalised cost, {text} min, is {SOLVER_ERROR} (the "
-                f"far households move by {interval_text(noise, '+,.2f')} min)")  # fmt: skip
-    word = "a gain" if s < 0 else "a loss"
-    return f"a trip costs {abs(iv['mean']):,.2f} min {'less' if s < 0 else 'more'} ({text}): {word}"
+        return LIKE_CONTROL
+    return UP if s > 0 else DOWN
+
+
+def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None,
+             who: str = "the far households") -> str:  # fmt: skip
+    """A group's change in a trip's generalised cost, in words: a gain or a loss only by
+    :func:`reading` against ``noise`` (the interval of the far households, called ``who``)."""
+    iv = group.get(WELFARE) or {}
+    text = interval_text(iv, "+,.2f")
+    r = reading(iv, noise)
+    if r == NO_INTERVAL:
+        return f"the generalised cost of a trip changes by {text} min"
+    if r == HOLDS_ZERO:
+        return f"the change in a trip's generalised cost, {text} min, is {NOT_DISTINGUISHABLE}"
+    if r == LIKE_CONTROL:
+        return (f"the change in a trip's generalised cost, {text} min, is {SOLVER_ERROR} "
+                f"({who} move by {interval_text(noise or {}, '+,.2f')} min)")  # fmt: skip
+    word = "a gain" if r == DOWN else "a loss"
+    return (f"a trip costs {abs(iv['mean']):,.2f} min {'less' if r == DOWN else 'more'} "
+            f"({text}): {word}")  # fmt: skip
+
+
+def _aside(noise: dict[str, Any] | None, who: str, spec: str) -> str:
+    """ " (the far households: +154 [+11, +297])", the far households' change of the same
+    figure set beside a served group's; ``""`` without one."""
+    text = interval_text(noise or {}, spec)
+    return "" if text == "n/a" else f" ({who}: {text})"
 
 
 def _count(group: dict[str, Any]) -> float | None:
@@ -155,37 +188,47 @@ def _poorest_share(by_class: dict[str, Any], count: Any) -> str:
     return f", {poor / count:.0%} of them in the two poorest classes"
 
 
-def _access(group: dict[str, Any]) -> str:
+def _access(group: dict[str, Any], noise: dict[str, Any] | None = None,
+            who: str = "the far households") -> str:  # fmt: skip
+    """The change in the jobs a group reaches weighted by the decay, in words: "more" or
+    "fewer" only by :func:`reading` against ``noise`` (the interval of ``who``)."""
     iv = group.get(ACCESS) or {}
-    text = interval_text(iv, "+,.0f")
-    s = sign(iv)
+    text = interval_text(iv, "+,.0f") + _aside(noise, who, "+,.0f")
     before = _num((group.get("acc_smooth_base") or {}).get("mean"))
     after = _num((group.get("acc_smooth") or {}).get("mean"))
     levels = ""
     if math.isfinite(before) and math.isfinite(after) and before > 0:
         levels = f" from {before:,.0f} to {after:,.0f} (x{after / before:.2f})"
-    if s == 0:
-        return f"the jobs they reach{levels} change by {text}, {NOT_DISTINGUISHABLE}"
-    if s is None:
+    r = reading(iv, noise)
+    if r == NO_INTERVAL:
         return f"the jobs they reach{levels} change by {text}"
-    return (f"the jobs they reach (decay-weighted) go{levels}: {'more' if s > 0 else 'fewer'}, "
+    if r in (HOLDS_ZERO, LIKE_CONTROL):
+        return f"the jobs they reach{levels} change by {text}, {_not_told(r)}"
+    return (f"the jobs they reach (decay-weighted) go{levels}: {'more' if r == UP else 'fewer'}, "
             f"{text}")  # fmt: skip
 
 
-def _jobs45(group: dict[str, Any]) -> str:
-    """The change in jobs within 45 minutes, in words: "more" or "fewer" only when its interval
-    excludes zero; ``""`` when the group has no such figure (a summary.json written before)."""
+def _jobs45(group: dict[str, Any], noise: dict[str, Any] | None = None,
+            who: str = "the far households") -> str:  # fmt: skip
+    """The change in jobs within 45 minutes, in words: "more" or "fewer" only by
+    :func:`reading` against ``noise`` (the interval of ``who``); ``""`` when the group has no
+    such figure (a summary.json written before)."""
     iv = group.get(JOBS45) or {}
     if not _finite(iv.get("mean")):
         return ""
-    text = interval_text(iv, "+,.0f")
-    s = sign(iv)
-    if s is None:
+    text = interval_text(iv, "+,.0f") + _aside(noise, who, "+,.0f")
+    r = reading(iv, noise)
+    if r == NO_INTERVAL:
         return f"the jobs they reach within 45 min change by {text}"
-    if s == 0:
-        return f"the change in jobs they reach within 45 min, {text}, is {NOT_DISTINGUISHABLE}"
-    return (f"they reach {abs(iv['mean']):,.0f} {'more' if s > 0 else 'fewer'} jobs within 45 "
-            f"min ({text})")  # fmt: skip
+    if r in (HOLDS_ZERO, LIKE_CONTROL):
+        return f"the change in jobs they reach within 45 min, {text}, is {_not_told(r)}"
+    return (f"they reach {abs(iv['mean']):,.0f} {'more' if r == UP else 'fewer'} jobs within 45 "
+            f"min, {text}")  # fmt: skip
+
+
+def _not_told(r: str) -> str:
+    """What a change is that has no sign word: not told from zero, or from the solver's error."""
+    return NOT_DISTINGUISHABLE if r == HOLDS_ZERO else SOLVER_ERROR
 
 
 def _worth(name: str, appraisal: dict[str, Any]) -> str:
