@@ -654,17 +654,42 @@ def test_the_45_min_clause_never_states_a_sign_its_intervals_do_not_support(serv
     from sim.report.bottom_line import bottom_line, overlaps
 
     (text,) = bottom_line(_with_control(served, control))
-    clause = text.split("+900 [+100, +1,700]", 1)[1].split(" Far from it", 1)[0]
+    clause = text.split("+900 [+100, +1,700]", 1)[1].split(" No simulated", 1)[0]
     supported = sign(served) != 0 and not overlaps(served, control)
     assert ("more jobs" in clause) == (supported and sign(served) > 0), clause
     assert ("fewer jobs" in clause) == (supported and sign(served) < 0), clause
 
 
+def test_with_no_control_household_the_bottom_line_says_there_is_no_control_group() -> None:
+    """A scenario every far household uses (or none is far from): the control group is empty,
+    and the words say so instead of an "n/a"; the changes are read against zero only."""
+    from sim.report.bottom_line import NO_CONTROL, bottom_line
+
+    summary = _with_control(_iv(4740.0, 3741.0, 5739.0), _iv(4100.0, 3500.0, 4700.0))
+    groups = summary["scenarios"]["road"]["catchments"]
+    nothing = {"mean": None, "low": None, "high": None, "n_seeds": 0}
+    groups["control"]["by_class"]["all"] = {
+        "households": _iv(0.0, 0.0, 0.0), "expected_cost_change_min": nothing,
+        "acc45_change": nothing, "acc_smooth_change": nothing}  # fmt: skip
+    (text,) = bottom_line(summary)
+    assert "n/a" not in text and "(0 simulated households)" not in text
+    assert ("No simulated household is far from it and not served by it, so there is no "
+            "control group") in text and NO_CONTROL in text  # fmt: skip
+    assert ("The 1,177 far simulated households, all served by it, move by -0.10 [-0.30, +0.10] "
+            "min.") in text  # fmt: skip
+    assert "they reach 4,740 more jobs within 45 min, +4,740 [+3,741, +5,739]." in text
+    assert "far households off its routes" not in text
+    # none far at all: the same sentence, and no far households' figure
+    groups["far"]["by_class"]["all"] = {**groups["control"]["by_class"]["all"]}
+    (text,) = bottom_line(summary)
+    assert NO_CONTROL in text and "n/a" not in text and "far simulated households" not in text
+
+
 def test_the_bottom_line_reads_the_control_groups_jobs_from_summary_json(
         compared: Path, tmp_path: Path) -> None:  # fmt: skip
     """Change the control group's jobs within 45 min in a comparison's summary.json and the
-    served households' sentence changes."""
-    from sim.report.bottom_line import SOLVER_ERROR, bottom_line
+    served households' sentence changes; empty the control group and it says there is none."""
+    from sim.report.bottom_line import NO_CONTROL, SOLVER_ERROR, bottom_line
 
     data = json.loads((compared / "summary.json").read_text())
     data["n_seeds"] = 5
@@ -687,6 +712,12 @@ def test_the_bottom_line_reads_the_control_groups_jobs_from_summary_json(
     assert "(the far households off its routes: +10 [-40, +60])" in quiet
     assert "more jobs" not in moving and SOLVER_ERROR in moving
     assert "(the far households off its routes: +1,800 [+1,400, +2,200])" in moving
+    control["households"] = _iv(0, 0, 0)
+    for key in ("expected_cost_change_min", "acc45_change", "acc_smooth_change"):
+        control[key] = {"mean": None, "low": None, "high": None, "n_seeds": 0}
+    path.write_text(json.dumps(data))
+    (empty,) = bottom_line(json.loads(path.read_text()))
+    assert NO_CONTROL in empty and "n/a" not in empty
 
 
 def test_the_html_report_renders_the_bottom_lines_bold_names(compared: Path) -> None:

@@ -20,7 +20,9 @@ trip's cost, the jobs reached by the decay, the jobs within 45 min) follows one 
 overlap the far households' interval of the same figure (:func:`overlaps`); when it does, it is
 "not distinguishable from the solver's error". The far households' change of the jobs reached is
 given beside the served households'. (Overlap of two 95% intervals is a conservative test: it
-withholds a word sooner than a test of their difference would.)
+withholds a word sooner than a test of their difference would.) When no household is far from a
+scenario and not served by it there is no control group, and the paragraph says so: its changes
+are then read against zero only.
 """
 
 from __future__ import annotations
@@ -47,6 +49,12 @@ SOLVER_ERROR = "not distinguishable from the solver's error"
 WELFARE = "expected_cost_change_min"  # minutes of generalised cost a trip: negative is a gain
 ACCESS = "acc_smooth_change"  # jobs reachable, weighted by the city's decay of travel time
 JOBS45 = "acc45_change"  # jobs within 45 minutes
+#: Said in place of the far households' sentence when none is far from a scenario and not
+#: served by it.
+NO_CONTROL = (
+    "No simulated household is far from it and not served by it, so there is no control group: "
+    "no change here is checked against the solver's error, only against zero."
+)
 #: How a change reads by the one rule (:func:`reading`).
 NO_INTERVAL, HOLDS_ZERO, LIKE_CONTROL, UP, DOWN = "no interval", "zero", "control", "up", "down"
 
@@ -70,9 +78,10 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
     served = by_class.get("all")
     far = (groups.get("far") or {}).get("by_class", {}).get("all")
     control = (groups.get("control") or {}).get("by_class", {}).get("all")
+    no_control = control is not None and _count(control) == 0
     # the group whose change is read as the solver's error: the far households it does not
     # serve, or, in a summary.json written before there was a control group, all far ones
-    reference = control or far or {}
+    reference = {} if no_control else (control or far or {})
     noise = reference.get(WELFARE)
     who = "the far households off its routes" if control else "the far households"
     if served:
@@ -85,7 +94,12 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
                      f"{'; ' + jobs45 if jobs45 else ''}.")  # fmt: skip
     else:
         parts.append("has no catchment defined in this comparison.")
-    if control:
+    if no_control:
+        parts.append(NO_CONTROL)
+        if far and _count(far):
+            parts.append(f"The {_count(far):,.0f} far simulated households, all served by it, "
+                         f"move by {interval_text(far.get(WELFARE) or {}, '+,.2f')} min.")  # fmt: skip
+    elif control:
         parts.append(_far(control.get(WELFARE) or {}, _count(control)))
         if far and _count(far) and _count(far) != _count(control):
             parts.append(f"Counting also the far households whose trips use it, "
