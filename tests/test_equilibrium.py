@@ -231,3 +231,25 @@ def test_blocks_grow_with_the_trips():
     assert E.default_blocks(100) == 1
     assert E.default_blocks(2 * E.BLOCK_TRIPS) == 2
     assert E.default_blocks(10**7) == E.BLOCKS
+
+
+def test_a_shift_weighs_only_the_links_one_path_uses_and_the_other_does_not():
+    """Newton's curvature of a shift between two routes is the slope summed over the links of
+    one route and not the other (Jayakrishnan et al., 1994): a shared trunk does not count."""
+    from sim.kernels.columns import _own_curvature
+
+    # origin 0 -> 1 -> 2 -> root 3 (slots 0, 1, 2) or 0 -> 1 -> 4 -> root 3 (slots 0, 3, 4)
+    slot_head = np.array([1, 2, 3, 4, 3])
+    slope = np.array([1.0, 2.0, 3.0, 4.0, 5.0])  # seconds per unit, by slot
+    par = np.full((2, 5), -1, np.int64)
+    par[0, [0, 1, 2]] = [0, 1, 2]
+    par[1, [0, 1, 4]] = [0, 3, 4]
+    full = [slope[[0, 1, 2]].sum(), slope[[0, 3, 4]].sum()]
+    ccost = np.array([[[10.0, 12.0]]])  # the first route is the cheaper
+    cder = np.array([[[full[0] / 60.0, full[1] / 60.0]]])
+    fcol = np.array([[[1.0, 1.0]]])
+    mark = np.full(5, -1, np.int64)
+    _own_curvature(0, 0, 2, 0, par, slot_head, slope, fcol, ccost, cder, mark, 0)
+    one_not_other = slope[[1, 2, 3, 4]].sum() / 60.0
+    assert cder[0, 0, 0] + cder[0, 0, 1] == pytest.approx(one_not_other)
+    assert cder[0, 0, 0] == pytest.approx(full[0] / 60.0)  # the cheapest's own sum stays

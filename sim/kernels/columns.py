@@ -14,8 +14,8 @@ writes each group's column into a flat buffer sized from the previous call (a gr
 not fit is counted, and a second call writes them all).
 :func:`master` evaluates every column's path cost and its derivative for every trip and returns
 the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
-proportion to their cost difference over the sum of their derivatives (a Newton step,
-Jayakrishnan et al. 1994), and the mode probabilities move toward the logit of the cheapest
+proportion to their cost difference over the sum of the derivatives of the links one path
+uses and the other does not (a Newton step, Jayakrishnan et al. 1994), and the mode probabilities move toward the logit of the cheapest
 columns' costs; the link-flow direction is the column-flow direction pushed along the columns.
 """
 
@@ -212,6 +212,9 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
         tag = 0
         demand = np.zeros(n)
         none = np.zeros(0)
+        par = np.empty((fcol.shape[2], n), np.int64)  # each column's parent slot of a node
+        mark = np.full(slope.shape[0], -1, np.int64)
+        mtag = 0
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
             lo, hi = trips.ptr[d], trips.ptr[d + 1]
             for grp in range(1 + n_class):
@@ -223,6 +226,7 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                     tag += 1
                     _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight,
                                 slope, g.slot_head, cost, der, stamp, tag)  # fmt: skip
+                    _parents(a0, a0 + col_len[d, grp, j], node, slot, seed, par[j])
                     for i in range(lo, hi):
                         h = trips.order[i]
                         if _in_group(trips, h, grp):
@@ -230,6 +234,12 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                             ok = stamp[v] == tag  # the column reaches the trip's origin
                             ccost[h, gs, j] = cost[v] / 60.0 if ok else np.inf
                             cder[h, gs, j] = der[v] / 60.0 if ok else 0.0
+                for i in range(lo, hi):
+                    h = trips.order[i]
+                    if _in_group(trips, h, grp):
+                        mtag = _own_curvature(h, gs, n_cols[d, grp], trips.node[row, h], par,
+                                              g.slot_head, slope, fcol, ccost, cder, mark,
+                                              mtag)  # fmt: skip
             for i in range(lo, hi):
                 h = trips.order[i]
                 _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob,
@@ -255,6 +265,58 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                         _push_column(a0, a1, node, slot, seed, egress, g.slot_head, demand,
                                      dflow[c], dm1[c], p.class_m1[grp - 1], dm2[c],
                                      p.class_m2[grp - 1], degress[c : c + 1])  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _parents(col_lo, col_hi, node, slot, seed, par):
+    """Write each node of one column's parent slot into ``par``: the slot to its parent, or at
+    a root ``-2 - seed slot`` (transit) or ``-1`` (car)."""
+    for i in range(col_lo, col_hi):
+        k = slot[i]
+        par[node[i]] = k if k >= 0 else (-2 - seed[i] if seed[i] >= 0 else -1)
+
+
+@njit(cache=True, nogil=True)
+def _own_curvature(h, s, m, origin, par, slot_head, slope, fcol, ccost, cder, mark, tag):
+    """Make the Newton curvature of trip ``h``'s shift from each used column to its cheapest
+    the sum over the links of one path and not the other (Jayakrishnan et al., 1994): links
+    both paths use do not change the trip's cost difference. ``cder[h, s, j]`` becomes the
+    derivative sum of column ``j`` less twice that of the links it shares with the cheapest
+    (whose own sum stays, so the two add to the symmetric difference's). Returns the last tag
+    of ``mark``, a per-slot scratch array."""
+    if m < 2:
+        return tag
+    best = _cheapest(ccost, h, s, m)
+    if not np.isfinite(ccost[h, s, best]):
+        return tag
+    tag += 1
+    v = origin
+    while True:  # mark the cheapest column's path
+        k = par[best, v]
+        if k >= 0:
+            mark[k] = tag
+            v = slot_head[k]
+            continue
+        if k <= -2:
+            mark[-2 - k] = tag
+        break
+    for j in range(m):
+        if j == best or fcol[h, s, j] <= 0.0 or not np.isfinite(ccost[h, s, j]):
+            continue
+        shared = 0.0
+        v = origin
+        while True:
+            k = par[j, v]
+            if k >= 0:
+                if mark[k] == tag:
+                    shared += slope[k]
+                v = slot_head[k]
+                continue
+            if k <= -2 and mark[-2 - k] == tag:
+                shared += slope[-2 - k]
+            break
+        cder[h, s, j] = max(cder[h, s, j] - 2.0 * shared / 60.0, -cder[h, s, best])
+    return tag
 
 
 @njit(cache=True, nogil=True)
@@ -338,7 +400,8 @@ def _shift(h, s, m, best, demand, fcol, ccost, cder, dfcol):
             continue
         gap = ccost[h, s, j] - ccost[h, s, best]
         # derivative sums are of slopes times the links' flows: the change in cost when every
-        # trip on the links moves the same share of its flow (as they all do at once)
+        # trip on the links moves the same share of its flow (as they all do at once), over
+        # the links of one path and not the other (see :func:`_own_curvature`)
         curv = cder[h, s, j] + cder[h, s, best]
         step = dfcol[h, s, j] if curv <= 0.0 else min(dfcol[h, s, j], gap / curv)
         if dfcol[h, s, j] - step < MIN_SHARE:  # a sliver left behind: take it all, and the
