@@ -22,6 +22,8 @@ from sim.observed import (
 )
 
 if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
     from sim.city import City
     from sim.model import CommuteModel
 
@@ -36,9 +38,19 @@ def figure_tables(model: CommuteModel) -> dict[str, list[dict[str, Any]]]:
             for role in ("calibration", "validation")}  # fmt: skip
 
 
+def weighted_median(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
+    """The value below which half the weight lies (the lower one at an exact half)."""
+    if x.size == 0 or w.sum() <= 0:
+        return float("nan")
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][np.searchsorted(cum, 0.5 * cum[-1])])
+
+
 def roads_by_class(model: CommuteModel) -> list[dict[str, Any]]:
-    """Per OSM road class: km, length-weighted v/c, share of km over 0.9, congested and free
-    speeds (km/h, length-weighted harmonic: total km over total hours)."""
+    """Per OSM road class: km, length-weighted mean and median v/c (half the class's km run
+    above the median), share of km over 0.9, congested and free speeds (km/h, length-weighted
+    harmonic: total km over total hours)."""
     costs, net = model.costs, model.network
     d = costs.drive
     vc = costs.roads.vc(model.car_flow[d] + costs.bus_preload[d])
@@ -53,6 +65,7 @@ def roads_by_class(model: CommuteModel) -> list[dict[str, Any]]:
             continue
         rows.append({"class": str(cls) or "?", "km": L,
                      "vc_mean": float((vc[s] * km[s]).sum() / L),
+                     "vc_median": weighted_median(vc[s], km[s]),
                      "km_over_0.9": float(km[s & (vc > 0.9)].sum() / L),
                      "speed_kmh": float(L / (t[s].sum() / 3600.0)),
                      "free_speed_kmh": float(L / (t0[s].sum() / 3600.0))})  # fmt: skip
@@ -70,6 +83,22 @@ def line_loads(model: CommuteModel, top: int = 12) -> list[dict[str, Any]]:
     return [{"line": str(lines.name[i]), "boardings": float(board[i]), "peak_load": float(load[i]),
              "capacity": float(cap[i]), "load_over_capacity": float(ratio[i])}
             for i in order if load[i] > 0]  # fmt: skip
+
+
+def over_capacity(load: NDArray[np.float64], capacity: NDArray[np.float64],
+                  mode: NDArray[np.integer]) -> list[dict[str, Any]]:  # fmt: skip
+    """Per transit mode, how many of its lines (a line and direction each) carry a peak load
+    above their capacity an hour, of all its lines, loaded or not."""
+    from sim.network.arrays import TransitMode
+
+    rows = []
+    for m in TransitMode:
+        s = mode == int(m)
+        if s.any():
+            over = int((load[s] > capacity[s]).sum())
+            rows.append({"mode": m.name.lower(), "lines": int(s.sum()), "over_capacity": over,
+                         "share": over / int(s.sum())})  # fmt: skip
+    return rows
 
 
 def walk_times(model: CommuteModel) -> dict[str, float]:
@@ -172,6 +201,9 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["## Roads by class", ""] + table(report["roads"], {"km": ".0f"})
     lines += ["", "## Busiest lines (peak load over capacity)", ""]
     lines += table(report["lines"], {"boardings": ".0f", "peak_load": ".0f", "capacity": ".0f"})
+    if report.get("over_capacity"):
+        lines += ["", "Lines over capacity at their peak load, by mode:", ""]
+        lines += table(report["over_capacity"], {"share": ".1%"})
     lines += ["", "## Walking trips by duration (minutes)", ""]
     lines += table([{k: _pct(v) for k, v in report["walk_times"].items()}])
     lines += ["", "## Mode and time by income class", ""] + table(report["by_class"])
@@ -191,4 +223,6 @@ def validation_report(model: CommuteModel, scenario: Any, conv: Any) -> dict[str
             "relative_gap": float(conv.relative_gap[-1]) if conv.relative_gap else float("nan"),
             **tables, "parameters": parameter_count(model.city), "roads": roads_by_class(model),
             "lines": line_loads(model), "walk_times": walk_times(model),
+            "over_capacity": over_capacity(model.line_loads(), model.network.lines.capacity_per_hour,
+                                           model.network.lines.mode),
             "by_class": by_class(model), "headline": headline(model)}  # fmt: skip

@@ -145,3 +145,27 @@ def test_sensitivity_moves_transit_the_way_a_boarding_penalty_should(solved):
     assert [r["factor"] for r in rows] == [0.5, 1.5]
     assert lower > 0 > higher  # a dearer boarding loses riders, a cheaper one gains them
     assert sensitivity_markdown(rows)[2].startswith("| boarding_penalty | ×0.50 |")
+
+
+def test_the_median_v_c_is_the_one_half_the_road_length_runs_above():
+    from sim.validate import weighted_median
+
+    vc = np.array([0.9, 0.1, 0.5, 0.3])
+    km = np.array([1.0, 1.0, 5.0, 1.0])  # 5 of 8 km at 0.5
+    assert weighted_median(vc, km) == 0.5
+    assert weighted_median(vc, np.ones(4)) == 0.3  # the lower of the middle two by count
+    assert np.isnan(weighted_median(vc[:0], km[:0]))
+
+
+def test_lines_over_capacity_count_every_line_of_a_mode_loaded_or_not():
+    from sim.network.arrays import TransitMode
+    from sim.validate import over_capacity
+
+    bus, cable = int(TransitMode.BUS), int(TransitMode.CABLE)
+    load = np.array([120.0, 80.0, 0.0, 100.0, 3000.0])
+    cap = np.array([100.0, 100.0, 100.0, 100.0, 2000.0])
+    rows = over_capacity(load, cap, np.array([bus, bus, bus, bus, cable]))
+    assert rows == [
+        {"mode": "bus", "lines": 4, "over_capacity": 1, "share": 0.25},  # 100 of 100 is not over
+        {"mode": "cable", "lines": 1, "over_capacity": 1, "share": 1.0},
+    ]
