@@ -231,3 +231,23 @@ def test_blocks_grow_with_the_trips():
     assert E.default_blocks(100) == 1
     assert E.default_blocks(2 * E.BLOCK_TRIPS) == 2
     assert E.default_blocks(10**7) == E.BLOCKS
+
+
+def test_columns_that_do_not_fit_are_regrown_alike(mini_city, mini_network):
+    """Columns that do not fit their room are regrown for their destinations only: the columns
+    kept (and the room for the next pass) are the same as with room for every one of them."""
+    from sim.columns import Columns
+
+    model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
+    kcosts, params = E._kernel_costs(model), model._params(dynamic=False)
+    roomy, tight = Columns(model), Columns(model)
+    roomy._room = np.full_like(roomy._room, model.network.n_nodes)
+    tight._room = roomy._room.copy()
+    tight._room[::2] = 0  # every other destination's columns do not fit
+    assert roomy.add(kcosts, params) == tight.add(kcosts, params) > 0
+    assert np.array_equal(roomy._room, tight._room)
+    for a, b in zip(roomy.parts, tight.parts, strict=True):
+        for cols_a, cols_b in zip(a, b, strict=True):
+            assert len(cols_a) == len(cols_b)
+            for ca, cb in zip(cols_a, cols_b, strict=True):
+                assert all(np.array_equal(x, y) for x, y in zip(ca, cb, strict=True))
