@@ -109,7 +109,7 @@ class Columns:
         sizes = np.zeros_like(self._room)
         first = self._buffers(self._room)
         KC.grow_columns(*args, everyone, sizes, self._room, *first)
-        redo = (sizes > self._room).any(axis=1)
+        redo = np.asarray((sizes > self._room).any(axis=1))
         written = [first] * self.n_dest
         if redo.any():
             again = self._buffers(np.where(redo[:, None], sizes, 0))
