@@ -244,7 +244,7 @@ def compare_design(
     ``summary.json``, side by side on ``workers`` local Dask processes as it runs them, by
     default one per core; 0 runs them here one after another, with the same results); returns
     the comparison folder. ``progress(share, text)`` is told before the runs and after each."""
-    from sim.compare_seeds import default_workers, plan, run_jobs
+    from sim.compare_seeds import at_once, default_workers, plan, run_jobs
     from sim.report import compare
 
     root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
@@ -254,14 +254,14 @@ def compare_design(
     workers = default_workers(len(jobs)) if workers is None else workers
     steps = len(jobs) + 1  # the runs, then the comparison
     size = f"{households:,} households, at most {max_iterations} solver iterations"
-    at_once = max(1, min(workers, len(jobs)))
+    side_by_side = at_once(workers, len(jobs))
 
     def done(job: Any, n: int) -> None:
         progress(n / steps, f"ran {job.scenario.name} seed {job.scenario.seed} ({n}/{len(jobs)} "
                  f"runs of {size}){'' if n == len(jobs) else '; running the next'}")  # fmt: skip
 
-    running = ", ".join(f"{j.scenario.name} seed {j.scenario.seed}" for j in jobs[:at_once])
-    progress(0.0, f"running {running} ({len(jobs)} runs of {size}, {at_once} at a time)")
+    running = ", ".join(f"{j.scenario.name} seed {j.scenario.seed}" for j in jobs[:side_by_side])
+    progress(0.0, f"running {running} ({len(jobs)} runs of {size}, {side_by_side} at a time)")
     found, catchments = run_jobs(jobs, results=root, baseline=0, workers=workers,
                                  progress=False, on_done=done)  # fmt: skip
     seed_runs = [[found[(i, k)] for i in sorted(scenarios)] for k in range(seeds)]
