@@ -51,6 +51,8 @@ def viz_server(city: str, env: dict[str, str] | None = None, prefix: str = "lade
         **os.environ,
         "PYTHONUNBUFFERED": "1",
         "LADERA_VIZ_DESIGNS": str(work / "designs"),
+        # the server runs in `work`: measure this checkout's sim, not another one installed
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **(env or {}),
     }
     log = (work / "server.log").open("w")

@@ -103,18 +103,22 @@ class Columns:
         m = self.model
         args = (m.graph, kcosts, m.ktrips, params, self.origins_ptr, self.origins)
         # room for each group's column: its last size and a margin (trees change little
-        # between passes); when one does not fit, its size is known and a second call writes
-        cap = self._room
-        for _ in range(2):
-            start, node, slot, seed, egress = self._buffers(cap)
-            sizes = np.zeros_like(cap)
-            KC.grow_columns(*args, sizes, cap, start, node, slot, seed, egress)
-            if (sizes <= cap).all():
-                break
-            cap = sizes
+        # between passes); when one does not fit, its size is known and a second call regrows
+        # the trees of its destination only (the same weights give the same trees)
+        everyone = np.ones(self.n_dest, np.bool_)
+        sizes = np.zeros_like(self._room)
+        first = self._buffers(self._room)
+        KC.grow_columns(*args, everyone, sizes, self._room, *first)
+        redo = np.asarray((sizes > self._room).any(axis=1))
+        written = [first] * self.n_dest
+        if redo.any():
+            again = self._buffers(np.where(redo[:, None], sizes, 0))
+            KC.grow_columns(*args, redo, np.zeros_like(sizes), sizes, *again)
+            written = [again if r else first for r in redo]
         self._room = sizes + sizes // 4 + 16
         added = 0
         for d in range(self.n_dest):
+            start, node, slot, seed, egress = written[d]
             for grp in range(self.n_groups):
                 a, n = start[d, grp], sizes[d, grp]
                 if n == 0:

@@ -168,6 +168,11 @@ def _on_dask(workers: int) -> Callable[..., Rows]:
     return execute
 
 
+def at_once(workers: int, runs: int) -> int:
+    """How many of ``runs`` runs :func:`run_jobs` runs side by side with ``workers``."""
+    return max(1, min(workers, runs)) if _has_dask() else 1
+
+
 def _has_dask() -> bool:
     try:
         import distributed  # noqa: F401

@@ -253,3 +253,23 @@ def test_a_shift_weighs_only_the_links_one_path_uses_and_the_other_does_not():
     one_not_other = slope[[1, 2, 3, 4]].sum() / 60.0
     assert cder[0, 0, 0] + cder[0, 0, 1] == pytest.approx(one_not_other)
     assert cder[0, 0, 0] == pytest.approx(full[0] / 60.0)  # the cheapest's own sum stays
+
+
+def test_columns_that_do_not_fit_are_regrown_alike(mini_city, mini_network):
+    """Columns that do not fit their room are regrown for their destinations only: the columns
+    kept (and the room for the next pass) are the same as with room for every one of them."""
+    from sim.columns import Columns
+
+    model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
+    kcosts, params = E._kernel_costs(model), model._params(dynamic=False)
+    roomy, tight = Columns(model), Columns(model)
+    roomy._room = np.full_like(roomy._room, model.network.n_nodes)
+    tight._room = roomy._room.copy()
+    tight._room[::2] = 0  # every other destination's columns do not fit
+    assert roomy.add(kcosts, params) == tight.add(kcosts, params) > 0
+    assert np.array_equal(roomy._room, tight._room)
+    for a, b in zip(roomy.parts, tight.parts, strict=True):
+        for cols_a, cols_b in zip(a, b, strict=True):
+            assert len(cols_a) == len(cols_b)
+            for ca, cb in zip(cols_a, cols_b, strict=True):
+                assert all(np.array_equal(x, y) for x, y in zip(ca, cb, strict=True))

@@ -130,6 +130,8 @@ def test_draw_save_load_and_compare_in_chromium(mini_network, tmp_path):
     designs = tmp_path / "designs"
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
            "LADERA_VIZ_DESIGNS": str(designs)}  # fmt: skip
+    # the server runs in tmp_path: import this checkout's sim, as the CLI run from ROOT does
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     with log.open("w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sim", "viz", "--city", str(MINI), "--port", str(port)],

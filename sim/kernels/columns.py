@@ -11,7 +11,7 @@ those flows pushed along the columns.
 
 :func:`grow_columns` regrows the trees of a pass (same weights, hence the same trees) and
 writes each group's column into a flat buffer sized from the previous call (a group that does
-not fit is counted, and a second call writes them all).
+not fit is counted, and a second call regrows the destinations of those that did not).
 :func:`master` evaluates every column's path cost and its derivative for every trip and returns
 the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
 proportion to their cost difference over the sum of the derivatives of the links one path
@@ -73,13 +73,14 @@ def _emit(order, lo, n_settled, pred, slot_head, origins, mark, seed_slot, seed_
 
 
 @njit(cache=True, parallel=True)
-def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, cap, start, out_node,
+def grow_columns(g, costs, trips, p, origins_ptr, origins, todo, sizes, cap, start, out_node,
                  out_slot, out_seed, out_egress):  # fmt: skip
-    """Regrow each destination's car tree and transit trees (one per class) and write the
-    column of every group at ``start[d, grp]``, at most ``cap[d, grp]`` entries of it;
-    ``sizes[d, grp]`` is its full size (larger than ``cap`` when it did not fit). ``origins`` of
-    group ``grp`` of ``d`` are ``origins[origins_ptr[d, grp]:origins_ptr[d, grp + 1]]`` (block
-    nodes; the pointer array is flat over ``d * n_groups + grp``)."""
+    """Regrow the car tree and transit trees (one per class) of each destination ``d`` with
+    ``todo[d]`` and write the column of every group at ``start[d, grp]``, at most
+    ``cap[d, grp]`` entries of it; ``sizes[d, grp]`` is its full size (larger than ``cap`` when
+    it did not fit; left as it is for the destinations not to do). ``origins`` of group ``grp``
+    of ``d`` are ``origins[origins_ptr[d, grp]:origins_ptr[d, grp + 1]]`` (block nodes; the
+    pointer array is flat over ``d * n_groups + grp``)."""
     n = g.rindptr.shape[0] - 1
     n_slots = g.rindices.shape[0]
     n_chunks = trips.chunks.shape[0] - 1
@@ -101,6 +102,8 @@ def grow_columns(g, costs, trips, p, origins_ptr, origins, sizes, cap, start, ou
         seed_dist = np.empty(n)
         no_seed = np.full(n, -1, np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
+            if not todo[d]:
+                continue
             base = d * n_groups
             _grow(g, costs.street, off[0], off[1], g.roots[0, d], s_egress(p), dist, pred, order,
                   hk, hn)  # fmt: skip

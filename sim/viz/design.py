@@ -236,33 +236,34 @@ def compare_design(
     zone_size_m: float = COMPARE_ZONE_SIZE_M,
     seed: int | None = None,
     results: Path | None = None,
+    workers: int | None = None,
     progress: Callable[[float, str], Any] = lambda share, text: None,
 ) -> Path:
     """Run baseline and design on the same households, on ``seeds`` seeds, and compare them as
     ``ladera compare`` does (:func:`compare_command`: the same runs, catchments, report and
-    ``summary.json``, here one run after another in this process); returns the comparison
-    folder. ``progress(share, text)`` is told before the runs and after each."""
-    from sim.compare_seeds import plan, run_jobs
+    ``summary.json``, side by side on ``workers`` local Dask processes as it runs them, by
+    default one per core; 0 runs them here one after another, with the same results); returns
+    the comparison folder. ``progress(share, text)`` is told before the runs and after each."""
+    from sim.compare_seeds import at_once, default_workers, plan, run_jobs
     from sim.report import compare
 
     root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
     scenarios = {k: small(load_scenario(path), households, max_iterations, seed, zone_size_m)
                  for k, path in enumerate((baseline, design_file))}  # fmt: skip
     jobs = plan(scenarios, seeds)
+    workers = default_workers(len(jobs)) if workers is None else workers
     steps = len(jobs) + 1  # the runs, then the comparison
     size = f"{households:,} households, at most {max_iterations} solver iterations"
+    side_by_side = at_once(workers, len(jobs))
 
     def done(job: Any, n: int) -> None:
-        after = (
-            f"; next {jobs[n].scenario.name} seed {jobs[n].scenario.seed}" if n < len(jobs) else ""
-        )
         progress(n / steps, f"ran {job.scenario.name} seed {job.scenario.seed} ({n}/{len(jobs)} "
-                 f"runs of {size}){after}")  # fmt: skip
+                 f"runs of {size}){'' if n == len(jobs) else '; running the next'}")  # fmt: skip
 
-    first = jobs[0].scenario
-    progress(0.0, f"running {first.name} seed {first.seed} (1/{len(jobs)} runs of {size})")
-    found, catchments = run_jobs(jobs, results=root, baseline=0, workers=0, progress=False,
-                                 on_done=done)  # fmt: skip
+    running = ", ".join(f"{j.scenario.name} seed {j.scenario.seed}" for j in jobs[:side_by_side])
+    progress(0.0, f"running {running} ({len(jobs)} runs of {size}, {side_by_side} at a time)")
+    found, catchments = run_jobs(jobs, results=root, baseline=0, workers=workers,
+                                 progress=False, on_done=done)  # fmt: skip
     seed_runs = [[found[(i, k)] for i in sorted(scenarios)] for k in range(seeds)]
     progress(len(jobs) / steps, "comparing by income class (tables, catchments, appraisal)")
     out = compare(seed_runs, root / "compare", baseline=0, catchments=catchments)
