@@ -15,8 +15,9 @@ not fit is counted, and a second call regrows the destinations of those that did
 :func:`master` evaluates every column's path cost and its derivative for every trip and returns
 the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
 proportion to their cost difference over the sum of the derivatives of the links one path
-uses and the other does not (a Newton step, Jayakrishnan et al. 1994), and the mode probabilities move toward the logit of the cheapest
-columns' costs; the link-flow direction is the column-flow direction pushed along the columns.
+uses and the other does not (a Newton step, Jayakrishnan et al. 1994), and the mode
+probabilities move toward the logit of the cheapest columns' costs; the link-flow direction is
+the column-flow direction pushed along the columns.
 """
 
 from __future__ import annotations
