@@ -57,13 +57,16 @@ STARTS = ("empty", "aon")
 # solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
 # curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
 # here (a block step then touches only its own rows), against 4.5e-3 to 6.7e-3 for Jacobi
-# steps (before the curvature's symmetric difference, :data:`CURVATURE`);
+# steps (before the curvature's symmetric difference, :data:`CURVATURE`). With it, 32 blocks
+# (one chunk of destinations each) reach 1.7e-3 after 16 iterations where 16 blocks reach
+# 2.6e-3, at about the same 9 s an iteration (load 2-3); after 24 both are near 1e-3.
 # experiments/bench_equilibrium.py records the chosen settings.
 #: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi), at
-#: most; a block holds at least :data:`BLOCK_TRIPS` trips, since each block's step updates every
-#: link's cost, which outweighs the gain on a small problem.
-BLOCKS = 16
-BLOCK_TRIPS = 6000
+#: most (and at most ``sim.assign.N_CHUNKS``, the chunks a block is made of); a block holds at
+#: least :data:`BLOCK_TRIPS` trips, since each block's step updates every link's cost, which
+#: outweighs the gain on a small problem.
+BLOCKS = 32
+BLOCK_TRIPS = 3000
 
 
 def default_blocks(n_trips: int) -> int:
