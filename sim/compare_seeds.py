@@ -11,6 +11,9 @@ in a fixed order whatever their thread count).
 
 After each baseline run, in the process that ran it, the catchments of the other scenarios are
 computed on the converged baseline (:mod:`sim.catchment`); only the household masks travel back.
+With the equilibrium solver the baseline of a seed also hands over its point a few iterations
+before its last, and the other scenarios of that seed start from it (:mod:`sim.warm`), so the
+solver's error the runs share cancels in their differences; they run once their baseline has.
 """
 
 from __future__ import annotations
@@ -56,8 +59,9 @@ def plan(scenarios: dict[int, Scenario], n_seeds: int) -> list[Job]:
 
 def run_job(scenario: Scenario, results: str, cache_file: str,
             probe: dict[str, list[Place]] | None, threads: int = 1,
-            progress: bool = False) -> dict[str, Any]:  # fmt: skip
-    """Run one scenario and, for a baseline, compute the others' catchments on it.
+            progress: bool = False, warm: Any = None, hand_over: bool = False) -> dict[str, Any]:  # fmt: skip
+    """Run one scenario and, for a baseline, compute the others' catchments on it (and, with
+    ``hand_over``, return its point for them as ``"warm"``; ``warm`` starts from one).
 
     The task a Dask worker executes (and the serial path calls in this process).
     """
@@ -70,10 +74,11 @@ def run_job(scenario: Scenario, results: str, cache_file: str,
     with warnings.catch_warnings(record=True) as caught:  # shown by the client, one line each
         warnings.simplefilter("always")
         result = run_scenario(scenario, results=Path(results), base_network=net,
-                              progress=progress)  # fmt: skip
+                              progress=progress, warm=warm, hand_over=hand_over)  # fmt: skip
     masks = catchments(result.model, probe) if probe else None
     return {"path": str(result.path), "catchments": masks,
-            "warnings": [str(w.message) for w in caught]}  # fmt: skip
+            "warnings": [str(w.message) for w in caught],
+            "warm": result.model.warm_state if hand_over else None}  # fmt: skip
 
 
 def cache_file(scenario: Scenario) -> str:
@@ -141,11 +146,29 @@ def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, worker
 Rows = Iterator[tuple[Job, dict[str, Any]]]
 
 
+def _warm_order(jobs: Sequence[Job], baseline: int | None) -> tuple[list[Job], list[Job]]:
+    """The jobs that run at once (baselines, and everything without one) and those that wait
+    for their seed's baseline to hand over its point."""
+    if baseline is None or not any(j.item == baseline for j in jobs):
+        return list(jobs), []
+    with_base = {j.replication for j in jobs if j.item == baseline}
+    first = [j for j in jobs if j.item == baseline or j.replication not in with_base]
+    return first, [j for j in jobs if j.item != baseline and j.replication in with_base]
+
+
 def _serial(jobs: Sequence[Job], results: str, cache: str, probe: Any, baseline: int | None,
             progress: bool) -> Rows:  # fmt: skip
-    for job in jobs:
-        mine = probe if job.item == baseline else None
-        yield job, run_job(job.scenario, results, cache, mine, threads=0, progress=progress)
+    first, later = _warm_order(jobs, baseline)
+    hand = {j.replication for j in later}
+    for job in first:
+        base = job.item == baseline
+        row = run_job(job.scenario, results, cache, probe if base else None, threads=0,
+                      progress=progress, hand_over=base and job.replication in hand)  # fmt: skip
+        warm = row.pop("warm", None)
+        yield job, row
+        for other in (j for j in later if j.replication == job.replication and base):
+            yield other, run_job(other.scenario, results, cache, None, threads=0,
+                                 progress=progress, warm=warm)  # fmt: skip
 
 
 def _on_dask(workers: int) -> Callable[..., Rows]:
@@ -155,13 +178,27 @@ def _on_dask(workers: int) -> Callable[..., Rows]:
 
         from sim.batch.executors import local_client
 
+        first, later = _warm_order(jobs, baseline)
+        hand = {j.replication for j in later}
         with local_client(min(workers, len(jobs)), dashboard=None) as client:
             futures = {client.submit(run_job, job.scenario, results, cache,
-                                     probe if job.item == baseline else None, 1,
-                                     pure=False): job for job in jobs}  # fmt: skip
+                                     probe if job.item == baseline else None, 1, False, None,
+                                     job.item == baseline and job.replication in hand,
+                                     pure=False): job for job in first}  # fmt: skip
+            done = as_completed(list(futures))
             try:
-                for future in as_completed(futures):
-                    yield futures[future], future.result()  # a failed run raises here
+                for future in done:
+                    job = futures[future]
+                    row = future.result()  # a failed run raises here
+                    warm = row.pop("warm", None)
+                    if warm is not None:  # this seed's other scenarios start from its point
+                        state = client.scatter(warm, direct=True)
+                        for other in (j for j in later if j.replication == job.replication):
+                            f = client.submit(run_job, other.scenario, results, cache, None, 1,
+                                              False, state, False, pure=False)  # fmt: skip
+                            futures[f] = other
+                            done.add(f)
+                    yield job, row
             finally:
                 client.cancel(list(futures))
 

@@ -25,6 +25,7 @@ from sim.rundir.claims import claimed_folder
 from sim.rundir.summary import summarise
 from sim.rundir.write import feature_collection, run_dir, write_run
 from sim.scenario import Scenario, intervention_origin
+from sim.warm import WarmState
 from sim.zones import load_zones
 
 
@@ -124,6 +125,8 @@ def run_scenario(
     base_network: MultimodalNetwork | None = None,
     progress: bool = True,
     figures: bool = True,
+    warm: WarmState | None = None,
+    hand_over: bool = False,
 ) -> RunResult:
     """Simulate ``scenario.days`` days and write the run directory (unless ``results`` is None).
 
@@ -131,39 +134,52 @@ def run_scenario(
     second run of the same id is refused at once), written under a hidden name and renamed into
     place; an existing run directory is never replaced. A failed run leaves nothing behind (a
     failed write names the folder), and temporary folders of killed runs are removed.
+
+    ``hand_over`` keeps the equilibrium's point :data:`sim.equilibrium.WARM_ITERATIONS` before
+    its last iteration as ``result.model.warm_state``; ``warm`` starts from such a point of
+    another scenario of the seed (:mod:`sim.warm`; ``ladera compare`` does both).
     """
+    solve = {"warm": warm, "hand_over": hand_over}
     start = time.perf_counter()
     if results is None:
-        model, summary, _ = _simulated(scenario, base_network, progress)
+        model, summary, _ = _simulated(scenario, base_network, progress, **solve)
         return RunResult(None, summary, model)
     final = run_dir(scenario, results, run_id)
     with claimed_folder(final, default_id=run_id is None) as final:
-        model, summary, written = _simulated(scenario, base_network, progress)
+        model, summary, written = _simulated(scenario, base_network, progress, **solve)
         path = write_run(model, scenario, summary, written, final, start=start, figures=figures,
                           default_id=run_id is None)  # fmt: skip
     return RunResult(path, summary, model)
 
 
 def _simulated(
-    scenario: Scenario, base_network: MultimodalNetwork | None, progress: bool
+    scenario: Scenario,
+    base_network: MultimodalNetwork | None,
+    progress: bool,
+    warm: WarmState | None = None,
+    hand_over: bool = False,
 ) -> tuple[CommuteModel, dict[str, Any], tuple[list[dict[str, Any]], dict[str, Any], int]]:
     """The model after the run, its summary, and what the run folder needs besides."""
     model, reports = build_model(scenario, base_network=base_network)
     geometry = feature_collection(reports)
-    days = _simulate(model, scenario, progress)
+    days = _simulate(model, scenario, progress, warm, hand_over)
     summary = summarise(model, scenario, reports, days)
     return model, summary, (reports, geometry, days)
 
 
-def _simulate(model: CommuteModel, scenario: Scenario, progress: bool) -> int:
+def _simulate(model: CommuteModel, scenario: Scenario, progress: bool,
+              warm: WarmState | None = None, hand_over: bool = False) -> int:  # fmt: skip
     """Solve the equilibrium, or simulate the days of learning; returns iterations or days."""
     if scenario.solver == "equilibrium":
-        conv = model.equilibrate(progress=progress)
+        from sim.equilibrium import WARM_ITERATIONS
+
+        at = max(0, model.params.max_iterations - WARM_ITERATIONS) if hand_over else None
+        conv = model.equilibrate(progress=progress, warm=warm, hand_over=at)
         if not conv.converged:
             warnings.warn(f"{scenario.name}: relative gap {conv.final_gap:.2e} after "
-                          f"{conv.iterations} iterations, above the tolerance {conv.tolerance:g} "
+                          f"{model.iterations} iterations, above the tolerance {conv.tolerance:g} "
                           "(raise `choice.max_iterations`)", stacklevel=2)  # fmt: skip
-        return conv.iterations
+        return model.iterations
     from tqdm.auto import tqdm
 
     bar = tqdm(range(scenario.days), desc=scenario.name, unit="day", disable=not progress,

@@ -58,6 +58,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sim.streams",
         "sim.assign",
         "sim.columns",
+        "sim.warm",
         "sim.line_search",
         "sim.equilibrium",
         "sim.routing",

@@ -313,6 +313,20 @@ def test_summary_json_schema(compared: Path) -> None:
     assert set(data["metrics"]) >= {"acc_smooth", "expected_cost_change_min", "annual_benefit"}
 
 
+def test_scenarios_start_from_their_seeds_baseline(compared: Path) -> None:
+    """Each scenario's run of a seed starts from that seed's baseline's point, handed over
+    4 iterations before its last (sim.warm); the baseline starts from empty roads."""
+    data = json.loads((compared / "summary.json").read_text())
+    for entry in data["scenarios"].values():
+        for run in entry["runs"]:
+            summary = json.loads((Path(run) / "summary.json").read_text())
+            if entry["baseline"]:
+                assert summary["warm_from_iteration"] == 0
+            else:
+                assert 0 < summary["warm_from_iteration"] <= 10 - 4
+                assert summary["iterations"] <= 10
+
+
 def test_the_control_is_the_far_households_not_served(compared: Path) -> None:
     """The far households a scenario does not serve: their count is far and not served in the
     catchment file, seed by seed, and never above the far households'."""

@@ -2,7 +2,8 @@
 from its origin are the same is merged onto one (:meth:`sim.columns.Columns.prune`), so link
 flows do not move and columns nobody uses can be dropped. Paths are compared by a 64-bit
 fingerprint built root-first along each column, as :func:`sim.kernels.columns._path_costs`
-builds costs.
+builds costs. :func:`load_columns` gives the link flows of column flows set from outside (a
+warm start, :mod:`sim.warm`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.columns import _in_group
+from sim.kernels.columns import _in_group, _push_column
 
 #: Multipliers of the path fingerprint (splitmix64's constants).
 _MIX_A = np.uint64(0x9E3779B97F4A7C15)
@@ -83,3 +84,42 @@ def merge_equal_paths(g, trips, cols, col_start, col_len, n_cols, fcol, n_class)
                                 fcol[h, gs, j] = 0.0
                                 break
     return moved.sum()
+
+
+@njit(cache=True, parallel=True)
+def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, class_m2, flow, m1,
+                 m2, egress):  # fmt: skip
+    """Push every trip's column flows along its columns: per chunk of destinations the slot
+    flows (``flow[c]``), the boarding and transfer money weights (``m1[c]``, ``m2[c]``, per
+    routing class) and the weighted egress walk (``egress[c]``, seconds). Arrays are zeroed
+    first; the link flows of a state set column by column (a warm start)."""
+    n = g.rindptr.shape[0] - 1
+    n_chunks = trips.chunks.shape[0] - 1
+    n_class = class_m1.shape[0]
+    node, slot, seed, egr = cols
+    for c in prange(n_chunks):
+        flow[c, :] = 0.0
+        m1[c, :] = 0.0
+        m2[c, :] = 0.0
+        egress[c] = 0.0
+        demand = np.zeros(n)
+        for d in range(trips.chunks[c], trips.chunks[c + 1]):
+            lo, hi = trips.ptr[d], trips.ptr[d + 1]
+            for grp in range(1 + n_class):
+                gs = 0 if grp == 0 else 1
+                row = 1 if grp == 0 else 2
+                for j in range(n_cols[d, grp]):
+                    any_flow = False
+                    for i in range(lo, hi):
+                        h = trips.order[i]
+                        if _in_group(trips, h, grp) and fcol[h, gs, j] != 0.0:
+                            demand[trips.node[row, h]] += fcol[h, gs, j]
+                            any_flow = True
+                    if not any_flow:
+                        continue
+                    a0 = col_start[d, grp, j]
+                    a1 = a0 + col_len[d, grp, j]
+                    a = class_m1[grp - 1] if grp > 0 else 0.0
+                    b = class_m2[grp - 1] if grp > 0 else 0.0
+                    _push_column(a0, a1, node, slot, seed, egr, g.slot_head, demand, flow[c],
+                                 m1[c], a, m2[c], b, egress[c : c + 1])  # fmt: skip

@@ -220,6 +220,8 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         self.prob_change = np.nan
         self.mode = np.full(n, -1, np.int8)
         self.iterations = 0
+        self.warm_from = 0  # iterations of another scenario's point it started from (sim.warm)
+        self.warm_state = None  # the point a solve hands over (sim.equilibrium.solve)
 
     # ---------------------------------------------------------------- one pass
     def run_pass(
@@ -267,11 +269,14 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
 
     # ---------------------------------------------------------------- the two ways to run
     def equilibrate(self, *, tol: float | None = None, max_iterations: int | None = None,
-                    start: str = "empty", progress: bool = False) -> Any:  # fmt: skip
-        """Solve the mode and route choice equilibrium (:func:`sim.equilibrium.solve`)."""
+                    start: str = "empty", progress: bool = False, warm: Any = None,
+                    hand_over: int | None = None) -> Any:  # fmt: skip
+        """Solve the mode and route choice equilibrium (:func:`sim.equilibrium.solve`; ``warm``
+        and ``hand_over``: :mod:`sim.warm`)."""
         from sim.equilibrium import solve
 
-        return solve(self, tol=tol, max_iterations=max_iterations, start=start, progress=progress)
+        return solve(self, tol=tol, max_iterations=max_iterations, start=start, progress=progress,
+                     warm=warm, hand_over=hand_over)  # fmt: skip
 
     def step(self) -> None:
         """One simulated day of learning (see :mod:`sim.model`)."""

@@ -93,6 +93,9 @@ def summary_from_tables(
         out["vehicle_km_per_hour"] = model.vehicle_km()
         out["co2_kg_per_hour"] = _f(model.co2_kg())
         out["relative_gap"] = _f(model.relative_gap)
+        out["iterations"] = int(getattr(model, "iterations", 0))
+        # iterations of the baseline's point this run started from (a comparison's warm start)
+        out["warm_from_iteration"] = int(getattr(model, "warm_from", 0))
         out["households_represented"] = model.households.weight * len(hh)
         out["currency"] = model.city.currency
         out["income_per"] = model.city.income.per
