@@ -30,7 +30,7 @@ from typing import Any
 from sim.catchment import FAR_KM, WALK_MIN, Catchments, Place, definitions, places
 from sim.scenario import Scenario
 
-__all__ = ["DEFAULT_SEEDS", "Job", "plan", "run_jobs", "seed_values"]
+__all__ = ["DEFAULT_SEEDS", "Job", "plan", "run_jobs", "seed_values", "warm_order"]
 
 #: Seeds a comparison runs by default.
 DEFAULT_SEEDS = 5
@@ -146,7 +146,7 @@ def run_jobs(jobs: Sequence[Job], *, results: Path, baseline: int | None, worker
 Rows = Iterator[tuple[Job, dict[str, Any]]]
 
 
-def _warm_order(jobs: Sequence[Job], baseline: int | None) -> tuple[list[Job], list[Job]]:
+def warm_order(jobs: Sequence[Job], baseline: int | None) -> tuple[list[Job], list[Job]]:
     """The jobs that run at once (baselines, and everything without one) and those that wait
     for their seed's baseline to hand over its point."""
     if baseline is None or not any(j.item == baseline for j in jobs):
@@ -158,7 +158,7 @@ def _warm_order(jobs: Sequence[Job], baseline: int | None) -> tuple[list[Job], l
 
 def _serial(jobs: Sequence[Job], results: str, cache: str, probe: Any, baseline: int | None,
             progress: bool) -> Rows:  # fmt: skip
-    first, later = _warm_order(jobs, baseline)
+    first, later = warm_order(jobs, baseline)
     hand = {j.replication for j in later}
     for job in first:
         base = job.item == baseline
@@ -178,7 +178,7 @@ def _on_dask(workers: int) -> Callable[..., Rows]:
 
         from sim.batch.executors import local_client
 
-        first, later = _warm_order(jobs, baseline)
+        first, later = warm_order(jobs, baseline)
         hand = {j.replication for j in later}
         with local_client(min(workers, len(jobs)), dashboard=None) as client:
             futures = {client.submit(run_job, job.scenario, results, cache,

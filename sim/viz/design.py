@@ -244,7 +244,7 @@ def compare_design(
     ``summary.json``, side by side on ``workers`` local Dask processes as it runs them, by
     default one per core; 0 runs them here one after another, with the same results); returns
     the comparison folder. ``progress(share, text)`` is told before the runs and after each."""
-    from sim.compare_seeds import at_once, default_workers, plan, run_jobs
+    from sim.compare_seeds import at_once, default_workers, plan, run_jobs, warm_order
     from sim.report import compare
 
     root = Path(results) if results else Path(tempfile.mkdtemp(prefix="ladera-studio-"))
@@ -260,7 +260,8 @@ def compare_design(
         progress(n / steps, f"ran {job.scenario.name} seed {job.scenario.seed} ({n}/{len(jobs)} "
                  f"runs of {size}){'' if n == len(jobs) else '; running the next'}")  # fmt: skip
 
-    running = ", ".join(f"{j.scenario.name} seed {j.scenario.seed}" for j in jobs[:side_by_side])
+    first = warm_order(jobs, 0)[0]  # the baselines; each design starts from its seed's
+    running = ", ".join(f"{j.scenario.name} seed {j.scenario.seed}" for j in first[:side_by_side])
     progress(0.0, f"running {running} ({len(jobs)} runs of {size}, {side_by_side} at a time)")
     found, catchments = run_jobs(jobs, results=root, baseline=0, workers=workers,
                                  progress=False, on_done=done)  # fmt: skip
