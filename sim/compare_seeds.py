@@ -7,7 +7,8 @@ draw. The runs go to the usual ``results/<scenario>/<run-id>/`` folders, side by
 local Dask cluster (this machine only: scheduler and workers on 127.0.0.1, no dashboard) when
 the ``dask`` extra is installed, else one after another. A run's result does not depend on
 where or beside what it ran: each is the same computation on the same inputs (the kernels sum
-in a fixed order whatever their thread count).
+in a fixed order whatever their thread count, and the solver's sums avoid BLAS,
+:mod:`sim.numeric`).
 
 After each baseline run, in the process that ran it, the catchments of the other scenarios are
 computed on the converged baseline (:mod:`sim.catchment`); only the household masks travel back.

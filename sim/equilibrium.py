@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.line_search import Direction, Point, _dot
+from sim.numeric import dot
 from sim.warm import WarmState, adopt, capture
 
 if TYPE_CHECKING:
@@ -169,16 +170,16 @@ def gap_of(model: CommuteModel, least_route: NDArray[np.float64],
     costs = model.costs
     state = costs.state(model.car_flow, model.transit_flow)
     d = costs.drive
-    road_now = float(model.car_flow[d] @ state.time_s[d]) / 60.0
+    road_now = dot(model.car_flow[d], state.time_s[d]) / 60.0
     route = _route_costs(least_route, prob, p.moto_pce, model.trips.pce)
     used = prob > 0
     best = np.where(used, route, 0.0)
-    road_best = float(w @ (best[:, K.ALT_CAR] * prob[:, K.ALT_CAR]
-                           + best[:, K.ALT_MOTO] * prob[:, K.ALT_MOTO]))  # fmt: skip
+    road_best = dot(w, best[:, K.ALT_CAR] * prob[:, K.ALT_CAR]
+                    + best[:, K.ALT_MOTO] * prob[:, K.ALT_MOTO])  # fmt: skip
     tau = costs.transit_time(state)
     transit_now = (_dot(model.transit_flow, tau) / 60.0 + _dot(model.m1_flow, costs.fare_board)
                    + _dot(model.m2_flow, costs.fare_transfer) + model.egress)  # fmt: skip
-    transit_best = float(w @ (best[:, K.ALT_TRANSIT] * prob[:, K.ALT_TRANSIT]))
+    transit_best = dot(w, best[:, K.ALT_TRANSIT] * prob[:, K.ALT_TRANSIT])
     choice, own = _choice_gap(model, skim, prob)
     route_gap = (road_now - road_best) + (transit_now - transit_best)
     return Gap(
@@ -197,7 +198,7 @@ def _choice_gap(model: CommuteModel, skim: NDArray[np.float64],
     asc = p.asc_vector()[None, :]
     used = prob > 0
     cost = np.where(used, skim, 0.0)
-    own = float(w @ (prob * cost).sum(axis=1))
+    own = dot(w, (prob * cost).sum(axis=1))
     ch = tr.chooses
     if not ch.any():
         return 0.0, own
@@ -208,7 +209,7 @@ def _choice_gap(model: CommuteModel, skim: NDArray[np.float64],
         ent = np.where(pr > 0, pr * np.log(np.where(pr > 0, pr, 1.0)), 0.0)
     cur = (pr * np.where(pr > 0, skim[ch] - asc, 0.0)).sum(axis=1) + ent.sum(axis=1) / p.scale
     ok = np.isfinite(ls)
-    return float(w[ch][ok] @ (cur[ok] - ls[ok])), own
+    return dot(w[ch][ok], cur[ok] - ls[ok]), own
 
 
 def nonroute_costs(model: CommuteModel, res: PassResult) -> NDArray[np.float64]:

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.numeric import dot
+
 if TYPE_CHECKING:
     from sim.assign import PassResult
     from sim.model import CommuteModel
@@ -19,7 +21,7 @@ def _dot(flow: NDArray[np.float64], cost: NDArray[np.float64]) -> float:
     """Sum of flow x cost over edges that carry flow (an unusable edge, of infinite cost,
     carries none)."""
     used = flow != 0
-    return float(flow[used] @ cost[used])
+    return dot(flow[used], cost[used])
 
 
 @dataclass
@@ -77,14 +79,14 @@ class Direction:
         m, costs, p, d = self.model, self.model.costs, self.model.params, self.d
         state = costs.state(m.car_flow + lam * d.car, m.transit_flow + lam * d.transit)
         ca, ta = self.car_at, self.transit_at
-        value = float(d.car[ca] @ state.time_s[ca]) / 60.0
-        value += float(d.transit[ta] @ costs.transit_time(state)[ta]) / 60.0 + self.fixed
+        value = dot(d.car[ca], state.time_s[ca]) / 60.0
+        value += dot(d.transit[ta], costs.transit_time(state)[ta]) / 60.0 + self.fixed
         if self.rows.size:
             dp = d.prob[self.rows]
             pr = m.prob[self.rows] + lam * dp
             log = np.log(np.maximum(pr, 1e-300))
             terms = np.where(dp != 0, dp * (self.lin + log / p.scale), 0.0)
-            value += float(self.w @ terms.sum(axis=1))
+            value += dot(self.w, terms.sum(axis=1))
         return value
 
     def step(self, tol: float = 1e-4, iterations: int = 40) -> float:

@@ -22,6 +22,7 @@ from sim.demand_spec import households_represented
 from sim.errors import ScenarioError
 from sim.network.arrays import MultimodalNetwork, NodeKind
 from sim.network.build import projector
+from sim.numeric import matvec, vecmat
 from sim.placement import node_index, place_homes
 from sim.zones import Zones
 
@@ -269,8 +270,8 @@ def gravity_matrix(
     f = np.exp(-beta * np.where(np.isfinite(minutes), minutes, np.inf))
     b = np.ones_like(dest)
     for _ in range(iterations):
-        a = 1.0 / np.maximum(f @ (b * dest), 1e-300)
-        b_new = 1.0 / np.maximum((a * origins) @ f, 1e-300)
+        a = 1.0 / np.maximum(matvec(f, b * dest), 1e-300)
+        b_new = 1.0 / np.maximum(vecmat(a * origins, f), 1e-300)
         if np.allclose(b_new, b, rtol=tol, atol=0):
             b = b_new
             break

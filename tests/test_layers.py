@@ -28,6 +28,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "sim.errors",
         "sim.constants",
+        "sim.numeric",
         "sim.geo",
         "sim.modes",
         "sim.paths",
@@ -92,7 +93,7 @@ KERNEL_ALLOWED = {"numpy", "numba", "math", "collections", "__future__"}
 #: Modules that load nothing but the standard library and numpy when imported (so reading a
 #: configuration is fast), and modules that load none of the heavy libraries when imported.
 LIGHT = ("sim.config", "sim.errors", "sim.constants", "sim.modes", "sim.geo", "sim.choice",
-         "sim.city")  # fmt: skip
+         "sim.city", "sim.numeric")  # fmt: skip
 NO_HEAVY_AT_IMPORT = ("sim.scenario", "sim.cli")
 HEAVY_AT_IMPORT = {"mesa", "numba", "matplotlib", "osmnx", "dask", "solara"}
 

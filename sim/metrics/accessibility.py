@@ -13,6 +13,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from sim.metrics.checks import _array
+from sim.numeric import matvec
 
 __all__ = ["DecayForm", "cumulative_accessibility", "gravity_accessibility"]
 
@@ -64,7 +65,7 @@ def cumulative_accessibility(
     out = np.empty((t.shape[0], thr.shape[0]))
     for k, limit in enumerate(thr):
         # NaN <= limit is False, so unreachable destinations drop out without a special case
-        out[:, k] = (t <= limit).astype(np.float64) @ j
+        out[:, k] = matvec((t <= limit).astype(np.float64), j)
     return out
 
 
@@ -124,4 +125,4 @@ def gravity_accessibility(
             raise ValueError(f"`cutoff_min` and `sd_min` must be > 0, got {cutoff_min}, {sd_min}")
         z = np.clip(math.pi * (safe - cutoff_min) / (sd_min * math.sqrt(3.0)), -700.0, 700.0)
         weight = 1.0 / (1.0 + np.exp(z))
-    return np.where(reachable, weight, 0.0) @ j
+    return matvec(np.where(reachable, weight, 0.0), j)

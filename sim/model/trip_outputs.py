@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from sim.constants import TRIPS_PER_MONTH
 from sim.kernels import day as K
+from sim.numeric import dot
 
 if TYPE_CHECKING:
     from sim.assign import PassResult, RoutingClasses
@@ -171,7 +172,7 @@ class TripOutputs:
         if rows is not None:
             probs, w = probs[rows], w[rows]
         total = float(w.sum())
-        return float(w @ probs[:, mode]) / total if total > 0 else float("nan")
+        return dot(w, probs[:, mode]) / total if total > 0 else float("nan")
 
     def income_classes(self) -> list[int]:
         return sorted(int(c) for c in np.unique(self.households.income_class))
