@@ -135,11 +135,12 @@ class NetworkCosts:
         d = self.drive
         return self.roads.times(car_flow[d] + self.bus_preload[d])
 
-    def transit_slopes(self, car_flow: NDArray[np.float64],
-                       transit_flow: NDArray[np.float64]) -> tuple[NDArray, NDArray]:  # fmt: skip
-        """In-vehicle edges and d(perceived seconds)/d(passengers per hour) of their crowding."""
+    def transit_slopes(self, car_flow: NDArray[np.float64], transit_flow: NDArray[np.float64],
+                       state: EdgeState | None = None) -> tuple[NDArray, NDArray]:  # fmt: skip
+        """In-vehicle edges and d(perceived seconds)/d(passengers per hour) of their crowding
+        (``state``: the edge state at these flows, if the caller has it)."""
         crowd = self.crowding
-        t = self.state(car_flow, transit_flow).time_s
+        t = (state or self.state(car_flow, transit_flow)).time_s
         return crowd.ivt, t[crowd.ivt] * crowd.ivt_multiplier(transit_flow)[1]
 
     def state(self, car_flow: NDArray[np.float64], transit_flow: NDArray[np.float64]) -> EdgeState:
@@ -179,7 +180,13 @@ class NetworkCosts:
 
     # ------------------------------------------------------------------ kernel weights
     def kernel_costs(self, s: EdgeState, classes: RoutingClasses) -> K.Costs:
-        net, p, bg = self.net, self.params, self.blocks
+        """The kernels' weights (:meth:`slot_weights`) and every slot's attributes."""
+        return K.Costs(*self.slot_weights(s, classes), self._slot_attributes(s))
+
+    def _slot_attributes(self, s: EdgeState) -> NDArray[np.float64]:
+        """Each slot's in-vehicle, crowding, wait, walk, fare ... attributes (``K.A_*``), which
+        a pass adds up along the chosen paths."""
+        net, p = self.net, self.params
         lay = net.layer
         attr = np.zeros((K.N_ATTR, net.n_edges))
         attr[K.A_IVT][self.in_vehicle] = s.time_s[self.in_vehicle]
@@ -198,6 +205,13 @@ class NetworkCosts:
         d = self.drive
         attr[K.A_LEN][d] = net.length_m[d]
         attr[K.A_MOTO][d] = self.free[d] + p.moto_delay_share * (s.time_s[d] - self.free[d])
+        return np.ascontiguousarray(self.blocks.gather(attr).T)
+
+    def slot_weights(self, s: EdgeState, classes: RoutingClasses) -> tuple[NDArray, NDArray]:
+        """Per slot, the seconds of the walk and car blocks, and per routing class the
+        generalised seconds (fares at its money weights) of the transit block."""
+        net, bg = self.net, self.blocks
+        lay = net.layer
         tau = self.transit_time(s)
         street = np.where(self.is_drive | (lay == Layer.WALK), s.time_s, 0.0)  # walk, car blocks
         lo0, hi0 = bg.slot_off[0], bg.slot_off[2]
@@ -209,7 +223,7 @@ class NetworkCosts:
         for c in range(classes.n):
             money = 60.0 * (classes.m1[c] * self.fare_board + classes.m2[c] * self.fare_transfer)
             transit[c, lo2:hi2] = (tau + money)[edges]
-        return K.Costs(street_slots, transit, np.ascontiguousarray(bg.gather(attr).T))
+        return street_slots, transit
 
 
 @dataclass(frozen=True, eq=False)

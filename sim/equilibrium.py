@@ -50,7 +50,7 @@ from sim.numeric import dot
 from sim.warm import WarmState, adopt, capture
 
 if TYPE_CHECKING:
-    from sim.assign import PassResult
+    from sim.assign import EdgeState, PassResult
     from sim.model import CommuteModel
 
 STARTS = ("empty", "aon")
@@ -323,10 +323,12 @@ def solve(
         for k in range(sweeps):
             for b in range(blocks):
                 if k > 0 or blocks > 1:
+                    state = model.costs.state(model.car_flow, model.transit_flow)
+                    weights = model.costs.slot_weights(state, model.classes)
                     dirn = columns.direction(
-                        _kernel_costs(model), curvature * _slot_slopes(model), params, nonroute,
-                        model.prob, shares_only=k % 2 == 1, block=b if blocks > 1 else -1,
-                        n_blocks=blocks,
+                        K.Costs(*weights, kcosts.attr),  # the direction reads only the weights
+                        curvature * _slot_slopes(model, state), params, nonroute, model.prob,
+                        shares_only=k % 2 == 1, block=b if blocks > 1 else -1, n_blocks=blocks,
                     )  # fmt: skip
                 lam, moved = _move(model, columns, dirn, nonroute)
                 conv.step.append(lam)
@@ -377,17 +379,17 @@ def _kernel_costs(model: CommuteModel) -> K.Costs:
 SLOPE_FLOOR = 20.0
 
 
-def _slot_slopes(model: CommuteModel) -> NDArray[np.float64]:
+def _slot_slopes(model: CommuteModel, state: EdgeState | None = None) -> NDArray[np.float64]:
     """Each slot's delay slope times its edge's flow (seconds): how much its cost rises when
     every trip on it moves the same share of its flow there. Roads' delay functions, in-vehicle
     crowding and the wait of riders failing to board; a link with little flow counts
-    :data:`SLOPE_FLOOR`."""
+    :data:`SLOPE_FLOOR` (``state``: the edge state at the model's flows, if known)."""
     costs = model.costs
     edge = np.zeros(model.network.n_edges)
     edge[costs.drive] = costs.road_slopes(model.car_flow) * np.maximum(
         model.car_flow[costs.drive], SLOPE_FLOOR
     )
-    iv, slope = costs.transit_slopes(model.car_flow, model.transit_flow)
+    iv, slope = costs.transit_slopes(model.car_flow, model.transit_flow, state)
     crowd = costs.crowding
     seg = crowd.segment_loads(model.transit_flow)
     edge[iv] = slope * np.maximum(seg[costs.base_edge[iv]], SLOPE_FLOOR)
