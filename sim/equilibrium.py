@@ -82,8 +82,13 @@ def default_blocks(n_trips: int) -> int:
 #: of them, 1.8e-3 from 16 iterations from empty roads (the baseline: 1.9e-3).
 WARM_ITERATIONS = 4
 
-#: Sweeps an iteration, alternating mode and route moves with route moves alone.
-SWEEPS = 2
+#: Sweeps an iteration, alternating mode and route moves with route moves alone. Growing the
+#: trees costs about as much as two sweeps, so more sweeps on the same columns pay. On the
+#: Porto Alegre baseline (20,000 households, seed 42, one solve each, load 1.2-1.7), the gap
+#: and seconds after 16 iterations: 2 sweeps 2.4e-3 in 131 s; 4 sweeps 1.25e-3 in 176 s (1.4e-3
+#: at 124 s, where 2 sweeps are at 2.0e-3); 6 sweeps 9.8e-4 in 241 s; 8 sweeps 9.5e-4 after 13
+#: in 228 s. Per second 4 and 6 are alike and 8 slower; 4 keeps a run's time near what it was.
+SWEEPS = 4
 #: Share of the link-wide curvature (slope x link flow, over the links one path uses and the
 #: other does not) the Newton scaling counts: trips on a link move in different directions (and
 #: a block moves only its own), so the link's cost rises less than if every trip on it moved
