@@ -81,6 +81,9 @@ def default_blocks(n_trips: int) -> int:
 #: baseline (20,000 households, seed 42) the cable's run ends at a gap of 2.2e-3 from 4 or 8
 #: of them, 1.8e-3 from 16 iterations from empty roads (the baseline: 1.9e-3).
 WARM_ITERATIONS = 4
+#: Share of the point's route flow that must carry over onto the scenario's columns for the
+#: scenario to count the point's iterations as its own.
+WARM_MIN_SHARE = 0.99
 
 #: Sweeps an iteration, alternating mode and route moves with route moves alone. Growing the
 #: trees costs about as much as two sweeps, so more sweeps on the same columns pay. On the
@@ -299,7 +302,10 @@ def solve(
     done = 0
     if warm is not None:
         conv.warm_start = adopt(model, columns, warm)
-        done = conv.warm_from = warm.iteration
+        # a point that did not carry over (new fares, other routing classes) is a start, not
+        # a head start: the run then takes every iteration
+        if conv.warm_start["flow_share"] >= WARM_MIN_SHARE:
+            done = conv.warm_from = warm.iteration
     model.warm_from = done
     model.warm_state = None
     bar = tqdm(total=limit, desc="equilibrium", unit="it", disable=not progress, leave=False,

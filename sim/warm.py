@@ -159,14 +159,17 @@ def adopt(model: CommuteModel, columns: Columns, state: WarmState) -> dict[str, 
     # what a trip's mapped columns do not carry stays on its free-flow column, scaled to its
     # warm probabilities below
     matched = np.flatnonzero(rows >= 0)
+    carried = float(columns.fcol[matched, :, 1:].sum())  # the mapped columns (0: free flow)
     _rescale_cold(model, columns, matched, state.prob[rows[matched]])
     model.prob[matched] = state.prob[rows[matched]]
     columns._pack()
     load(model, columns)
+    total = float(state.fcol.sum())
     return {
         "columns": kept,
         "trips": int(matched.size),
         "trips_new": int(model.trips.n - matched.size),
+        "flow_share": carried / total if total > 0 else 0.0,  # of the point's column flow
     }
 
 

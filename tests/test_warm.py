@@ -106,3 +106,23 @@ def test_trips_without_an_origin_are_found(make, handed):
     view = SimpleNamespace(trips=trips, ktrips=model.ktrips)
     rows = W._trip_rows(view, replace(state, trip_key=key), nmap)
     np.testing.assert_array_equal(rows, np.arange(model.trips.n))
+
+
+def test_a_point_that_does_not_carry_over_is_only_a_start(make, handed):
+    """When most of the point's route flow finds no column (here: every trip is another's),
+    the run takes all its iterations instead of counting the point's."""
+    base, _ = handed
+    state = base.warm_state
+    key = state.trip_key.copy()
+    key[:, 0] += 10_000  # no household of the point is in the model
+    model = make("mini_road.toml")
+    conv = model.equilibrate(max_iterations=6, warm=replace(state, trip_key=key), tol=1e-12)
+    assert conv.warm_start["flow_share"] == 0.0
+    assert conv.warm_from == 0 and conv.iterations == 6 and model.iterations == 6
+
+
+def test_a_point_that_carries_over_says_so(make, handed):
+    base, _ = handed
+    model = make("mini_cable.toml")
+    conv = model.equilibrate(max_iterations=6, warm=base.warm_state)
+    assert conv.warm_start["flow_share"] >= 0.99 and conv.warm_from == 4
