@@ -139,14 +139,13 @@ def run_scenario(
     its last iteration as ``result.model.warm_state``; ``warm`` starts from such a point of
     another scenario of the seed (:mod:`sim.warm`; ``ladera compare`` does both).
     """
-    solve = {"warm": warm, "hand_over": hand_over}
     start = time.perf_counter()
     if results is None:
-        model, summary, _ = _simulated(scenario, base_network, progress, **solve)
+        model, summary, _ = _simulated(scenario, base_network, progress, warm, hand_over)
         return RunResult(None, summary, model)
     final = run_dir(scenario, results, run_id)
     with claimed_folder(final, default_id=run_id is None) as final:
-        model, summary, written = _simulated(scenario, base_network, progress, **solve)
+        model, summary, written = _simulated(scenario, base_network, progress, warm, hand_over)
         path = write_run(model, scenario, summary, written, final, start=start, figures=figures,
                           default_id=run_id is None)  # fmt: skip
     return RunResult(path, summary, model)

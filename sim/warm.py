@@ -102,7 +102,7 @@ def capture(model: CommuteModel, columns: Columns, iteration: int) -> WarmState:
         node=bg.nodes[node],
         edge=np.where(slot >= 0, bg.slot_edge[np.maximum(slot, 0)], -1),
         seed=np.where(seed >= 0, bg.slot_edge[np.maximum(seed, 0)], -1),
-        egress=egress.copy(),
+        egress=np.array(egress, np.float64),
         block=block,
         seed_block=seed_block,
         col_start=columns.col_start.copy(),
@@ -114,7 +114,7 @@ def capture(model: CommuteModel, columns: Columns, iteration: int) -> WarmState:
     )
 
 
-def adopt(model: CommuteModel, columns: Columns, state: WarmState) -> dict[str, int]:
+def adopt(model: CommuteModel, columns: Columns, state: WarmState) -> dict[str, float]:
     """Put the captured point onto ``model`` (whose columns hold the cold start: one free-flow
     column a group, every trip's flow on it): the mapped columns are appended to each group,
     the trips found in both take their flows and probabilities, and the model's link flows are
