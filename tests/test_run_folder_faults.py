@@ -155,5 +155,7 @@ def test_a_second_run_with_the_same_run_id_is_refused_before_it_simulates(tmp_pa
         assert first.poll() is None  # the first one goes on
     finally:
         first.send_signal(signal.SIGINT)
-        first.wait(timeout=60)
+        # in a fresh checkout the first run may still be compiling the numba kernels, and a
+        # signal waits for LLVM to finish (measured: over 60 s at a load average of 4.5)
+        first.wait(timeout=300)
     assert files_under(out) == []  # the interrupted run left nothing, not even its claim
