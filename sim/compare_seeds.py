@@ -13,8 +13,9 @@ in a fixed order whatever their thread count, and the solver's sums avoid BLAS,
 After each baseline run, in the process that ran it, the catchments of the other scenarios are
 computed on the converged baseline (:mod:`sim.catchment`); only the household masks travel back.
 With the equilibrium solver the baseline of a seed also hands over its point a few iterations
-before its last, and the other scenarios of that seed start from it (:mod:`sim.warm`), so the
-solver's error the runs share cancels in their differences; they run once their baseline has.
+before its last, and the other scenarios of that seed start from it and run only those
+iterations (:mod:`sim.warm`); they run once their baseline has (with the learning dynamics,
+which hand over nothing, from empty roads).
 """
 
 from __future__ import annotations
@@ -192,8 +193,8 @@ def _on_dask(workers: int) -> Callable[..., Rows]:
                     job = futures[future]
                     row = future.result()  # a failed run raises here
                     warm = row.pop("warm", None)
-                    if warm is not None:  # this seed's other scenarios start from its point
-                        state = client.scatter(warm, direct=True)
+                    if job.item == baseline:  # this seed's other scenarios start from its point
+                        state = None if warm is None else client.scatter(warm, direct=True)
                         for other in (j for j in later if j.replication == job.replication):
                             f = client.submit(run_job, other.scenario, results, cache, None, 1,
                                               False, state, False, pure=False)  # fmt: skip

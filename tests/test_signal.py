@@ -327,6 +327,20 @@ def test_scenarios_start_from_their_seeds_baseline(compared: Path) -> None:
                 assert summary["iterations"] <= 10
 
 
+def test_learning_runs_on_dask_start_from_empty_roads(tmp_path: Path) -> None:
+    """With the learning dynamics a baseline hands over nothing, and its seed's scenarios
+    still run (side by side on Dask), from empty roads."""
+    proc = ladera("compare", str(BASE), str(CABLE), "--seeds", "2", "--households", "300",
+                  "--solver", "learning", "--days", "3", "--workers", "2",
+                  "--results", str(tmp_path), "--id", "l")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads((tmp_path / "compare" / "l" / "summary.json").read_text())
+    runs = [r for e in data["scenarios"].values() for r in e["runs"]]
+    assert len(runs) == 4
+    for run in runs:
+        assert json.loads((Path(run) / "summary.json").read_text())["warm_from_iteration"] == 0
+
+
 def test_the_control_is_the_far_households_not_served(compared: Path) -> None:
     """The far households a scenario does not serve: their count is far and not served in the
     catchment file, seed by seed, and never above the far households'."""
