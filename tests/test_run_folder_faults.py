@@ -36,9 +36,16 @@ def ladera(*args: str, env: dict[str, str] | None = None, timeout: float = 600, 
 
 def start(*args: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """A run in the background. Its output goes nowhere: a pipe nobody reads fills with the
-    progress bar within a minute, and the run then blocks writing, even its "interrupted"."""
+    progress bar within a minute, and the run then blocks writing, even its "interrupted".
+    It starts with Ctrl-C's default action whatever this process inherited (Python installs
+    its KeyboardInterrupt only when SIGINT is not ignored at start)."""
     return subprocess.Popen([sys.executable, "-m", "sim", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})})  # fmt: skip
+                            stderr=subprocess.DEVNULL, env={**os.environ, **(env or {})},
+                            preexec_fn=_default_sigint)  # fmt: skip
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def assert_one_line_error(proc: subprocess.CompletedProcess, *needles: str) -> None:
