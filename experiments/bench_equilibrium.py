@@ -21,6 +21,7 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from sim import solver_settings as S
 from sim.runner import build_model
 from sim.scenario import load_scenario
 
@@ -86,6 +87,7 @@ def main() -> None:
         "load_average_after": os.getloadavg(),
         "cores": os.cpu_count(),
         "numba_threads": numba.get_num_threads(),
+        "settings": {k: getattr(S, k) for k in ("BLOCKS", "BLOCK_TRIPS", "SWEEPS", "CURVATURE")},
         "python": platform.python_version(),
     }
     if args.two_starts:

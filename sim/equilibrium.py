@@ -47,6 +47,13 @@ from sim.errors import ScenarioError
 from sim.kernels import day as K
 from sim.line_search import Direction, Point, _dot
 from sim.numeric import dot
+from sim.solver_settings import (
+    CURVATURE,
+    SLOPE_FLOOR,
+    SWEEPS,
+    WARM_MIN_SHARE,
+    default_blocks,
+)
 from sim.warm import WarmState, adopt, capture
 
 if TYPE_CHECKING:
@@ -54,54 +61,6 @@ if TYPE_CHECKING:
     from sim.model import CommuteModel
 
 STARTS = ("empty", "aon")
-
-# Numerical settings of the solver (not behaviour), chosen on the Porto Alegre baseline (one
-# solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
-# curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
-# here (a block step then touches only its own rows), against 4.5e-3 to 6.7e-3 for Jacobi
-# steps (before the curvature's symmetric difference, :data:`CURVATURE`). With it, 32 blocks
-# (one chunk of destinations each) reach 1.7e-3 after 16 iterations where 16 blocks reach
-# 2.6e-3, at about the same 9 s an iteration (load 2-3); after 24 both are near 1e-3.
-# experiments/bench_equilibrium.py records the chosen settings.
-#: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi), at
-#: most (and at most ``sim.assign.N_CHUNKS``, the chunks a block is made of); a block holds at
-#: least :data:`BLOCK_TRIPS` trips, since each block's step updates every link's cost, which
-#: outweighs the gain on a small problem.
-BLOCKS = 32
-BLOCK_TRIPS = 3000
-
-
-def default_blocks(n_trips: int) -> int:
-    """Blocks of a sweep for ``n_trips`` trips: one per :data:`BLOCK_TRIPS`, 1 to :data:`BLOCKS`."""
-    return int(min(BLOCKS, max(1, n_trips // BLOCK_TRIPS)))
-
-
-#: Iterations a scenario of a comparison runs from the baseline's point (:mod:`sim.warm`): the
-#: baseline hands over its point this many iterations before its last. On the Porto Alegre
-#: baseline (20,000 households, seed 42) the cable's run ends at a gap of 2.2e-3 from 4 or 8
-#: of them, 1.8e-3 from 16 iterations from empty roads (the baseline: 1.9e-3).
-WARM_ITERATIONS = 4
-#: Share of the point's route flow that must carry over onto the scenario's columns for the
-#: scenario to count the point's iterations as its own.
-WARM_MIN_SHARE = 0.99
-
-#: Sweeps an iteration, alternating mode and route moves with route moves alone. Growing the
-#: trees costs about as much as two sweeps, so more sweeps on the same columns pay. On the
-#: Porto Alegre baseline (20,000 households, seed 42, one solve each, load 1.2-1.7), the gap
-#: and seconds after 16 iterations: 2 sweeps 2.4e-3 in 131 s; 4 sweeps 1.25e-3 in 176 s (1.4e-3
-#: at 124 s, where 2 sweeps are at 2.0e-3); 6 sweeps 9.8e-4 in 241 s; 8 sweeps 9.5e-4 after 13
-#: in 228 s. Per second 4 and 6 are alike and 8 slower; 4 keeps a run's time near what it was.
-SWEEPS = 4
-#: Share of the link-wide curvature (slope x link flow, over the links one path uses and the
-#: other does not) the Newton scaling counts: trips on a link move in different directions (and
-#: a block moves only its own), so the link's cost rises less than if every trip on it moved
-#: the same share. On the Porto Alegre baseline (20,000 households, 116,612 trips, one solve
-#: each, load 3-4) the gap after 16 / 24 iterations was 2.6e-3 / 9.7e-4 with a quarter,
-#: 2.4e-3 / 9.3e-4 with a half and 2.4e-3 / 1.5e-3 with the whole. On the mini city a half
-#: leaves the columns' gap at 5e-7 after 60 iterations where a quarter reaches 1e-8, so a
-#: quarter it is. (When the curvature summed the whole paths, a quarter gave 3.4e-3 / 1.6e-3
-#: on Porto Alegre, and 9.7e-4 only after 30 iterations.)
-CURVATURE = 0.25
 
 
 @dataclass(frozen=True)
@@ -384,10 +343,6 @@ def _column_gap(model: CommuteModel, ccost: NDArray[np.float64],
 def _kernel_costs(model: CommuteModel) -> K.Costs:
     state = model.costs.state(model.car_flow, model.transit_flow)
     return model.costs.kernel_costs(state, model.classes)
-
-
-#: Flow (per hour) below which a link's flow-weighted slope counts this much flow instead.
-SLOPE_FLOOR = 20.0
 
 
 def _slot_slopes(model: CommuteModel, state: EdgeState | None = None) -> NDArray[np.float64]:

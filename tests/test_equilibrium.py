@@ -8,6 +8,7 @@ import pytest
 from scipy.optimize import brentq
 
 from sim import equilibrium as E
+from sim import solver_settings as S
 from sim.choice import ChoiceParams
 from sim.kernels import day as K
 from sim.model import CommuteModel
@@ -217,7 +218,7 @@ def test_a_block_sweep_reaches_the_jacobi_solution(mini_city, mini_network):
     (their columns' gap falls to about 1e-7; a full pass measures a floor near 4e-6 from the
     costs held between passes, so the tolerance asked for is not confirmed)."""
     models = []
-    for blocks in (1, E.BLOCKS):  # the mini city alone would get one block
+    for blocks in (1, S.BLOCKS):  # the mini city alone would get one block
         model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
         conv = E.solve(model, tol=1e-8, max_iterations=60, blocks=blocks)
         assert conv.final_gap <= 1e-5, conv.relative_gap[-5:]
@@ -228,9 +229,9 @@ def test_a_block_sweep_reaches_the_jacobi_solution(mini_city, mini_network):
 
 
 def test_blocks_grow_with_the_trips():
-    assert E.default_blocks(100) == 1
-    assert E.default_blocks(2 * E.BLOCK_TRIPS) == 2
-    assert E.default_blocks(10**7) == E.BLOCKS
+    assert S.default_blocks(100) == 1
+    assert S.default_blocks(2 * S.BLOCK_TRIPS) == 2
+    assert S.default_blocks(10**7) == S.BLOCKS
 
 
 def test_a_shift_weighs_only_the_links_one_path_uses_and_the_other_does_not():

@@ -59,6 +59,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sim.streams",
         "sim.assign",
         "sim.columns",
+        "sim.solver_settings",
         "sim.warm",
         "sim.line_search",
         "sim.equilibrium",
