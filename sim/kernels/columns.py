@@ -40,6 +40,7 @@ from sim.kernels.day.layout import (
 )
 from sim.kernels.day.trees import _grow, _seed
 from sim.kernels.dijkstra import _dijkstra_seeded
+from sim.kernels.push import _in_group, push_destination
 
 #: A trip's share of a column below which the shift takes it all.
 MIN_SHARE = 1e-4
@@ -161,30 +162,6 @@ def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, slot_he
             der[v] = 0.0
 
 
-@njit(cache=True, nogil=True)
-def _push_column(col_lo, col_hi, node, slot, seed, egress, slot_head, demand, flow, fa, a, fb,
-                 b, eg):  # fmt: skip
-    """Push node demands along one column to its root (leaves first), adding slot flows."""
-    for i in range(col_hi - 1, col_lo - 1, -1):
-        v = node[i]
-        q = demand[v]
-        if q == 0.0:
-            continue
-        k = slot[i]
-        if k >= 0:
-            demand[slot_head[k]] += q
-        else:
-            k = seed[i]
-            if k >= 0:
-                eg[0] += q * egress[i]
-        if k >= 0:
-            flow[k] += q
-            if fa.shape[0] > 0:
-                fa[k] += a * q
-                fb[k] += b * q
-        demand[v] = 0.0
-
-
 @njit(cache=True, parallel=True)
 def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len, n_cols,
            fcol, prob, shares_only, ccost, cder, dprob, dfcol, dflow, dm1, dm2,
@@ -215,7 +192,6 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
         stamp = np.full(n, -1, np.int64)
         tag = 0
         demand = np.zeros(n)
-        none = np.zeros(0)
         par = np.empty((fcol.shape[2], n), np.int64)  # each column's parent slot of a node
         mark = np.full(slope.shape[0], -1, np.int64)
         mtag = 0
@@ -248,27 +224,9 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                 h = trips.order[i]
                 _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob,
                                 shares_only, ccost, cder, dprob, dfcol)  # fmt: skip
-            for grp in range(1 + n_class):
-                gs = 0 if grp == 0 else 1
-                row = 1 if grp == 0 else 2
-                for j in range(n_cols[d, grp]):
-                    moved = False
-                    for i in range(lo, hi):
-                        h = trips.order[i]
-                        if _in_group(trips, h, grp) and dfcol[h, gs, j] != 0.0:
-                            demand[trips.node[row, h]] += dfcol[h, gs, j]
-                            moved = True
-                    if not moved:
-                        continue
-                    a0 = col_start[d, grp, j]
-                    a1 = a0 + col_len[d, grp, j]
-                    if grp == 0:
-                        _push_column(a0, a1, node, slot, seed, egress, g.slot_head, demand,
-                                     dflow[c], none, 0.0, none, 0.0, degress[c : c + 1])  # fmt: skip
-                    else:
-                        _push_column(a0, a1, node, slot, seed, egress, g.slot_head, demand,
-                                     dflow[c], dm1[c], p.class_m1[grp - 1], dm2[c],
-                                     p.class_m2[grp - 1], degress[c : c + 1])  # fmt: skip
+            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, dfcol, g.slot_head,
+                             demand, dflow[c], dm1[c], dm2[c], p.class_m1, p.class_m2,
+                             degress[c : c + 1])  # fmt: skip
 
 
 @njit(cache=True, nogil=True)
@@ -321,13 +279,6 @@ def _own_curvature(h, s, m, origin, par, slot_head, slope, fcol, ccost, cder, ma
             break
         cder[h, s, j] = max(cder[h, s, j] - 2.0 * shared / 60.0, -cder[h, s, best])
     return tag
-
-
-@njit(cache=True, nogil=True)
-def _in_group(trips, h, grp):
-    if grp == 0:
-        return trips.node[1, h] >= 0
-    return trips.node[2, h] >= 0 and trips.klass[h] == grp - 1
 
 
 @njit(cache=True, nogil=True)

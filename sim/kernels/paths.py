@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from sim.kernels.columns import _in_group, _push_column
+from sim.kernels.push import _in_group, push_destination
 
 #: Multipliers of the path fingerprint (splitmix64's constants).
 _MIX_A = np.uint64(0x9E3779B97F4A7C15)
@@ -96,7 +96,6 @@ def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, cla
     n = g.rindptr.shape[0] - 1
     n_chunks = trips.chunks.shape[0] - 1
     n_class = class_m1.shape[0]
-    node, slot, seed, egr = cols
     for c in prange(n_chunks):
         flow[c, :] = 0.0
         m1[c, :] = 0.0
@@ -104,22 +103,6 @@ def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, cla
         egress[c] = 0.0
         demand = np.zeros(n)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
-            lo, hi = trips.ptr[d], trips.ptr[d + 1]
-            for grp in range(1 + n_class):
-                gs = 0 if grp == 0 else 1
-                row = 1 if grp == 0 else 2
-                for j in range(n_cols[d, grp]):
-                    any_flow = False
-                    for i in range(lo, hi):
-                        h = trips.order[i]
-                        if _in_group(trips, h, grp) and fcol[h, gs, j] != 0.0:
-                            demand[trips.node[row, h]] += fcol[h, gs, j]
-                            any_flow = True
-                    if not any_flow:
-                        continue
-                    a0 = col_start[d, grp, j]
-                    a1 = a0 + col_len[d, grp, j]
-                    a = class_m1[grp - 1] if grp > 0 else 0.0
-                    b = class_m2[grp - 1] if grp > 0 else 0.0
-                    _push_column(a0, a1, node, slot, seed, egr, g.slot_head, demand, flow[c],
-                                 m1[c], a, m2[c], b, egress[c : c + 1])  # fmt: skip
+            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, fcol,
+                             g.slot_head, demand, flow[c], m1[c], m2[c], class_m1, class_m2,
+                             egress[c : c + 1])  # fmt: skip
