@@ -197,18 +197,22 @@ class Columns:
             return rows[kt.node[1, rows] >= 0]
         return rows[(kt.node[2, rows] >= 0) & (kt.klass[rows] == grp - 1)]
 
+    def loads(self, prob: NDArray[np.float64], rows: NDArray[np.int64] | slice = slice(None)
+              ) -> NDArray[np.float64]:  # fmt: skip
+        """What trips ``rows`` with mode probabilities ``prob`` (one row each) load on their
+        car group (car units) and transit group (riders); 0 where a trip has no such group."""
+        m = self.model
+        tr, mp, kt = m.trips, m.params.moto_pce, m.ktrips
+        q, pce = tr.flow[rows], tr.pce[rows]
+        car = q * (pce * prob[:, K.ALT_CAR] + mp * prob[:, K.ALT_MOTO])
+        transit = q * prob[:, K.ALT_TRANSIT]
+        return np.stack([np.where(kt.node[1, rows] >= 0, car, 0.0),
+                         np.where(kt.node[2, rows] >= 0, transit, 0.0)], axis=1)  # fmt: skip
+
     def start_from(self, prob: NDArray[np.float64]) -> None:
         """Every trip's flow on its groups' first column, from mode probabilities ``prob``."""
-        m = self.model
-        tr, mp = m.trips, m.params.moto_pce
         self.fcol[:] = 0.0
-        kt = m.ktrips
-        car = kt.node[1] >= 0
-        transit = kt.node[2] >= 0
-        self.fcol[car, 0, 0] = (tr.flow * (tr.pce * prob[:, K.ALT_CAR] + mp * prob[:, K.ALT_MOTO]))[
-            car
-        ]
-        self.fcol[transit, 1, 0] = (tr.flow * prob[:, K.ALT_TRANSIT])[transit]
+        self.fcol[:, :, 0] = self.loads(prob)
 
     def block_rows(self, block: int, n_blocks: int) -> tuple[slice, NDArray[np.int64]]:
         """The chunks (a slice) and the trips (rows) of one block of a Gauss-Seidel sweep:

@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.kernels import day as K
 from sim.kernels import paths as KP
 
 if TYPE_CHECKING:
@@ -160,7 +159,7 @@ def adopt(model: CommuteModel, columns: Columns, state: WarmState) -> dict[str, 
     # warm probabilities below
     matched = np.flatnonzero(rows >= 0)
     carried = float(columns.fcol[matched, :, 1:].sum())  # the mapped columns (0: free flow)
-    _rescale_cold(model, columns, matched, state.prob[rows[matched]])
+    _rescale_cold(columns, matched, state.prob[rows[matched]])
     model.prob[matched] = state.prob[rows[matched]]
     columns._pack()
     load(model, columns)
@@ -173,23 +172,17 @@ def adopt(model: CommuteModel, columns: Columns, state: WarmState) -> dict[str, 
     }
 
 
-def _rescale_cold(model: CommuteModel, columns: Columns, trips: NDArray[np.int64],
-                  prob: NDArray[np.float64]) -> None:  # fmt: skip
+def _rescale_cold(columns: Columns, trips: NDArray[np.int64], prob: NDArray[np.float64]) -> None:
     """Make each matched trip's column flows sum to what its warm probabilities load: the
     free-flow column takes the rest (never below zero; columns scale down if they overshoot)."""
-    tr, mp = model.trips, model.params.moto_pce
-    want = np.stack([tr.flow[trips] * (tr.pce[trips] * prob[:, K.ALT_CAR] + mp * prob[:, K.ALT_MOTO]),
-                     tr.flow[trips] * prob[:, K.ALT_TRANSIT]], axis=1)  # fmt: skip
+    want = columns.loads(prob, trips)
     f = columns.fcol[trips]
     f[:, :, 0] = 0.0
     warm = f.sum(axis=2)
     over = warm > want
     scale = np.where(over & (warm > 0), want / np.where(warm > 0, warm, 1.0), 1.0)
     f *= scale[:, :, None]
-    f[:, :, 0] = np.maximum(want - f.sum(axis=2), 0.0)
-    kt = model.ktrips
-    f[kt.node[1, trips] < 0, 0, :] = 0.0
-    f[kt.node[2, trips] < 0, 1, :] = 0.0
+    f[:, :, 0] = np.maximum(want - f.sum(axis=2), 0.0)  # 0 for a group the trip lacks
     columns.fcol[trips] = f
 
 
