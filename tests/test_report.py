@@ -914,3 +914,14 @@ def test_the_command_line_names_each_catchment_group_once():
     assert lines[0].startswith("households served by cable: 700")
     assert lines[1].startswith("households far from cable: 7,300")
     assert lines[2].startswith("households far from and not served by cable: 7,000")
+
+
+def test_the_scenarios_table_says_how_each_run_was_solved() -> None:
+    from sim.report.sections import solved_by
+
+    assert solved_by({"days": 16, "iterations": 16, "warm_from_iteration": 0,
+                      "relative_gap": 0.00124}) == "16 iterations, relative gap 1.2e-03"  # fmt: skip
+    assert solved_by({"days": 16, "iterations": 16, "warm_from_iteration": 12,
+                      "relative_gap": 0.0015}) == (  # fmt: skip
+        "16 iterations from the baseline's point after 12, relative gap 1.5e-03")
+    assert solved_by({"days": 30, "iterations": 0}) == "30 days of learning"

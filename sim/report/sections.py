@@ -66,11 +66,25 @@ def _section_scenarios(doc: _Report, runs: list[_Run], base: _Run, currency: str
             "scenario": run.label + (" (baseline)" if run is base else ""),
             "seed": str(run.summary.get("seed", "")),
             "households": _fmt(len(run.households), ","),
-            "days": str(run.summary.get("days", "")),
+            "solved by": solved_by(run.summary),
             "interventions": "; ".join(items) or "none",
             "run directory": str(run.path),
         })  # fmt: skip
     doc.add("table", pd.DataFrame(rows))
+
+
+def solved_by(summary: dict[str, Any]) -> str:
+    """How a run reached its state: equilibrium iterations (from a baseline's point, to a gap)
+    or days of the learning dynamics."""
+    iterations = int(summary.get("iterations") or 0)
+    if iterations <= 0:
+        return f"{summary.get('days', '?')} days of learning"
+    text = f"{iterations} iterations"
+    warm = int(summary.get("warm_from_iteration") or 0)
+    if warm:
+        text += f" from the baseline's point after {warm}"
+    gap = summary.get("relative_gap")
+    return text + (f", relative gap {float(gap):.1e}" if gap is not None else "")
 
 
 def _intervention_text(item: dict[str, Any], currency: str) -> str:
