@@ -97,7 +97,7 @@ def test_the_map_draws_three_colour_groups_a_legend_and_the_line(tmp_path: Path)
         assert tuple(np.round(faces[i][:3], 6)) == rgb[group], i
     assert faces[6][3] == 0  # nobody in a group: unfilled
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["served (3)", "far and served (3)", "control: far, not served (4)",
+    assert labels == ["served (3)", "far and served (3)", "control: far at both ends, not served (4)",
                       "neither (5)", "Cable (cable_line)"]  # fmt: skip
     (drawn,) = [ln for ln in ax.get_lines() if ln.get_label() == "Cable (cable_line)"]
     assert drawn.get_zorder() > hexes.get_zorder()  # the line on top of the zones

@@ -237,6 +237,30 @@ def test_far_households_by_haversine(solved) -> None:
     assert 0 < got.sum() < len(homes)
 
 
+def test_the_control_has_no_trip_ending_near_what_changed(solved) -> None:
+    """Control households are far at home and at every trip's end (great-circle distances of
+    the trips' destinations, by brute force), and not served; a far home alone is not enough."""
+    from sim.geo import haversine_m
+
+    model, found = solved
+    net = model.network
+    far_km = 1.2  # the mini city is 3 km across
+    masks = C.catchments(model, {"mini_cable": found["mini_cable"]}, far_km=far_km)["mini_cable"]
+    (cable,) = found["mini_cable"]
+    pts = np.vstack([np.linspace(s[:2], s[2:], 4000) for s in cable.segments])
+    tr = model.trips
+    mine = np.flatnonzero(tr.household >= 0)
+    ends = model.dest.walk_node[tr.dest[mine]]
+    d = np.array([haversine_m(net.x[v], net.y[v], pts[:, 0], pts[:, 1]).min() for v in ends])
+    near = np.zeros(model.households.n, bool)
+    near[tr.household[mine][d <= 1000 * far_km]] = True
+    edge = np.zeros(model.households.n, bool)  # an end within metres of the line: either way
+    edge[tr.household[mine][np.abs(d - 1000 * far_km) < 15]] = True
+    want = masks["far"] & ~masks["served"] & ~near
+    assert np.array_equal(masks["control"][~edge], want[~edge])
+    assert masks["control"].sum() > 0 and (masks["far"] & ~masks["served"] & near).sum() > 0
+
+
 def test_road_catchment_is_the_routes_through_the_widened_links(solved) -> None:
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -355,6 +379,7 @@ def test_the_control_is_the_far_households_not_served(compared: Path) -> None:
         n = {g: groups[g]["by_class"]["all"]["households"]["mean"] for g in ("far", "control")}
         assert n["control"] == pytest.approx(want) and n["control"] <= n["far"]
         assert "do not use its links" in groups["control"]["definition"]
+        assert "none of whose trips ends within" in groups["control"]["definition"]
 
 
 def test_changes_are_paired_within_seeds(compared: Path) -> None:
@@ -396,7 +421,7 @@ def test_report_and_csv_carry_intervals(compared: Path) -> None:
     assert "Far from mini_road" in md
     groups = pd.read_csv(compared / "catchments.csv", dtype={"income_class": str})
     assert set(groups["group"]) == {"served", "far", "control"}
-    assert "Far from and not served by mini_road" in md
+    assert "Far from (home and every trip's end) and not served by mini_road" in md
 
 
 def test_the_report_maps_the_catchments_beside_their_section(compared: Path) -> None:

@@ -10,10 +10,11 @@ the interval of its net present value excludes zero; otherwise the sentence says
 is not distinguishable from zero. With one seed there is no interval and the words say so.
 
 The far households that a scenario does not serve (homes more than 5 km from everything it
-changes, whose baseline trips do not use it: the ``control`` group) should see nothing at
-equilibrium: whatever moves there is read as the solver's remaining error, never as a gain or a
-loss. (Far households that a road serves, because their trips cross it, may gain for real; the
-paragraph gives their change too, without a sign word.) When their interval excludes zero the
+changes, whose baseline trips do not use it and none of whose trips ends within 5 km of it: the
+``control`` group) should see nothing at equilibrium: whatever moves there is read as the
+solver's remaining error, never as a gain or a loss. (Far households that a road serves, because
+their trips cross it, and those whose trips end near it may gain for real; the paragraph gives
+the far households' change too, without a sign word.) When their interval excludes zero the
 paragraph says so as a warning. Every change of the served households or the whole city (a
 trip's cost, the jobs reached by the decay, the jobs within 45 min) follows one rule
 (:func:`reading`): a gain or a loss, "more" or "fewer", only when its interval also does not
@@ -38,7 +39,8 @@ RULE = (
     "How these words are chosen: a change is a gain or a loss (more or fewer jobs) only when its "
     "95% interval across seeds excludes zero and does not overlap the interval of the same "
     "figure for the far households it does not serve (homes more than 5 km from everything the "
-    "scenario changes, whose baseline trips do not use it), which should see nothing at "
+    "scenario changes, whose baseline trips do not use it and end more than 5 km from it), "
+    "which should see nothing at "
     "equilibrium, so what moves there is read as the solver's remaining error, never as a gain "
     "or a loss; a change whose interval overlaps theirs is not distinguishable from the "
     "solver's error. A year is the modelled peak hour x 2 (the evening return) x the city's "
@@ -102,7 +104,7 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
     elif control:
         parts.append(_far(control.get(WELFARE) or {}, _count(control)))
         if far and _count(far) and _count(far) != _count(control):
-            parts.append(f"Counting also the far households whose trips use it, "
+            parts.append(f"Counting also the far households whose trips use it or end near it, "
                          f"{interval_text(far.get(WELFARE) or {}, '+,.2f')} min.")  # fmt: skip
     elif far:
         parts.append(_far(far.get(WELFARE) or {}))
@@ -171,8 +173,8 @@ def _far(iv: dict[str, Any], control: float | None = None) -> str:
     text = interval_text(iv, "+,.2f")
     where = "Far from it, where nothing was built,"
     if control is not None:
-        where = (f"Far from it, where nothing was built, and off its routes ({control:,.0f} "
-                 "simulated households),")  # fmt: skip
+        where = (f"Far from it at both ends of every trip, where nothing was built, and off "
+                 f"its routes ({control:,.0f} simulated households),")  # fmt: skip
     s = sign(iv)
     if s is None:
         return f"{where} a trip's cost moves by {text} min (the solver's remaining error)."

@@ -9,7 +9,7 @@ of seed ``s``'s baseline households) in one of four disjoint groups:
 - *served*: served and not far (near a line's stations, on a road's routes, of a fare's classes);
 - *far and served*: far (more than 5 km from everything the scenario changes) yet served, as a
   road serves far households whose trips cross it; a line serves none;
-- *control*: far and not served;
+- *control*: far, not served, and no trip ending within the far distance of the scenario;
 - neither: the rest, drawn unfilled.
 
 A zone takes the colour of the group most of its catchment households belong to, paler the
@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 GROUPS = (
     ("served", "served", "#d55e00"),
     ("far_served", "far and served", "#56b4e9"),
-    ("control", "control: far, not served", "#cc79a7"),
+    ("control", "control: far at both ends, not served", "#cc79a7"),
 )
 #: The rest: neither served nor far.
 NEITHER = "neither"
@@ -89,17 +89,19 @@ def zone_groups(loaded: list[list[_Run]], baseline: int,
             mine = masks.get(run.name)
             if run is base or mine is None:
                 continue
-            group = _group_of(np.asarray(mine["served"], bool), np.asarray(mine["far"], bool))
+            group = _group_of(np.asarray(mine["served"], bool), np.asarray(mine["far"], bool),
+                              np.asarray(mine.get("control", mine["far"]), bool))  # fmt: skip
             counts = pd.crosstab(home, group).reindex(columns=columns, fill_value=0)
             prev = out.get(run.label)
             out[run.label] = counts if prev is None else prev.add(counts, fill_value=0)
     return {k: v.astype(float) for k, v in out.items()}
 
 
-def _group_of(served: NDArray[np.bool_], far: NDArray[np.bool_]) -> NDArray[np.str_]:
+def _group_of(served: NDArray[np.bool_], far: NDArray[np.bool_],
+              control: NDArray[np.bool_]) -> NDArray[np.str_]:  # fmt: skip
     """Each household's group of :data:`GROUPS` (or :data:`NEITHER`)."""
-    return np.select([served & ~far, served & far, far], ["served", "far_served", "control"],
-                     NEITHER)  # fmt: skip
+    return np.select([served & ~far, served & far, control & far & ~served],
+                     ["served", "far_served", "control"], NEITHER)  # fmt: skip
 
 
 def zone_colours(zones: pd.DataFrame, counts: pd.DataFrame) -> tuple[NDArray[np.float64],

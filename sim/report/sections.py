@@ -334,8 +334,10 @@ def _section_catchments(doc: _Report, groups: pd.DataFrame, catchments: Catchmen
     by_name = {r.label: r.name for r in runs}
     for label, rows in groups.groupby("scenario", sort=False):
         words = catchments.definitions.get(by_name.get(str(label), str(label)), {})
-        for group, title in (("served", "Served by"), ("far", "Far from"),
-                             ("control", "Far from and not served by")):  # fmt: skip
+        for group, title in (
+            ("served", "Served by"), ("far", "Far from"),
+            ("control", "Far from (home and every trip's end) and not served by"),
+        ):  # fmt: skip
             part = rows[rows["group"] == group]
             if part.empty:
                 continue

@@ -191,12 +191,13 @@ def _clean(obj: Any) -> Any:
 
 
 def catchment_frame(loaded: list[list[_Run]], catchments: Catchments) -> pd.DataFrame:
-    """One row per seed, scenario and household: whether it is served, whether it is far."""
+    """One row per seed, scenario and household: whether it is served, far, in the control."""
     parts = []
     for runs, masks in zip(loaded, catchments.masks, strict=True):
         seed = runs[0].summary.get("seed")
         for name, groups in masks.items():
             n = len(groups["served"])
             parts.append(pd.DataFrame({"seed": seed, "scenario": name, "household": np.arange(n),
-                                       "served": groups["served"], "far": groups["far"]}))  # fmt: skip
+                                       "served": groups["served"], "far": groups["far"],
+                                       "control": groups["control"]}))  # fmt: skip
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
