@@ -92,6 +92,22 @@ def interval_text(iv: dict[str, Any], spec: str = ",.2f") -> str:
     return f"{format(mean, spec)} [{format(iv['low'], spec)}, {format(iv['high'], spec)}]"
 
 
+def minutes_spec(iv: dict[str, Any], spec: str = "+,.2f", most: int = 4) -> str:
+    """``spec`` with as many more decimals (up to ``most``) as an interval needs for neither
+    non-zero bound (the mean, without an interval) to print as zero: ``-0.004 [-0.007,
+    -0.002]``, not ``-0.00 [-0.01, -0.00]``, which hides that the interval excludes zero."""
+    head, _, tail = spec.rpartition(".")
+    if not tail.endswith("f") or not tail[:-1].isdigit():
+        return spec
+    keys = ("low", "high") if iv.get("low") is not None else ("mean",)  # the bounds decide
+    values = [float(v) for v in (iv.get(k) for k in keys)
+              if v is not None and math.isfinite(v) and v != 0.0]  # fmt: skip
+    digits = int(tail[:-1])
+    while digits < most and any(round(v, digits) == 0.0 for v in values):
+        digits += 1
+    return f"{head}.{digits}f"
+
+
 def change_text(iv: dict[str, Any], spec: str = ",.2f") -> str:
     """A signed change with its interval, and "not distinguishable from zero" when the interval
     holds zero: ``"-0.12 [-0.20, -0.04]"``, ``"+0.01 [-0.03, +0.05] (not distinguishable from

@@ -925,3 +925,17 @@ def test_the_scenarios_table_says_how_each_run_was_solved() -> None:
                       "relative_gap": 0.0015}) == (  # fmt: skip
         "16 iterations from the baseline's point after 12, relative gap 1.5e-03")
     assert solved_by({"days": 30, "iterations": 0}) == "30 days of learning"
+
+
+def test_a_small_interval_that_excludes_zero_is_printed_with_the_decimals_it_needs() -> None:
+    """-0.0045 [-0.0075, -0.0016] is not printed "-0.00 [-0.01, -0.00]"; larger bounds keep two
+    decimals, whatever the mean, and an exact zero is not chased."""
+    from sim.intervals import interval_text, minutes_spec
+
+    small = {"mean": -0.0045, "low": -0.0075, "high": -0.0016}
+    assert interval_text(small, minutes_spec(small)) == "-0.004 [-0.007, -0.002]"
+    usual = {"mean": -0.39, "low": -0.50, "high": -0.29}
+    assert minutes_spec(usual) == "+,.2f"
+    assert minutes_spec({"mean": 0.001, "low": -0.02, "high": 0.02}) == "+,.2f"
+    assert minutes_spec({"mean": 1e-9, "low": 0.0, "high": 2e-9}) == "+,.4f"  # at most four
+    assert minutes_spec({"mean": 0.003}) == "+,.3f"  # one seed: the mean decides

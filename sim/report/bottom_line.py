@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from sim.intervals import NOT_DISTINGUISHABLE, interval_text, sign
+from sim.intervals import NOT_DISTINGUISHABLE, interval_text, minutes_spec, sign
 from sim.report.tables import _num
 
 #: How the words are chosen, printed under the bottom line.
@@ -100,12 +100,12 @@ def _scenario(name: str, entry: dict[str, Any], appraisal: dict[str, Any], n_see
         parts.append(NO_CONTROL)
         if far and _count(far):
             parts.append(f"The {_count(far):,.0f} far simulated households, all served by it, "
-                         f"move by {interval_text(far.get(WELFARE) or {}, '+,.2f')} min.")  # fmt: skip
+                         f"move by {_minutes(far.get(WELFARE))} min.")  # fmt: skip
     elif control:
         parts.append(_far(control.get(WELFARE) or {}, _count(control)))
         if far and _count(far) and _count(far) != _count(control):
             parts.append(f"Counting also the far households whose trips use it or end near it, "
-                         f"{interval_text(far.get(WELFARE) or {}, '+,.2f')} min.")  # fmt: skip
+                         f"{_minutes(far.get(WELFARE))} min.")  # fmt: skip
     elif far:
         parts.append(_far(far.get(WELFARE) or {}))
     everyone = (entry.get("changes") or {}).get("all")
@@ -141,7 +141,7 @@ def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None,
     """A group's change in a trip's generalised cost, in words: a gain or a loss only by
     :func:`reading` against ``noise`` (the interval of the far households, called ``who``)."""
     iv = group.get(WELFARE) or {}
-    text = interval_text(iv, "+,.2f")
+    text = _minutes(iv)
     r = reading(iv, noise)
     if r == NO_INTERVAL:
         return f"the generalised cost of a trip changes by {text} min"
@@ -149,7 +149,7 @@ def _welfare(group: dict[str, Any], noise: dict[str, Any] | None = None,
         return f"the change in a trip's generalised cost, {text} min, is {NOT_DISTINGUISHABLE}"
     if r == LIKE_CONTROL:
         return (f"the change in a trip's generalised cost, {text} min, is {SOLVER_ERROR} "
-                f"({who} move by {interval_text(noise or {}, '+,.2f')} min)")  # fmt: skip
+                f"({who} move by {_minutes(noise)} min)")  # fmt: skip
     word = "a gain" if r == DOWN else "a loss"
     return (f"a trip costs {abs(iv['mean']):,.2f} min {'less' if r == DOWN else 'more'} "
             f"({text}): {word}")  # fmt: skip
@@ -162,6 +162,11 @@ def _aside(noise: dict[str, Any] | None, who: str, spec: str) -> str:
     return "" if text == "n/a" else f" ({who}: {text})"
 
 
+def _minutes(iv: dict[str, Any] | None) -> str:
+    """A change in minutes with its interval, with the decimals it needs not to print zeros."""
+    return interval_text(iv or {}, minutes_spec(iv or {}))
+
+
 def _count(group: dict[str, Any]) -> float | None:
     n: Any = (group.get("households") or {}).get("mean")
     return float(n) if _finite(n) else None
@@ -170,7 +175,7 @@ def _count(group: dict[str, Any]) -> float | None:
 def _far(iv: dict[str, Any], control: float | None = None) -> str:
     """The far households' change: never a gain or a loss, a warning when it is not zero. With
     ``control`` (their number) they are the far households it does not serve."""
-    text = interval_text(iv, "+,.2f")
+    text = _minutes(iv)
     where = "Far from it, where nothing was built,"
     if control is not None:
         where = (f"Far from it at both ends of every trip, where nothing was built, and off "
