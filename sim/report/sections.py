@@ -321,12 +321,13 @@ def _section_catchments(doc: _Report, groups: pd.DataFrame, catchments: Catchmen
                  "household by household; welfare is the expected generalised cost of a trip "
                  "(negative = gain); the yearly user benefit is in "
                  f"{currency} (positive = gain), for the real households the group stands for. "
-                 "Far households that a scenario does not serve should see no change: their "
-                 "interval measures what is left of the solver's noise. Far households that it "
-                 "serves (a road on their way) may gain for real.")  # fmt: skip
+                 "Far households that a scenario does not serve and whose trips all end far "
+                 "from it too (the control) should see no change: their interval measures what "
+                 "is left of the solver's noise. Far households that it serves (a road on their "
+                 "way), or whose trips end near it, may gain for real.")  # fmt: skip
     if figure is not None:  # where they live (sim.report.catchment_map)
-        doc.add("fig", (figure, "Catchments by zone: served, far and served, and control (far, "
-                                "not served) households"))  # fmt: skip
+        doc.add("fig", (figure, "Catchments by zone: served, far and served, and control (far "
+                                "at home and at every trip's end, not served) households"))  # fmt: skip
         doc.add("p", "Each zone takes the colour of the group most of its households in a "
                      "catchment belong to (over every seed, by baseline home zone), paler the "
                      "smaller that group's share of all its households; unfilled zones hold "
