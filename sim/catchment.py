@@ -48,8 +48,16 @@ if TYPE_CHECKING:
     from sim.model import CommuteModel
     from sim.scenario import Scenario
 
-__all__ = ["FAR_KM", "WALK_MIN", "Place", "catchments", "ends_far", "far_mask", "places",
-           "walk_minutes"]
+__all__ = [
+    "FAR_KM",
+    "WALK_MIN",
+    "Place",
+    "catchments",
+    "ends_far",
+    "far_mask",
+    "places",
+    "walk_minutes",
+]
 
 #: Walk to a station, minutes: the stated catchment of a line (a 10-minute walk, the distance
 #: planners commonly draw around a station; on the hills it is shorter than 800 m uphill).

@@ -861,7 +861,10 @@ def test_the_far_households_a_road_serves_are_not_its_noise() -> None:
     assert ("Far from it at both ends of every trip, where nothing was built, and off its routes (683 simulated households), "
             "a trip's cost moves by -0.01 [-0.05, +0.03] min, not distinguishable from zero, as it "
             "should.") in text  # fmt: skip
-    assert "Counting also the far households whose trips use it or end near it, -0.51 [-0.61, -0.42] min." in text
+    assert (
+        "Counting also the far households whose trips use it or end near it, -0.51 [-0.61, -0.42] min."
+        in text
+    )
     assert "Over the whole city, a trip costs 0.84 min less (-0.84 [-0.96, -0.73]): a gain" in text
     # the same control moving like the far households: the warning, and the city not evidence
     groups["control"]["by_class"]["all"]["expected_cost_change_min"] = _iv(-0.9, -1.0, -0.8)
@@ -913,7 +916,9 @@ def test_the_command_line_names_each_catchment_group_once():
     assert len(lines) == 3
     assert lines[0].startswith("households served by cable: 700")
     assert lines[1].startswith("households far from cable: 7,300")
-    assert lines[2].startswith("households far from (home and every trip's end) and not served by cable: 7,000")
+    assert lines[2].startswith(
+        "households far from (home and every trip's end) and not served by cable: 7,000"
+    )
 
 
 def test_the_scenarios_table_says_how_each_run_was_solved() -> None:
@@ -921,9 +926,11 @@ def test_the_scenarios_table_says_how_each_run_was_solved() -> None:
 
     assert solved_by({"days": 16, "iterations": 16, "warm_from_iteration": 0,
                       "relative_gap": 0.00124}) == "16 iterations, relative gap 1.2e-03"  # fmt: skip
-    assert solved_by({"days": 16, "iterations": 16, "warm_from_iteration": 12,
-                      "relative_gap": 0.0015}) == (  # fmt: skip
-        "16 iterations from the baseline's point after 12, relative gap 1.5e-03")
+    assert solved_by(
+        {"days": 16, "iterations": 16, "warm_from_iteration": 12, "relative_gap": 0.0015}
+    ) == (  # fmt: skip
+        "16 iterations from the baseline's point after 12, relative gap 1.5e-03"
+    )
     assert solved_by({"days": 30, "iterations": 0}) == "30 days of learning"
 
 

@@ -73,8 +73,11 @@ def _seeds_line(df: pd.DataFrame) -> str:
 
 
 #: How each catchment group reads on the command line (the report's section titles).
-WHAT = {"served": "served by", "far": "far from",
-        "control": "far from (home and every trip's end) and not served by"}
+WHAT = {
+    "served": "served by",
+    "far": "far from",
+    "control": "far from (home and every trip's end) and not served by",
+}
 
 
 def format_catchments(groups: pd.DataFrame) -> str:
