@@ -25,6 +25,7 @@ from sim.metrics import confidence_interval
 
 __all__ = [
     "LEVEL",
+    "NON_NEGATIVE",
     "NOT_DISTINGUISHABLE",
     "ONE_SEED",
     "aggregate",
@@ -40,14 +41,19 @@ NOT_DISTINGUISHABLE = "not distinguishable from zero"
 ONE_SEED = "one seed: no interval"
 #: Suffixes of the interval columns of an aggregated table.
 SUFFIXES = ("_low", "_high", "_sd")
+#: Columns that count something: their interval stops at zero (with two seeds a count of 4 and
+#: 0 households would otherwise read 2 [-23, 27]).
+NON_NEGATIVE = frozenset({"households"})
 
 
-def interval(samples: Iterable[Any], level: float = LEVEL) -> dict[str, Any]:
+def interval(samples: Iterable[Any], level: float = LEVEL,
+             floor: float | None = None) -> dict[str, Any]:  # fmt: skip
     """Mean, 95% interval, seed standard deviation and number of seeds of one number.
 
     Non-finite values (a ratio with nothing to divide by) are left out. Returns
     ``{"mean", "low", "high", "sd", "n_seeds"}``; ``low``, ``high`` and ``sd`` are ``None``
-    with fewer than two seeds, everything but ``n_seeds`` is ``None`` with none.
+    with fewer than two seeds, everything but ``n_seeds`` is ``None`` with none. ``floor``:
+    the least value the number can take (0 for a count); the interval does not go below it.
     """
     x = np.asarray([_float(v) for v in samples], dtype=float)
     x = x[np.isfinite(x)]
@@ -58,6 +64,7 @@ def interval(samples: Iterable[Any], level: float = LEVEL) -> dict[str, Any]:
     mean, low, high = confidence_interval(x, level=level)
     out["mean"] = mean
     if x.size > 1:
+        low = low if floor is None else max(low, floor)
         out.update(low=low, high=high, sd=float(x.std(ddof=1)))
     return out
 
@@ -150,7 +157,8 @@ def aggregate(tables: Sequence[pd.DataFrame], keys: Sequence[str],
         if col not in numeric:
             columns[col] = first[col]
             continue
-        stats = groups[col].apply(lambda s: pd.Series(interval(s, level)))
+        floor = 0.0 if col in NON_NEGATIVE else None
+        stats = groups[col].apply(lambda s, f=floor: pd.Series(interval(s, level, f)))
         stats = stats.unstack().reindex(first.index)
         columns[col] = stats["mean"].astype(float)
         for suffix, key in zip(SUFFIXES, ("low", "high", "sd"), strict=True):

@@ -44,6 +44,19 @@ def test_interval_by_hand_and_edge_cases() -> None:
     assert intervals.interval([])["mean"] is None
 
 
+def test_a_count_s_interval_stops_at_zero() -> None:
+    """4 and 0 households over two seeds: the t-interval would run from -23.4; a count's stops
+    at 0, its upper bound and the other columns' intervals unchanged."""
+    plain = intervals.interval([4.0, 0.0])
+    assert plain["low"] < -20
+    floored = intervals.interval([4.0, 0.0], floor=0.0)
+    assert floored["low"] == 0.0 and floored["high"] == pytest.approx(plain["high"])
+    tables = [pd.DataFrame({"k": ["a"], "households": [h], "change": [c]})
+              for h, c in ((4.0, 1.0), (0.0, -3.0))]  # fmt: skip
+    out = intervals.aggregate(tables, ["k"]).iloc[0]
+    assert out["households_low"] == 0.0 and out["change_low"] < -20
+
+
 @pytest.mark.parametrize(
     ("samples", "distinguishable"),
     [([1.0, 1.2, 0.9], True), ([-0.3, -0.2, -0.25], True), ([-1.0, 1.0, 0.2], False),
