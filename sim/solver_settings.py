@@ -6,14 +6,12 @@ settings it ran with. :mod:`sim.equilibrium` uses them.
 
 from __future__ import annotations
 
-# Numerical settings of the solver (not behaviour), chosen on the Porto Alegre baseline (one
-# solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
+# Blocks, chosen on the Porto Alegre baseline (one solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
 # curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
 # here (a block step then touches only its own rows), against 4.5e-3 to 6.7e-3 for Jacobi
 # steps (before the curvature's symmetric difference, :data:`CURVATURE`). With it, 32 blocks
 # (one chunk of destinations each) reach 1.7e-3 after 16 iterations where 16 blocks reach
 # 2.6e-3, at about the same 9 s an iteration (load 2-3); after 24 both are near 1e-3.
-# experiments/bench_equilibrium.py records the chosen settings.
 #: Blocks of destinations a sweep moves one after another (1: every trip at once, Jacobi), at
 #: most (and at most ``sim.assign.N_CHUNKS``, the chunks a block is made of); a block holds at
 #: least :data:`BLOCK_TRIPS` trips, since each block's step updates every link's cost, which
