@@ -237,6 +237,89 @@ def test_every_panel_draws_before_and_after_steps(mini_network):
     assert changed == ["map", "modes", "time", "access", "cable"]
 
 
+def test_the_chart_worker_draws_the_charts_byte_for_byte(mini_network):
+    """The worker process draws each chart into the figure the server sent it once (later days
+    send only the series): the same PNG as the chart drawn anew here, day after day, while the
+    server's own drawing runs."""
+    from sim.viz.app import LaderaViz
+    from sim.viz.charts import png
+    from sim.viz.chartworker import ChartWorker
+    from sim.viz.livecharts import CHARTS
+
+    viz = LaderaViz(scenario="cable", households=300, seed=5, city=str(MINI_SCENARIOS))
+    worker = ChartWorker()
+    worker.start()
+    try:
+        for day in range(4):
+            charts, here = worker.draw_beside(list(CHARTS), viz, lambda: "drawn here")
+            assert here == "drawn here" and worker.error is None, worker.error
+            for key, chart in CHARTS.items():
+                assert charts[key] == png(chart.build(viz)), (key, day)
+            if day >= 2:  # every chart has its lines: only the series travel
+                assert all(worker.job(key, viz).figure is None for key in CHARTS), day
+            viz.step()
+        assert worker.job("time", viz).series is not None
+    finally:
+        worker.stop()
+    assert not worker.running
+
+
+def test_a_failed_chart_worker_leaves_the_charts_to_the_server(mini_network):
+    """The worker dies while the server draws its part: the charts come from the server, the
+    server's part is not drawn twice, and the error is kept. A stopped worker is no error."""
+    from sim.viz.app import LaderaViz
+    from sim.viz.chartworker import ChartWorker
+    from sim.viz.livecharts import chart_png
+
+    viz = LaderaViz(scenario="cable", households=300, seed=5, city=str(MINI_SCENARIOS))
+    viz.step()
+    worker = ChartWorker()
+    worker.start()
+    calls = []
+
+    def kill_it() -> str:
+        calls.append(1)
+        worker._process.kill()
+        worker._process.wait()
+        return "here"
+
+    charts, here = worker.draw_beside(["time", "gap"], viz, kill_it)
+    assert here == "here" and calls == [1]
+    assert charts == {"time": chart_png("time", viz), "gap": chart_png("gap", viz)}
+    assert worker.error and "stopped" in worker.error and not worker.running
+    worker.error = None
+    charts, here = worker.draw_beside(["time"], viz, lambda: "again")
+    assert (charts, here, worker.error) == ({"time": chart_png("time", viz)}, "again", None)
+
+
+def test_the_chart_worker_ends_when_the_server_goes():
+    """The worker reads its orders from the server: when they end (the server exited, even
+    by os._exit), it exits."""
+    from sim.viz.chartworker import ChartWorker
+
+    worker = ChartWorker()
+    worker.start()
+    process = worker._process
+    worker._inbox.close()  # what the server's exit does to the pipe
+    assert process.wait(timeout=30) == 0
+
+
+def test_panels_redraw_only_what_changed(mini_network):
+    """panel_images keeps each panel's PNG until what it shows changes: nothing is drawn again
+    without a step, and a baseline's empty cable chart is never drawn again."""
+    from sim.viz.app import LaderaViz
+    from sim.viz.components import PANELS, panel_images
+
+    viz = LaderaViz(scenario="baseline", households=300, seed=5, city=str(MINI_SCENARIOS))
+    first = panel_images(viz)
+    assert set(first) == set(PANELS)
+    assert all(a is b for a, b in zip(first.values(), panel_images(viz).values(), strict=True))
+    viz.step()
+    after = panel_images(viz)
+    assert after["cable"] is first["cable"]
+    assert after["map"] != first["map"] and after["modes"] != first["modes"]
+
+
 # ------------------------------------------------------------------------------ browser
 @pytest.mark.browser
 @pytest.mark.timeout(300)

@@ -4,7 +4,7 @@ The address checks run the command line and stop before the server starts. The b
 start the app on the mini city and open it in Debian's chromium: Play, pressed first on the
 fresh page, must advance the model day after day and Pause stop it; and with the model playing,
 SIGTERM or SIGINT must end the process (before, Mesa's Play thread kept it alive after
-"stopped").
+"stopped"), and its chart worker with it.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +97,28 @@ def _mini_server(tmp_path: Path) -> Iterator[tuple[subprocess.Popen, int, Path]]
             proc.wait()
 
 
+def _chart_workers(parent: int) -> list[int]:
+    """The chart worker processes (``sim.viz.chartworker``) the process ``parent`` started."""
+    found = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            command = (folder / "cmdline").read_bytes()
+            ppid = int((folder / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue  # ended meanwhile
+        if ppid == parent and b"sim.viz.chartworker" in command:
+            found.append(int(folder.name))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def _fresh_page(browser, port: int):
     """A new page on the app, once it shows the model at step 0."""
     page = browser.new_page()
@@ -142,6 +165,7 @@ def test_signal_stops_a_playing_server(mini_network, tmp_path, signum):
             page = _fresh_page(browser, port)
             page.get_by_role("button", name="▶", exact=True).click()  # Play: Mesa's thread
             wait_for_step(page, 2)
+            workers = _chart_workers(proc.pid) if Path("/proc/self/stat").exists() else None
             proc.send_signal(signum)
             try:
                 code = proc.wait(timeout=20)
@@ -153,3 +177,9 @@ def test_signal_stops_a_playing_server(mini_network, tmp_path, signum):
     assert code == 0, text
     assert "ladera viz: stopped" in text
     assert "Traceback" not in text, text
+    if workers is not None:  # Linux: the chart worker ran and is gone with the server
+        assert len(workers) == 1, workers
+        deadline = time.monotonic() + 10
+        while not _gone(workers[0]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _gone(workers[0]), f"the chart worker {workers[0]} outlived the server"

@@ -2,14 +2,18 @@
 
 The panels sit under Mesa's SolaraViz controls (:mod:`sim.viz.page`): they re-render when
 Mesa's ``update_counter`` ticks (after Step, Play or Reset) and a panel only redraws its PNG
-when the model or its step changed (the map through :func:`sim.viz.citymap.map_png`, which
-redraws only its roads and title; the charts through :func:`sim.viz.livecharts.chart_png`,
-which puts the day's data into the figures it drew before). The figures are drawn by :mod:`sim.viz.citymap` and
+when the model or its step changed (:func:`panel_images`): the map through
+:func:`sim.viz.citymap.map_png`, which redraws only its roads and title; the charts through
+:func:`sim.viz.livecharts.chart_png`, which puts the day's data into the figures it drew
+before, most of them in the chart worker's process (:mod:`sim.viz.chartworker`) while the
+server draws the map. The figures are drawn by :mod:`sim.viz.citymap` and
 :mod:`sim.viz.charts`; the model they show is :class:`sim.viz.app.LaderaViz`.
 """
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -27,8 +31,9 @@ from sim.viz.charts import (
     mode_share_figure,
     png,
 )
+from sim.viz.chartworker import WORKER
 from sim.viz.citymap import map_figure, map_png
-from sim.viz.livecharts import chart_png
+from sim.viz.livecharts import CHARTS, chart_png
 
 if TYPE_CHECKING:
     from sim.viz.app import LaderaViz
@@ -89,13 +94,41 @@ PANELS = {
 }  # fmt: skip
 
 
-@solara.component
-def Panel(viz: LaderaViz, key: str, steps: int) -> None:
-    """One panel of :data:`PANELS`: a card with its figure (and caption), redrawn when the
-    model or what the panel shows (its ``shows``, by default ``steps``) change."""
+#: Charts the server draws itself, beside the map, while the chart worker draws the others.
+DRAWN_HERE = ("modes",)
+_IMAGES: weakref.WeakKeyDictionary[LaderaViz, dict[str, tuple[int, bytes]]] = (
+    weakref.WeakKeyDictionary()
+)
+_IMAGES_LOCK = threading.Lock()
+
+
+def _draw(key: str, viz: LaderaViz) -> bytes:
     panel = PANELS[key]
-    image = solara.use_memo(lambda: panel.image(viz) if panel.image else png(panel.draw(viz)),
-                            [viz, panel.shows(viz)])  # fmt: skip
+    return panel.image(viz) if panel.image else png(panel.draw(viz))
+
+
+def panel_images(viz: LaderaViz) -> dict[str, bytes]:
+    """Every panel's PNG for the model's day. A panel is redrawn only when what it shows (its
+    ``shows``) changed; the charts not in :data:`DRAWN_HERE` are drawn by the chart worker
+    (:mod:`sim.viz.chartworker`) while the server draws the map and the others, or here when no
+    worker runs."""
+    with _IMAGES_LOCK:
+        known = _IMAGES.setdefault(viz, {})
+        shows = {key: panel.shows(viz) for key, panel in PANELS.items()}
+        due = [key for key in PANELS if key not in known or known[key][0] != shows[key]]
+        away = [key for key in due if key in CHARTS and key not in DRAWN_HERE]
+        charts, drawn = WORKER.draw_beside(
+            away, viz, lambda: {key: _draw(key, viz) for key in due if key not in away}
+        )
+        for key, image in {**drawn, **charts}.items():
+            known[key] = (shows[key], image)
+        return {key: image for key, (_, image) in known.items()}
+
+
+@solara.component
+def Panel(viz: LaderaViz, key: str, image: bytes) -> None:
+    """One panel of :data:`PANELS`: a card with its figure and caption."""
+    panel = PANELS[key]
     with solara.Card(panel.title, margin=0, classes=[panel.css]):
         solara.Image(image, width="100%", classes=[f"{panel.css}-image"])
         for line in panel.caption(viz).splitlines():
@@ -107,13 +140,14 @@ def Panel(viz: LaderaViz, key: str, steps: int) -> None:
 def Dashboard(viz: LaderaViz) -> None:
     """The map beside today's mode shares and commute times; the other charts below."""
     update_counter.get()  # re-render after every Step, Play tick and Reset
+    images = panel_images(viz)
     with solara.Column(classes=["ladera-dashboard"]):
         with solara.Columns([7, 5]):
-            Panel(viz, "map", viz.steps)
+            Panel(viz, "map", images["map"])
             with solara.Column():
-                Panel(viz, "modes", viz.steps)
-                Panel(viz, "time", viz.steps)
+                Panel(viz, "modes", images["modes"])
+                Panel(viz, "time", images["time"])
         with solara.Columns([1, 1, 1]):
-            Panel(viz, "access", viz.steps)
-            Panel(viz, "cable", viz.steps)
-            Panel(viz, "gap", viz.steps)
+            Panel(viz, "access", images["access"])
+            Panel(viz, "cable", images["cable"])
+            Panel(viz, "gap", images["gap"])

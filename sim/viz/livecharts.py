@@ -76,20 +76,31 @@ _FIGURES: weakref.WeakKeyDictionary[CommuteModel, dict[str, _Drawn]] = weakref.W
 _LOCK = threading.Lock()
 
 
+def series_labels(series: list[Any]) -> tuple[str, ...]:
+    """The labels of the series that have data: a chart is built anew when they change."""
+    return tuple(item[0] for item in series if len(item[-1]))
+
+
+def put_series(chart: LiveChart, figure: Figure, series: list[Any]) -> None:
+    """Put the day's ``series`` into the chart's ``figure``, built for the same labels."""
+    if chart.bars:
+        _update_bars(figure, series)
+    else:
+        _update_lines(figure, series, y_from_zero=chart.y_from_zero)
+
+
 def chart_png(key: str, viz: LaderaViz) -> bytes:
     """The chart ``key`` of :data:`CHARTS` for the model's day, as PNG bytes."""
     chart = CHARTS[key]
     series = chart.series(viz)
-    labels = tuple(item[0] for item in series if len(item[-1]))  # the series with data
+    labels = series_labels(series)
     with _LOCK:
         drawn = _FIGURES.setdefault(viz.commute, {})
         known = drawn.get(key)
         if known is None or known.labels != labels or not labels:
             known = drawn[key] = _Drawn(chart.build(viz), labels)
-        elif chart.bars:
-            _update_bars(known.figure, series)
         else:
-            _update_lines(known.figure, series, y_from_zero=chart.y_from_zero)
+            put_series(chart, known.figure, series)
         return png(known.figure)
 
 

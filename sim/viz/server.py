@@ -87,6 +87,9 @@ def serve(city: str = "porto_alegre", port: int = 8765, host: str = "127.0.0.1")
         start = time.perf_counter()
         print(f"ladera viz: preparing {city} (the first build of a network takes a while) ...",
               flush=True)  # fmt: skip
+        from sim.viz.chartworker import WORKER
+
+        WORKER.start()  # imports matplotlib in its own process while the model warms up here
         warm = LaderaViz(**control_defaults(city))
         warm.step()  # reads the network cache and compiles the model once for every later page
         print(f"ladera viz: ready in {time.perf_counter() - start:.0f} s; one day of "
@@ -112,8 +115,10 @@ def end_lingering_threads(grace_s: float = THREAD_GRACE_S) -> None:
     whatever still runs after ``grace_s`` seconds is abandoned with an immediate exit (0).
     """
     from sim.viz.app import STOPPING
+    from sim.viz.chartworker import WORKER
 
     STOPPING.set()
+    WORKER.stop()
     deadline = time.monotonic() + grace_s
     for thread in threading.enumerate():
         if thread is threading.main_thread() or thread.daemon:
