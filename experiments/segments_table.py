@@ -2,9 +2,11 @@
 
 Solves Porto Alegre's baseline (its households, seed and solver settings) with every demand
 segment and stream, then once without each item whose source says "assumption", and reports
-per road class the length-weighted mean v/c and speed (sim.validate.roads_by_class), the share
-of bus lines loaded over capacity and the mean door-to-door minutes of trips whose likeliest
-mode is the car.
+per road class the median and length-weighted mean v/c, the congested speed, and the median
+v/c and speed of the km in their street's busier direction (sim.validate.roads_by_class); the
+share of bus lines (a line and direction each, loaded or not) over capacity
+(sim.validate.over_capacity); and the mean door-to-door minutes of trips whose likeliest mode
+is the car.
 
 Run: python experiments/segments_table.py  (one solve per item, about a minute each)
 """
@@ -20,9 +22,8 @@ import numpy as np
 
 import sim.runner as runner
 from sim.kernels import day as K
-from sim.network.arrays import TransitMode
 from sim.scenario import load_scenario
-from sim.validate import roads_by_class
+from sim.validate import over_capacity, roads_by_class
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "results" / "bench" / "segments.json"
@@ -32,18 +33,14 @@ CLASSES = ("primary", "secondary", "tertiary", "residential")
 def measure(model) -> dict:
     roads = {r["class"]: r for r in roads_by_class(model)}
     lines = model.network.lines
-    bus = lines.mode == TransitMode.BUS
     cap = lines.vehicle_capacity * 3600.0 / np.maximum(lines.headway_s, 1.0)
-    load = model.line_loads()
-    used = bus & (load > 0)
+    bus = {r["mode"]: r for r in over_capacity(model.line_loads(), cap, lines.mode)}["bus"]
     car = model.mode == K.CAR
+    keys = ("vc_median", "vc_mean", "speed_kmh", "busier_vc_median", "busier_speed_kmh")
     return {
-        "roads": {
-            c: {k: round(roads[c][k], 3) for k in ("vc_mean", "speed_kmh")}
-            for c in CLASSES
-            if c in roads
-        },  # fmt: skip
-        "bus_lines_over_capacity_share": float((load[used] > cap[used]).mean()),
+        "roads": {c: {k: round(roads[c][k], 3) for k in keys} for c in CLASSES if c in roads},
+        "bus_lines_over_capacity": f"{bus['over_capacity']} of {bus['lines']}",
+        "bus_lines_over_capacity_share": round(bus["share"], 3),
         "car_minutes": float(np.nanmean(model.travel_time_s[car]) / 60.0),
         "relative_gap": float(model.relative_gap),
     }

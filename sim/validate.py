@@ -47,28 +47,65 @@ def weighted_median(x: NDArray[np.float64], w: NDArray[np.float64]) -> float:
     return float(x[order][np.searchsorted(cum, 0.5 * cum[-1])])
 
 
+def busier_direction(x0: NDArray[np.float64], y0: NDArray[np.float64],
+                     x1: NDArray[np.float64], y1: NDArray[np.float64], street: NDArray[np.str_],
+                     vc: NDArray[np.float64], km: NDArray[np.float64]) -> NDArray[np.bool_]:  # fmt: skip
+    """Which links run in their street's busier direction (links from (x0, y0) to (x1, y1)).
+
+    A morning peak loads one direction of a street and leaves the other light, and dual
+    carriageways are mapped as two one-way ways, so a median over all links mixes both. A street
+    is the links of one name (within the links given, e.g. one road class); its two directions
+    are taken along its main axis (the first principal axis of its links' end points), and the
+    busier one has the higher km-weighted mean v/c. A street whose links all run one way counts
+    whole; unnamed links are left out.
+    """
+    out = np.zeros(street.size, dtype=bool)
+    for name in np.unique(street):
+        if not name:
+            continue
+        e = np.flatnonzero(street == name)
+        pts = np.column_stack([np.r_[x0[e], x1[e]], np.r_[y0[e], y1[e]]])
+        axis = np.linalg.svd(pts - pts.mean(axis=0), full_matrices=False)[2][0]
+        along = (x1[e] - x0[e]) * axis[0] + (y1[e] - y0[e]) * axis[1] > 0
+        ways = [e[along], e[~along]]
+        if not ways[0].size or not ways[1].size:
+            out[e] = True
+            continue
+        mean = [float((vc[w] * km[w]).sum() / km[w].sum()) for w in ways]
+        out[ways[0] if mean[0] >= mean[1] else ways[1]] = True
+    return out
+
+
 def roads_by_class(model: CommuteModel) -> list[dict[str, Any]]:
     """Per OSM road class: km, length-weighted mean and median v/c (half the class's km run
     above the median), share of km over 0.9, congested and free speeds (km/h, length-weighted
-    harmonic: total km over total hours)."""
+    harmonic: total km over total hours); and the median v/c and congested speed of the km
+    that run in their street's busier direction (:func:`busier_direction`)."""
     costs, net = model.costs, model.network
     d = costs.drive
     vc = costs.roads.vc(model.car_flow[d] + costs.bus_preload[d])
     t = costs.road_times(model.car_flow)
     t0 = costs.roads.free_times()
     km = net.length_m[d] / 1000.0
+    tail, head = net.tail[d], net.indices[d]
     rows = []
     for cls in np.unique(net.highway[d]):
         s = net.highway[d] == cls
         L = float(km[s].sum())
         if L < 1.0:
             continue
+        busy = np.flatnonzero(s)[busier_direction(net.x[tail[s]], net.y[tail[s]], net.x[head[s]],
+                                                  net.y[head[s]], net.name[d][s], vc[s], km[s])]  # fmt: skip
         rows.append({"class": str(cls) or "?", "km": L,
                      "vc_mean": float((vc[s] * km[s]).sum() / L),
                      "vc_median": weighted_median(vc[s], km[s]),
                      "km_over_0.9": float(km[s & (vc > 0.9)].sum() / L),
                      "speed_kmh": float(L / (t[s].sum() / 3600.0)),
-                     "free_speed_kmh": float(L / (t0[s].sum() / 3600.0))})  # fmt: skip
+                     "free_speed_kmh": float(L / (t0[s].sum() / 3600.0)),
+                     "busier_km": float(km[busy].sum()),
+                     "busier_vc_median": weighted_median(vc[busy], km[busy]),
+                     "busier_speed_kmh": float(km[busy].sum() / (t[busy].sum() / 3600.0))
+                     if busy.size else float("nan")})  # fmt: skip
     return sorted(rows, key=lambda r: -r["km"])
 
 

@@ -157,6 +157,38 @@ def test_the_median_v_c_is_the_one_half_the_road_length_runs_above():
     assert np.isnan(weighted_median(vc[:0], km[:0]))
 
 
+def test_the_busier_direction_is_the_streets_more_loaded_way():
+    """A dual carriageway drawn as two one-way ways (north-east: two links, 0.8 and 0.6; back:
+    two links, 0.2 and 0.1), a one-way street and an unnamed link: the busier way of the
+    avenue, the whole one-way street, not the unnamed link."""
+    from sim.validate import busier_direction
+
+    # links from (x0, y0) to (x1, y1): the avenue runs along y = x
+    x0 = np.array([0.0, 1.0, 2.0, 1.0, 5.0, 9.0])
+    y0 = np.array([0.0, 1.0, 2.0, 1.0, 0.0, 9.0])
+    x1 = np.array([1.0, 2.0, 1.0, 0.0, 5.0, 9.5])
+    y1 = np.array([1.0, 2.0, 1.0, 0.0, 1.0, 9.0])
+    street = np.array(["Av. A", "Av. A", "Av. A", "Av. A", "Rua B", ""])
+    vc = np.array([0.8, 0.6, 0.2, 0.1, 0.05, 0.9])
+    km = np.ones(6)
+    assert busier_direction(x0, y0, x1, y1, street, vc, km).tolist() == [
+        True, True, False, False, True, False,
+    ]  # fmt: skip
+    # the same avenue loaded the other way round: the other two links
+    vc_back = np.array([0.1, 0.2, 0.6, 0.8, 0.05, 0.9])
+    assert busier_direction(x0, y0, x1, y1, street, vc_back, km).tolist()[:4] == [
+        False, False, True, True,
+    ]  # fmt: skip
+
+
+def test_roads_by_class_busier_half_is_part_of_the_class(solved):
+    from sim.validate import roads_by_class
+
+    for row in roads_by_class(solved):
+        assert 0 < row["busier_km"] <= row["km"] + 1e-9, row
+        assert row["busier_vc_median"] >= 0 and row["busier_speed_kmh"] > 0, row
+
+
 def test_lines_over_capacity_count_every_line_of_a_mode_loaded_or_not():
     from sim.network.arrays import TransitMode
     from sim.validate import over_capacity
