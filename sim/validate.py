@@ -235,7 +235,11 @@ def markdown(report: dict[str, Any]) -> str:
     lines += ["", f"## Parameters: {n['sourced']} sourced, {n['assumed']} assumed "
               f"(of {n['total']} structured sources)", ""]  # fmt: skip
     lines += ["Assumed: " + ", ".join(n["assumed_items"]), ""]
-    lines += ["## Roads by class", ""] + table(report["roads"], {"km": ".0f"})
+    lines += ["## Roads by class", ""] + table(report["roads"], {"km": ".0f", "busier_km": ".0f"})
+    lines += ["", "v/c is the peak hour's car and bus flow (car units) over capacity; medians and means "
+              "weight links by length; speeds are km over hours. `busier_*`: the km that run in "
+              "their street's busier direction (a street is the links of one name in the class; "
+              "dual carriageways are two one-way ways), since a morning peak loads one way."]  # fmt: skip
     lines += ["", "## Busiest lines (peak load over capacity)", ""]
     lines += table(report["lines"], {"boardings": ".0f", "peak_load": ".0f", "capacity": ".0f"})
     if report.get("over_capacity"):
