@@ -60,7 +60,7 @@ def render(job: Job, figures: dict[tuple[int, str], Figure]) -> bytes:
     """The job's chart as PNG bytes, keeping its figure in ``figures`` for the next day."""
     if job.figure is not None:
         figures[job.token] = pickle.loads(job.figure)
-    else:
+    elif job.series is not None:
         put_series(CHARTS[job.key], figures[job.token], job.series)
     return png(figures[job.token])
 
