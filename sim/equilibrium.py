@@ -370,7 +370,7 @@ def _move(model: CommuteModel, columns, dirn, nonroute: NDArray[np.float64]) -> 
     """The line search along a gradient-projection direction, and the move (of the
     direction's rows only, when it has them)."""
     d = Point(dirn.car, dirn.transit, dirn.m1, dirn.m2, dirn.egress, dirn.prob)
-    seg = Direction(model, d, nonroute)
+    seg = Direction(model, d, nonroute, block=dirn.rows)
     rows = slice(None) if dirn.rows is None else dirn.rows
     f, df = columns.fcol[rows], dirn.fcol[rows]
     lam = seg.step()

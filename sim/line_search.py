@@ -60,12 +60,20 @@ class Direction:
     """A segment from the current point, and the objective's directional derivative along it
     (link costs held diagonal; non-route choice costs held at their last values)."""
 
-    def __init__(self, model: CommuteModel, d: Point, nonroute: NDArray[np.float64]) -> None:
+    def __init__(self, model: CommuteModel, d: Point, nonroute: NDArray[np.float64],
+                 block: NDArray[np.int64] | None = None) -> None:  # fmt: skip
+        """``block``: the only trips whose probabilities ``d`` may change (a block's step), or
+        None for any; a block's step then reads and moves only its rows, with the same result."""
         self.model = model
         self.d = d
+        self.block = block
         p = model.params
-        ch = model.trips.chooses
-        self.rows = np.flatnonzero(ch & (np.abs(d.prob).max(axis=1) > 0))
+        if block is None:
+            ch = model.trips.chooses
+            self.rows = np.flatnonzero(ch & (np.abs(d.prob).max(axis=1) > 0))
+        else:
+            ch = model.trips.chooses[block]
+            self.rows = np.sort(block[ch & (np.abs(d.prob[block]).max(axis=1) > 0)])
         lin = nonroute[self.rows]
         self.lin = np.where(np.isfinite(lin), lin, 0.0) - p.asc_vector()[None, :]
         self.w = model.trips.flow[self.rows]
@@ -125,5 +133,10 @@ class Direction:
         m.m1_flow = m.m1_flow + lam * d.m1
         m.m2_flow = m.m2_flow + lam * d.m2
         m.egress = m.egress + lam * d.egress
-        m.prob = m.prob + lam * d.prob
-        return float(lam * np.abs(d.prob).max()) if d.prob.size else 0.0
+        if self.block is None:
+            m.prob = m.prob + lam * d.prob
+            return float(lam * np.abs(d.prob).max()) if d.prob.size else 0.0
+        prob = m.prob.copy()  # a new array, as above: a caller may hold the old one
+        prob[self.block] += lam * d.prob[self.block]
+        m.prob = prob
+        return float(lam * np.abs(d.prob[self.block]).max()) if self.block.size else 0.0
