@@ -30,6 +30,7 @@ __all__ = [
     "ONE_SEED",
     "aggregate",
     "change_text",
+    "floor_of",
     "interval",
     "interval_text",
     "sign",
@@ -44,6 +45,11 @@ SUFFIXES = ("_low", "_high", "_sd")
 #: Columns that count something: their interval stops at zero (with two seeds a count of 4 and
 #: 0 households would otherwise read 2 [-23, 27]).
 NON_NEGATIVE = frozenset({"households"})
+
+
+def floor_of(name: str) -> float | None:
+    """The least value the column ``name`` can take (0 for a count), or None."""
+    return 0.0 if name in NON_NEGATIVE else None
 
 
 def interval(samples: Iterable[Any], level: float = LEVEL,
@@ -157,7 +163,7 @@ def aggregate(tables: Sequence[pd.DataFrame], keys: Sequence[str],
         if col not in numeric:
             columns[col] = first[col]
             continue
-        floor = 0.0 if col in NON_NEGATIVE else None
+        floor = floor_of(col)
         stats = groups[col].apply(lambda s, f=floor: pd.Series(interval(s, level, f)))
         stats = stats.unstack().reindex(first.index)
         columns[col] = stats["mean"].astype(float)

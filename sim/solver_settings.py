@@ -6,8 +6,8 @@ settings it ran with. :mod:`sim.equilibrium` uses them.
 
 from __future__ import annotations
 
-# Blocks, chosen on the Porto Alegre baseline (one solve each, load 2-4): gap after 16 iterations 2.9e-3 with 16 interleaved blocks and the full
-# curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
+# Blocks, chosen on the Porto Alegre baseline (one solve each, load 2-4): gap after 16
+# iterations 2.9e-3 with 16 interleaved blocks and the full curvature, 1.7e-3 with a quarter of it, 2.75e-3 with a quarter and the contiguous blocks kept
 # here (a block step then touches only its own rows), against 4.5e-3 to 6.7e-3 for Jacobi
 # steps (before the curvature's symmetric difference, :data:`CURVATURE`). With it, 32 blocks
 # (one chunk of destinations each) reach 1.7e-3 after 16 iterations where 16 blocks reach

@@ -123,8 +123,7 @@ def _intervals_by(stacked: pd.DataFrame, keys: list[str], names: list[str]) -> d
     for key, rows in stacked.groupby(keys, sort=False):
         cls = str(key[-1])
         entry = out.setdefault(key[:-1], {})
-        entry[cls] = {m: intervals.interval(rows[m], floor=0.0 if m in intervals.NON_NEGATIVE
-                                            else None)
+        entry[cls] = {m: intervals.interval(rows[m], floor=intervals.floor_of(m))
                       for m in names if m in rows}  # fmt: skip
     return out
 
