@@ -17,8 +17,10 @@ from numpy.typing import NDArray
 from sim.kernels import columns as KC
 from sim.kernels import day as K
 from sim.kernels import paths as KP
+from sim.kernels import roads as KR
 
 if TYPE_CHECKING:
+    from sim.congestion import RoadCosts
     from sim.model import CommuteModel
 
 #: Columns kept per destination and group (the least used is replaced when a new one comes).
@@ -286,3 +288,51 @@ class Columns:
         else:
             self._dprob[dirn.rows] = 0.0
             self._dfcol[dirn.rows] = 0.0
+
+    def shift_roads(self, passes: int) -> float:
+        """``passes`` road sweeps (:func:`sim.kernels.roads.road_sweep`): every trip's car flow
+        moves between its car columns by its own Newton step, link times updated trip by trip.
+        The model's car flows follow; mode probabilities and transit do not move. Returns the
+        flow moved (PCE an hour)."""
+        m = self.model
+        if passes <= 0 or not (self.n_cols[:, 0] > 1).any():
+            return 0.0
+        if getattr(self, "_road", None) is None:
+            self._road = _road_arrays(m)
+        slot_drive, const, road = self._road
+        roads = m.costs.roads
+        v = m.car_flow[roads.edges] + m.costs.bus_preload[roads.edges]
+        dflow = np.zeros(roads.n)
+        lo, hi = m.blocks.off[1], m.blocks.off[2]
+        moved = KR.road_sweep(m.ktrips, self.cols, self.col_start, self.col_len, self.n_cols,
+                              self.fcol, m.graph.slot_head, slot_drive, const, lo, hi - lo, road,
+                              v, dflow, passes)  # fmt: skip
+        car = m.car_flow.copy()  # a new array: a caller may hold the old one
+        car[roads.edges] += dflow
+        m.car_flow = car
+        return float(moved)
+
+
+def _road_arrays(model: CommuteModel) -> tuple[NDArray, NDArray, NDArray]:
+    """For :func:`sim.kernels.roads.road_sweep`: each car slot's drive edge (-1 elsewhere),
+    the constant seconds of car slots that are not drive edges, and the drive edges' cost
+    parameters (:func:`sim.kernels.roads.edge_time`)."""
+    net, bg, roads = model.network, model.blocks, model.costs.roads
+    lo, hi = bg.slot_off[1], bg.slot_off[2]
+    index = np.full(net.n_edges, -1, np.int64)
+    index[roads.edges] = np.arange(roads.n)
+    slot_drive = np.full(bg.n_slots, -1, np.int64)
+    slot_drive[lo:hi] = index[bg.slot_edge[lo:hi]]
+    const = np.where(slot_drive < 0, net.time_s[bg.slot_edge], 0.0).astype(np.float64)
+    return slot_drive, const, road_parameters(roads)
+
+
+def road_parameters(roads: RoadCosts) -> NDArray[np.float64]:
+    """The drive edges' cost parameters as :func:`sim.kernels.roads.edge_time` reads them."""
+    n = roads.n
+    road = np.zeros((8, max(n, 4)))
+    road[0, :n], road[1, :n], road[2, :n] = roads.t0, roads.capacity_mid, roads.signals
+    road[3, :n], road[4, :n], road[5, :n] = roads.capacity_signal, roads.green, roads.cycle_s
+    road[6, :n] = roads.priority_s
+    road[7, :4] = roads.alpha, roads.beta, roads.period_h, roads.ki8
+    return road

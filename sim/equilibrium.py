@@ -32,6 +32,10 @@ cheapest (Newton-scaled by the slopes of the links one path uses and the other d
 with an exact line search on the block's step; link costs are updated before the next block
 moves. A Jacobi step of every trip at once (``blocks=1``) stalls near a gap of 3e-3 on Porto
 Alegre: one line search for all trips is held back by the few that share crowded links.
+Before the block sweeps, road sweeps (:meth:`sim.columns.Columns.shift_roads`) move each trip's
+car flow between its columns by its own Newton step, one trip after another, with the road
+times updated as it moves (Jayakrishnan et al., 1994): roads are a separable problem, where
+this is the fastest of the path-based methods.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ from sim.line_search import Direction, Point, _dot
 from sim.numeric import dot
 from sim.solver_settings import (
     CURVATURE,
+    ROAD_SWEEPS,
     SLOPE_FLOOR,
     SWEEPS,
     WARM_MIN_SHARE,
@@ -217,6 +222,7 @@ def solve(
     blocks: int | None = None,
     sweeps: int = SWEEPS,
     curvature: float = CURVATURE,
+    road_sweeps: int = ROAD_SWEEPS,
     warm: WarmState | None = None,
     hand_over: int | None = None,
 ) -> Convergence:
@@ -226,14 +232,15 @@ def solve(
     Each iteration grows shortest-path trees at the current costs and keeps them as new
     columns; the columns' costs at every trip's origin give the least route costs, hence the
     gap (route costs that do not depend on the route, such as access walks and parking, are
-    held from the first pass, where they are computed once). Then ``sweeps`` sweeps of
-    gradient-projection steps on the kept columns, block by block of destinations (``blocks``,
-    default :func:`default_blocks`; 1 moves every trip at once), each with an exact line
-    search, alternate between moving mode probabilities and route shares together and route
-    shares alone: flows move between a trip's routes in proportion to their cost differences
-    (Newton-scaled, with ``curvature`` of the link-wide slope), and its mode probabilities
-    toward the logit of its cheapest routes. When the columns' gap is below ``tol`` a full
-    pass confirms it. The model ends at the last point with ``model.last`` the
+    held from the first pass, where they are computed once). Then ``road_sweeps`` sweeps move
+    car route shares alone, trip by trip, each trip by its own Newton step. Then ``sweeps``
+    sweeps of gradient-projection steps on the kept columns, block by block of destinations
+    (``blocks``, default :func:`default_blocks`; 1 moves every trip at once), each with an
+    exact line search, alternate between moving mode probabilities and route shares together
+    and route shares alone: flows move between a trip's routes in proportion to their cost
+    differences (Newton-scaled, with ``curvature`` of the link-wide slope), and its mode
+    probabilities toward the logit of its cheapest routes. When the columns' gap is below
+    ``tol`` a full pass confirms it. The model ends at the last point with ``model.last`` the
     pass at its costs (so every per-trip output is evaluated at the returned flows) and
     ``model.relative_gap`` its gap.
 
@@ -288,18 +295,16 @@ def solve(
             conv.converged = True
             break
         change = 0.0
-        if blocks > 1:
+        if road_sweeps > 0 and columns.shift_roads(road_sweeps) > 0 and blocks == 1:
+            columns.clear(dirn)  # the roads moved: the first step needs a new direction
+            dirn = _direction(model, columns, kcosts, nonroute, params, curvature, False, -1, 1)
+        elif blocks > 1:
             columns.clear(dirn)  # the gap's full direction; the sweeps move block by block
         for k in range(sweeps):
             for b in range(blocks):
                 if k > 0 or blocks > 1:
-                    state = model.costs.state(model.car_flow, model.transit_flow)
-                    weights = model.costs.slot_weights(state, model.classes)
-                    dirn = columns.direction(
-                        K.Costs(*weights, kcosts.attr),  # the direction reads only the weights
-                        curvature * _slot_slopes(model, state), params, nonroute, model.prob,
-                        shares_only=k % 2 == 1, block=b if blocks > 1 else -1, n_blocks=blocks,
-                    )  # fmt: skip
+                    dirn = _direction(model, columns, kcosts, nonroute, params, curvature,
+                                      k % 2 == 1, b if blocks > 1 else -1, blocks)  # fmt: skip
                 lam, moved = _move(model, columns, dirn, nonroute)
                 conv.step.append(lam)
                 change = max(change, moved)
@@ -318,6 +323,19 @@ def solve(
     model.mode = model.reported_mode()
     conv.seconds = time.perf_counter() - t0
     return conv
+
+
+def _direction(model: CommuteModel, columns, kcosts: K.Costs, nonroute: NDArray[np.float64],
+               params: K.Params, curvature: float, shares_only: bool, block: int,
+               n_blocks: int):  # fmt: skip
+    """The direction of a step (one block's, with ``block`` >= 0) at the model's flows."""
+    state = model.costs.state(model.car_flow, model.transit_flow)
+    weights = model.costs.slot_weights(state, model.classes)
+    return columns.direction(
+        K.Costs(*weights, kcosts.attr),  # the direction reads only the weights
+        curvature * _slot_slopes(model, state), params, nonroute, model.prob,
+        shares_only=shares_only, block=block, n_blocks=n_blocks,
+    )  # fmt: skip
 
 
 def _record(model: CommuteModel, conv: Convergence, gap: Gap, bar) -> None:
