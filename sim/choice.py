@@ -45,10 +45,14 @@ class ChoiceParams:
     learning_rate: float = 0.5  # exponential smoothing of perceived costs (day-to-day mode)
     vot_factor: float = 1.0  # value of time = factor x income per working hour
     moto_pce: float = MOTORBIKE_PCE  # sourced in sim.congestion
-    moto_delay_share: float = 0.5  # share of car congestion delay a motorbike suffers
-    bus_pce: float = 2.5
-    peak_hour_factor: float = 0.35  # share of commute trips in the modelled hour
-    bpr_alpha: float = 0.15
+    # share of car congestion delay a motorbike suffers (assumption: motorbikes filter past
+    # queues; no Brazilian measurement found)
+    moto_delay_share: float = 0.5
+    bus_pce: float = 2.5  # car units of a bus on the road (assumption)
+    # share of commute trips in the modelled hour, used only by a city without a [demand]
+    # table (assumption; a city's [demand] segments carry their own sourced peak shares)
+    peak_hour_factor: float = 0.35
+    bpr_alpha: float = 0.15  # BPR (1964), as sim.congestion
     bpr_beta: float = 4.0
     gravity_beta: float = 0.05  # 1/minutes, work-zone choice (fitted by `ladera calibrate`)
     # car and motorbike ownership moved on the logit scale (fitted to registered vehicles)

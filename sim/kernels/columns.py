@@ -184,9 +184,14 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
     n_chunks = trips.chunks.shape[0] - 1
     n_class = costs.transit.shape[0]
     node, slot, seed, egress = cols
-    for c in prange(n_chunks):
-        if block >= 0 and c * n_blocks // n_chunks != block:
-            continue
+    c_lo, c_hi = 0, n_chunks
+    if block >= 0:  # a block's chunks are contiguous: run them side by side
+        c_lo, c_hi = n_chunks, 0
+        for c in range(n_chunks):
+            if c * n_blocks // n_chunks == block:
+                c_lo, c_hi = min(c_lo, c), c + 1
+    for ci in prange(max(c_hi - c_lo, 0)):
+        c = c_lo + ci
         cost = np.zeros(n)
         der = np.zeros(n)
         stamp = np.full(n, -1, np.int64)
