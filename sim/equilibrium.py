@@ -28,7 +28,8 @@ Bar-Gera, 2002). Each iteration grows shortest-path trees at the current costs a
 as columns (:mod:`sim.columns`); a trip's flow on columns whose paths from its origin are equal
 is merged onto one, and columns nobody uses are dropped. Then the trips move in a Gauss-Seidel
 sweep by blocks of destinations: each block's trips shift flow from dearer columns to their
-cheapest (Newton-scaled by the slopes of the links one path uses and the other does not) and their mode probabilities toward the logit of the cheapest columns,
+cheapest (Newton-scaled by the slopes of the links one path uses and the other does not) and
+their mode probabilities toward the logit of the cheapest columns,
 with an exact line search on the block's step; link costs are updated before the next block
 moves. A Jacobi step of every trip at once (``blocks=1``) stalls near a gap of 3e-3 on Porto
 Alegre: one line search for all trips is held back by the few that share crowded links.

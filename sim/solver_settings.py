@@ -62,6 +62,6 @@ SLOPE_FLOOR = 20.0
 #: four block sweeps, two solves side by side, load 2-3), the columns' gap after 10 / 16 / 20
 #: iterations: none 2.6e-3 / 9.5e-4 / 5.9e-4 (the road part 1.9e-3 / 7.7e-4 / 4.6e-4); two
 #: 1.1e-3 / 2.2e-4 / 1.2e-4 (the road part 6.0e-4 / 8.5e-5 / 4.3e-5); the road sweeps took
-#: 12% of that run's time. Two block sweeps with four road sweeps reach 1.4e-3 / 3.3e-4 / 1.8e-4: the
-#: transit part then lags.
+#: 12% of that run's time. Two block sweeps with four road sweeps reach 1.4e-3 / 3.3e-4 /
+#: 1.8e-4: the transit part then lags.
 ROAD_SWEEPS = 2

@@ -1,14 +1,14 @@
 """Road route shares moved trip by trip (numba only): the equilibrium solver's road sweep.
 
 The road part of the equilibrium is a separable problem: a drive edge's time depends on its
-own flow only (:class:`sim.congestion.RoadCosts`). Path-based gradient projection converges
-fastest when each origin-destination pair moves on its own and the link costs are updated
-before the next one moves (Jayakrishnan et al., 1994, "A faster path-based algorithm for
-traffic assignment", TRR 1443; Chen, Lee & Jayakrishnan, 2002, the Gauss-Seidel variant). The
-block sweeps of :mod:`sim.equilibrium` move thousands of trips with one line search, held back
-by the few that share a crowded link; :func:`road_sweep` moves each trip's car flow between
-its columns with the exact Newton step of that trip alone, then updates the times of the links
-it changed, one trip after another. Mode probabilities and transit stay as they are.
+own flow only (:class:`sim.congestion.RoadCosts`). Path-based gradient projection
+(Jayakrishnan et al., 1994, "A faster path-based algorithm for traffic assignment", TRR 1443)
+moves one origin-destination pair at a time and updates the link costs before the next one
+moves. The block sweeps of :mod:`sim.equilibrium` move thousands of trips with one line
+search, held back by the few that share a crowded link; :func:`road_sweep` moves each trip's
+car flow between its columns with the exact Newton step of that trip alone, then updates the
+times of the links it changed, one trip after another. Mode probabilities and transit stay
+as they are.
 
 :func:`edge_time` is :meth:`sim.congestion.RoadCosts.times` and ``.marginal`` of one edge (BPR
 running time, HCM 2010 signal delay, fixed priority delay), for flows in PCE an hour.
