@@ -33,10 +33,8 @@ their mode probabilities toward the logit of the cheapest columns,
 with an exact line search on the block's step; link costs are updated before the next block
 moves. A Jacobi step of every trip at once (``blocks=1``) stalls near a gap of 3e-3 on Porto
 Alegre: one line search for all trips is held back by the few that share crowded links.
-Before the block sweeps, road sweeps (:meth:`sim.columns.Columns.shift_roads`) move each trip's
-car flow between its columns by its own Newton step, one trip after another, with the road
-times updated as it moves (Jayakrishnan et al., 1994): roads are a separable problem, where
-this is the fastest of the path-based methods.
+Before them, road sweeps (:mod:`sim.kernels.roads`) move each trip's car flow by its own
+Newton step, trip by trip, the road times updated as it moves.
 """
 
 from __future__ import annotations

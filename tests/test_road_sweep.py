@@ -12,7 +12,7 @@ from sim.columns import Columns, road_parameters
 from sim.kernels.roads import edge_time
 from sim.model import CommuteModel
 from tests.test_congestion import roads as hand_roads
-from tests.test_equilibrium import route_links, toy, wardrop_split
+from tests.test_equilibrium import _solved_columns, route_links, toy, wardrop_split
 
 
 @pytest.mark.parametrize("network", ["hand", "mini"])
@@ -36,12 +36,7 @@ def test_edge_times_are_the_road_cost_functions(network, mini_city, mini_network
 
 def _two_columns(model: CommuteModel) -> Columns:
     """Everyone on the free-flow route, and a second column grown at the loaded costs."""
-    E._start(model, "empty")
-    params = model._params(dynamic=False)
-    zero = np.zeros(model.network.n_edges)
-    columns = Columns(model)
-    columns.add(model.costs.kernel_costs(model.costs.state(zero, zero), model.classes), params)
-    columns.start_from(model.prob)
+    columns, _, params = _solved_columns(model, iterations=0)
     assert columns.add(E._kernel_costs(model), params) == 1  # the other route, now cheaper
     return columns
 
@@ -84,13 +79,7 @@ def test_link_flows_stay_those_the_columns_load(mini_city, mini_network):
     """After road sweeps the model's car flows are the columns' flows pushed along their paths,
     transit flows and mode probabilities do not move, and the road part of the gap vanishes."""
     model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
-    first = E._start(model, "empty")
-    nonroute = E.nonroute_costs(model, first)
-    params = model._params(dynamic=False)
-    zero = np.zeros(model.network.n_edges)
-    columns = Columns(model)
-    columns.add(model.costs.kernel_costs(model.costs.state(zero, zero), model.classes), params)
-    columns.start_from(model.prob)
+    columns, nonroute, params = _solved_columns(model, iterations=0)
     warm.load(model, columns)  # everyone on the free-flow columns
     assert columns.add(E._kernel_costs(model), params) > 0  # routes at the loaded costs
     prob, transit = model.prob.copy(), model.transit_flow.copy()
