@@ -232,6 +232,9 @@ class Columns:
         n_t, n_s = m.trips.n, m.blocks.n_slots
         self._ccost = np.full((n_t, 2, self.max_columns), np.inf)
         self._cder = np.zeros((n_t, 2, self.max_columns))
+        self._cextra = np.zeros((n_t, 2, self.max_columns))
+        self._cskim = np.full((n_t, m.prob.shape[1]), np.inf)
+        self._static = _static_attributes(m)
         self._dprob = np.zeros((n_t, m.prob.shape[1]))
         self._dfcol = np.zeros_like(self.fcol)
         self._dflow = np.zeros((3, n_chunks, n_s))  # all, boardings, transfers
@@ -263,22 +266,28 @@ class Columns:
             dfcol[rows] = 0.0
         dflow[:, chunks] = 0.0
         degress[chunks] = 0.0
-        KC.master(m.graph, kcosts, slope, m.ktrips, params, m.walk_s, nonroute, self.cols,
-                  self.col_start, self.col_len, self.n_cols, self.fcol, prob, shares_only,
-                  ccost, cder, dprob, dfcol, dflow[0], dflow[1], dflow[2], degress, block,
-                  n_blocks)  # fmt: skip
+        KC.master(m.graph, kcosts, slope, self._static, m.params.moto_delay_share, m.ktrips,
+                  params, nonroute, self.cols, self.col_start, self.col_len, self.n_cols,
+                  self.fcol, prob, shares_only, ccost, cder, self._cextra, self._cskim, dprob,
+                  dfcol, dflow[0], dflow[1], dflow[2], degress, block, n_blocks)  # fmt: skip
         e = m.network.n_edges
         slot = dflow[0, chunks].sum(axis=0)
         car = np.zeros(bg.n_slots)
         car[bg.slot_off[1] : bg.slot_off[2]] = slot[bg.slot_off[1] : bg.slot_off[2]]
         if block < 0:
             self.last_costs = ccost
+        self.choice_costs = self._cskim  # the block's rows are new
         return Direction(
             prob=dprob, fcol=dfcol, car=bg.scatter(car, e), transit=bg.scatter(slot - car, e),
             m1=bg.scatter(dflow[1, chunks].sum(axis=0), e),
             m2=bg.scatter(dflow[2, chunks].sum(axis=0), e),
             egress=float(degress[chunks].sum()) / 60.0, rows=rows,
         )  # fmt: skip
+
+    def last_least(self, rows: NDArray[np.int64] | slice = slice(None)) -> NDArray[np.float64]:
+        """Trips ``rows``' cheapest column costs at the last direction's costs (minutes; column
+        0 transit, 1 one car unit; only the last block's rows are new after a block's)."""
+        return self._ccost[rows].min(axis=2)[:, ::-1]
 
     def clear(self, dirn: Direction) -> None:
         """Zero a block direction's rows in the workspace once it has been used."""
@@ -311,6 +320,21 @@ class Columns:
         car[roads.edges] += dflow
         m.car_flow = car
         return float(moved)
+
+
+def _static_attributes(model: CommuteModel) -> NDArray[np.float64]:
+    """Per slot, what a column's choice costs add up beside its routing cost
+    (:func:`sim.kernels.columns.master`): the free-flow seconds of the car block's slots (row 0)
+    and the boarding and transfer fares of the transit block's (rows 0 and 1)."""
+    costs, bg = model.costs, model.blocks
+    static = np.zeros((2, bg.n_slots))
+    lo, hi = bg.slot_off[1], bg.slot_off[2]
+    drive = costs.is_drive[bg.slot_edge[lo:hi]]
+    static[0, lo:hi] = np.where(drive, costs.free[bg.slot_edge[lo:hi]], 0.0)
+    lo, hi = bg.slot_off[2], bg.slot_off[3]
+    static[0, lo:hi] = costs.fare_board[bg.slot_edge[lo:hi]]
+    static[1, lo:hi] = costs.fare_transfer[bg.slot_edge[lo:hi]]
+    return static
 
 
 def _road_arrays(model: CommuteModel) -> tuple[NDArray, NDArray, NDArray]:

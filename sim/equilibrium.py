@@ -62,6 +62,7 @@ from sim.warm import WarmState, adopt, capture
 
 if TYPE_CHECKING:
     from sim.assign import EdgeState, PassResult
+    from sim.columns import Columns
     from sim.model import CommuteModel
 
 STARTS = ("empty", "aon")
@@ -183,14 +184,36 @@ def _choice_gap(model: CommuteModel, skim: NDArray[np.float64],
     return dot(w[ch][ok], cur[ok] - ls[ok]), own
 
 
-def nonroute_costs(model: CommuteModel, res: PassResult) -> NDArray[np.float64]:
-    """Each trip's minutes of each alternative that do not depend on its route: today's
-    generalised cost less the least route cost (in the units its flow loads the network);
-    inf where unavailable."""
-    route = _route_costs(res.out.route, res.out.prob, model.params.moto_pce, model.trips.pce)
+def nonroute_costs(model: CommuteModel, res: PassResult, columns: Columns, kcosts: K.Costs,
+                   params: K.Params) -> NDArray[np.float64]:  # fmt: skip
+    """Each trip's minutes of each alternative that do not depend on its route (access walks,
+    parking, running costs): the pass's generalised minutes ``res`` less what the columns
+    charge for the route (:func:`sim.kernels.columns.master`), the columns being the trees of
+    the pass's costs ``kcosts`` (so each trip's cheapest column is the pass's path); inf where
+    unavailable."""
+    nothing = np.zeros((model.trips.n, K.N_ALT))
+    dirn = columns.direction(kcosts, np.zeros(model.blocks.n_slots), params, nothing,
+                             model.prob, shares_only=True)  # fmt: skip
+    route = columns.choice_costs.copy()
+    columns.clear(dirn)
     skim = res.out.skim
     with np.errstate(invalid="ignore"):
-        return np.where(np.isfinite(skim), skim - route, np.inf)
+        return np.where(np.isfinite(skim) & np.isfinite(route), skim - route, np.inf)
+
+
+def _held(model: CommuteModel, columns: Columns, rows: NDArray[np.int64] | None
+          ) -> NDArray[np.float64]:  # fmt: skip
+    """Each trip's choice minutes by alternative beside what its flow loads on the network at
+    the last direction's costs (held during a line search: a motorbike's share of the car's
+    delay, transit fares at the trip's own money weights and the non-route minutes); of
+    ``rows`` only (inf elsewhere), or of every trip with None."""
+    r = slice(None) if rows is None else rows
+    skim = columns.choice_costs[r]
+    load = _route_costs(columns.last_least(r), skim, model.params.moto_pce, model.trips.pce[r])
+    held = np.full(columns.choice_costs.shape, np.inf)
+    with np.errstate(invalid="ignore"):
+        held[r] = np.where(np.isfinite(skim), skim - load, np.inf)
+    return held
 
 
 def _start(model: CommuteModel, start: str) -> PassResult:
@@ -258,12 +281,13 @@ def solve(
     t0 = time.perf_counter()
     conv = Convergence(tolerance=tol)
     first = _start(model, start)
-    nonroute = nonroute_costs(model, first)
     params = model._params(dynamic=False)
     zero = np.zeros(model.network.n_edges)
     columns = Columns(model)
-    columns.add(model.costs.kernel_costs(model.costs.state(zero, zero), model.classes), params)
+    kfirst = model.costs.kernel_costs(model.costs.state(zero, zero), model.classes)
+    columns.add(kfirst, params)  # the first pass's trees
     columns.start_from(model.prob)
+    nonroute = nonroute_costs(model, first, columns, kfirst, params)
     done = 0
     if warm is not None:
         conv.warm_start = adopt(model, columns, warm)
@@ -284,7 +308,7 @@ def solve(
         columns.add(kcosts, params)
         dirn = columns.direction(kcosts, curvature * _slot_slopes(model), params, nonroute,
                                  model.prob, shares_only=False)  # fmt: skip
-        gap = _column_gap(model, columns.last_costs, nonroute)
+        gap = _column_gap(model, columns.last_costs, columns.choice_costs)
         if gap.relative <= tol:  # confirmed on a full pass (columns may miss a better route)
             res = model.run_pass()
             gap = relative_gap(model, res)
@@ -304,7 +328,7 @@ def solve(
                 if k > 0 or blocks > 1:
                     dirn = _direction(model, columns, kcosts, nonroute, params, curvature,
                                       k % 2 == 1, b if blocks > 1 else -1, blocks)  # fmt: skip
-                lam, moved = _move(model, columns, dirn, nonroute)
+                lam, moved = _move(model, columns, dirn)
                 conv.step.append(lam)
                 change = max(change, moved)
         conv.prob_change.append(change)
@@ -346,15 +370,11 @@ def _record(model: CommuteModel, conv: Convergence, gap: Gap, bar) -> None:
 
 
 def _column_gap(model: CommuteModel, ccost: NDArray[np.float64],
-                nonroute: NDArray[np.float64]) -> Gap:  # fmt: skip
+                skim: NDArray[np.float64]) -> Gap:  # fmt: skip
     """The gap from the columns' costs at every trip's origin (minutes; ``ccost[h, 0]`` one
-    car unit, ``ccost[h, 1]`` transit) and the held non-route costs."""
-    least = ccost.min(axis=2)[:, ::-1]  # kernel order: 0 transit, 1 car
-    route = _route_costs(least, model.prob, model.params.moto_pce, model.trips.pce)
-    with np.errstate(invalid="ignore"):
-        skim = np.where(np.isfinite(nonroute) & np.isfinite(route), nonroute + route, np.inf)
-    skim[:, K.ALT_WALK] = nonroute[:, K.ALT_WALK]
-    return gap_of(model, least, skim)
+    car unit, ``ccost[h, 1]`` transit) and every trip's generalised minutes by alternative on
+    its cheapest columns (``skim``, :attr:`sim.columns.Columns.choice_costs`)."""
+    return gap_of(model, ccost.min(axis=2)[:, ::-1], skim)  # kernel order: 0 transit, 1 car
 
 
 def _kernel_costs(model: CommuteModel) -> K.Costs:
@@ -383,11 +403,11 @@ def _slot_slopes(model: CommuteModel, state: EdgeState | None = None) -> NDArray
     return edge[model.blocks.slot_edge]
 
 
-def _move(model: CommuteModel, columns, dirn, nonroute: NDArray[np.float64]) -> tuple[float, float]:
+def _move(model: CommuteModel, columns: Columns, dirn) -> tuple[float, float]:
     """The line search along a gradient-projection direction, and the move (of the
     direction's rows only, when it has them)."""
     d = Point(dirn.car, dirn.transit, dirn.m1, dirn.m2, dirn.egress, dirn.prob)
-    seg = Direction(model, d, nonroute, block=dirn.rows)
+    seg = Direction(model, d, _held(model, columns, dirn.rows), block=dirn.rows)
     rows = slice(None) if dirn.rows is None else dirn.rows
     f, df = columns.fcol[rows], dirn.fcol[rows]
     lam = seg.step()

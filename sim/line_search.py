@@ -60,10 +60,12 @@ class Direction:
     """A segment from the current point, and the objective's directional derivative along it
     (link costs held diagonal; non-route choice costs held at their last values)."""
 
-    def __init__(self, model: CommuteModel, d: Point, nonroute: NDArray[np.float64],
+    def __init__(self, model: CommuteModel, d: Point, held: NDArray[np.float64],
                  block: NDArray[np.int64] | None = None) -> None:  # fmt: skip
-        """``block``: the only trips whose probabilities ``d`` may change (a block's step), or
-        None for any; a block's step then reads and moves only its rows, with the same result."""
+        """``held``: each trip's choice minutes by alternative beside what its flow loads on
+        the network, held along the segment. ``block``: the only trips whose probabilities
+        ``d`` may change (a block's step), or None for any; a block's step then reads and
+        moves only its rows, with the same result."""
         self.model = model
         self.d = d
         self.block = block
@@ -74,7 +76,7 @@ class Direction:
         else:
             ch = model.trips.chooses[block]
             self.rows = np.sort(block[ch & (np.abs(d.prob[block]).max(axis=1) > 0)])
-        lin = nonroute[self.rows]
+        lin = held[self.rows]
         self.lin = np.where(np.isfinite(lin), lin, 0.0) - p.asc_vector()[None, :]
         self.w = model.trips.flow[self.rows]
         costs = model.costs

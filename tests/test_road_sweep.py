@@ -87,7 +87,7 @@ def test_link_flows_stay_those_the_columns_load(mini_city, mini_network):
     def road_gap() -> float:
         columns.direction(E._kernel_costs(model), E._slot_slopes(model), params, nonroute,
                           model.prob, shares_only=True)  # fmt: skip
-        return E._column_gap(model, columns.last_costs, nonroute).road
+        return E._column_gap(model, columns.last_costs, columns.choice_costs).road
 
     before = road_gap()
     assert columns.shift_roads(5) > 0

@@ -141,11 +141,11 @@ def s_egress(p):
 
 
 @njit(cache=True, nogil=True)
-def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, slot_head, cost, der,
-                stamp, tag):  # fmt: skip
-    """Cost (seconds) and derivative sum of the path from every node of one column to its root:
-    a root costs its seed hop and egress walk (transit) or nothing (car). Nodes written are
-    stamped with ``tag``."""
+def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, static, slot_head,
+                cost, der, extra, stamp, tag):  # fmt: skip
+    """Cost (seconds), derivative sum and sums of the two ``static`` slot attributes of the
+    path from every node of one column to its root: a root costs its seed hop and egress walk
+    (transit) or nothing (car). Nodes written are stamped with ``tag``."""
     for i in range(col_lo, col_hi):
         v = node[i]
         stamp[v] = tag
@@ -154,28 +154,39 @@ def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, slot_he
             u = slot_head[k]
             cost[v] = cost[u] + weight[k]
             der[v] = der[u] + slope[k]
+            extra[0, v] = extra[0, u] + static[0, k]
+            extra[1, v] = extra[1, u] + static[1, k]
         elif seed[i] >= 0:
             cost[v] = weight[seed[i]] + egress[i]
             der[v] = slope[seed[i]]
+            extra[0, v] = static[0, seed[i]]
+            extra[1, v] = static[1, seed[i]]
         else:
             cost[v] = 0.0
             der[v] = 0.0
+            extra[0, v] = 0.0
+            extra[1, v] = 0.0
 
 
 @njit(cache=True, parallel=True)
-def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len, n_cols,
-           fcol, prob, shares_only, ccost, cder, dprob, dfcol, dflow, dm1, dm2,
-           degress, block, n_blocks):  # fmt: skip
+def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, col_len,
+           n_cols, fcol, prob, shares_only, ccost, cder, cextra, cskim, dprob, dfcol, dflow,
+           dm1, dm2, degress, block, n_blocks):  # fmt: skip
     """The gradient-projection direction of every trip (see the module docstring).
 
     ``cols`` = (node, slot, seed, egress) flat column buffers; column ``j`` of group ``grp`` of
     destination ``d`` spans ``col_start[d, grp, j]`` for ``col_len[d, grp, j]`` entries
     (``n_cols[d, grp]`` columns). ``fcol[h, s, j]``: flow of trip ``h`` on column ``j`` of its
     car group (``s`` 0) or its transit group (``s`` 1). ``nonroute[h, a]``: minutes of
-    alternative ``a`` that do not depend on the route (held fixed between passes). Writes the
-    columns' costs and derivative sums at each trip's origin (``ccost``, ``cder``, minutes),
-    ``dprob``, ``dfcol`` and the per-chunk link-flow directions ``dflow``/``dm1``/``dm2``/
-    ``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0). With
+    alternative ``a`` that do not depend on the route (held fixed between passes). ``static``:
+    per slot, the free-flow seconds of car slots (row 0) and the boarding and transfer fares
+    of transit slots (rows 0 and 1); ``share``: the share of road delay a motorbike suffers.
+    Writes the columns' costs and derivative sums at each trip's origin (``ccost``, ``cder``,
+    minutes), their route-dependent choice minutes beyond the routing cost (``cextra``: a car
+    column's free-flow minutes, a transit column's fares at the trip's own money weights less
+    its class's), each trip's generalised minutes by alternative on its cheapest columns
+    (``cskim``: the costs it chooses on), ``dprob``, ``dfcol`` and the per-chunk link-flow
+    directions ``dflow``/``dm1``/``dm2``/``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0). With
     ``block`` >= 0 only the chunks ``c`` with ``c * n_blocks // n_chunks == block`` are visited
     (a Gauss-Seidel sweep moves one block of destinations at a time); the other trips' rows
     and chunks' flows are left as they are.
@@ -194,6 +205,7 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
         c = c_lo + ci
         cost = np.zeros(n)
         der = np.zeros(n)
+        extra = np.zeros((2, n))
         stamp = np.full(n, -1, np.int64)
         tag = 0
         demand = np.zeros(n)
@@ -210,7 +222,8 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                     a0 = col_start[d, grp, j]
                     tag += 1
                     _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight,
-                                slope, g.slot_head, cost, der, stamp, tag)  # fmt: skip
+                                slope, static, g.slot_head, cost, der, extra, stamp,
+                                tag)  # fmt: skip
                     _parents(a0, a0 + col_len[d, grp, j], node, slot, seed, par[j])
                     for i in range(lo, hi):
                         h = trips.order[i]
@@ -219,6 +232,8 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                             ok = stamp[v] == tag  # the column reaches the trip's origin
                             ccost[h, gs, j] = cost[v] / 60.0 if ok else np.inf
                             cder[h, gs, j] = der[v] / 60.0 if ok else 0.0
+                            cextra[h, gs, j] = (_extra(trips, p, h, grp, extra[0, v],
+                                                       extra[1, v]) if ok else 0.0)  # fmt: skip
                 for i in range(lo, hi):
                     h = trips.order[i]
                     if _in_group(trips, h, grp):
@@ -227,8 +242,9 @@ def master(g, costs, slope, trips, p, walk_s, nonroute, cols, col_start, col_len
                                               mtag)  # fmt: skip
             for i in range(lo, hi):
                 h = trips.order[i]
-                _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob,
-                                shares_only, ccost, cder, dprob, dfcol)  # fmt: skip
+                _trip_direction(trips, p, share, nonroute, n_cols, d, h, fcol, prob,
+                                shares_only, ccost, cder, cextra, cskim, dprob,
+                                dfcol)  # fmt: skip
             push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, dfcol, g.slot_head,
                              demand, dflow[c], dm1[c], dm2[c], p.class_m1, p.class_m2,
                              degress[c : c + 1])  # fmt: skip
@@ -296,10 +312,26 @@ def _cheapest(ccost, h, s, m):
 
 
 @njit(cache=True, nogil=True)
-def _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob, shares_only, ccost,
-                    cder, dprob, dfcol):  # fmt: skip
-    """Target mode probabilities (logit at the cheapest columns) and target column flows
-    (a Newton shift of route shares toward the cheapest column, times the target demand)."""
+def _extra(trips, p, h, grp, e0, e1):
+    """A column's route-dependent choice minutes beyond its routing cost for trip ``h``: for a
+    car column (``grp`` 0) its free-flow minutes (``e0`` seconds); for a transit column its
+    boarding and transfer fares (``e0``, ``e1``) at the trip's own money weights (``fare1 /
+    vot``, ``fare2 / vot``) less those of the class it is routed with."""
+    if grp == 0:
+        return e0 / 60.0
+    k = grp - 1
+    own1 = trips.fare1[h] / trips.vot[h]
+    own2 = trips.fare2[h] / trips.vot[h]
+    return (own1 - p.class_m1[k]) * e0 + (own2 - p.class_m2[k]) * e1
+
+
+@njit(cache=True, nogil=True)
+def _trip_direction(trips, p, share, nonroute, n_cols, d, h, fcol, prob, shares_only, ccost,
+                    cder, cextra, cskim, dprob, dfcol):  # fmt: skip
+    """Generalised minutes by alternative on the cheapest columns, as a pass charges them (a
+    motorbike ``share`` of the car's delay, transit fares at the trip's own money weights);
+    target mode probabilities (their logit) and target column flows (a Newton shift of route
+    shares toward the cheapest column, times the target demand)."""
     s = p.scalars
     mc = n_cols[d, 0] if trips.node[1, h] >= 0 else 0
     mt = n_cols[d, 1 + trips.klass[h]] if trips.node[2, h] >= 0 else 0
@@ -310,14 +342,17 @@ def _trip_direction(trips, p, walk_s, nonroute, n_cols, d, h, fcol, prob, shares
     target = np.empty(N_ALT)
     for a in range(N_ALT):
         target[a] = prob[h, a]
+    cost = np.full(N_ALT, np.inf)
+    cost[ALT_WALK] = nonroute[h, ALT_WALK]
+    if jt >= 0:
+        cost[ALT_TRANSIT] = nonroute[h, ALT_TRANSIT] + ccost[h, 1, jt] + cextra[h, 1, jt]
+    if jc >= 0:
+        t, free = ccost[h, 0, jc], cextra[h, 0, jc]
+        cost[ALT_CAR] = nonroute[h, ALT_CAR] + trips.pce[h] * t
+        cost[ALT_MOTO] = nonroute[h, ALT_MOTO] + free + share * (t - free)
+    for a in range(N_ALT):
+        cskim[h, a] = cost[a]
     if trips.fixed[h] < 0 and not shares_only:
-        cost = np.full(N_ALT, np.inf)
-        cost[ALT_WALK] = nonroute[h, ALT_WALK]
-        if jt >= 0:
-            cost[ALT_TRANSIT] = nonroute[h, ALT_TRANSIT] + ccost[h, 1, jt]
-        if jc >= 0:
-            cost[ALT_CAR] = nonroute[h, ALT_CAR] + trips.pce[h] * ccost[h, 0, jc]
-            cost[ALT_MOTO] = nonroute[h, ALT_MOTO] + s[S_MOTOPCE] * ccost[h, 0, jc]
         seg = trips.segment[h]
         top = -np.inf
         for a in range(N_ALT):
