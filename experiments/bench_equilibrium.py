@@ -40,7 +40,7 @@ def solve(scenario, start: str, tol: float, limit: int):
 
 def _parts(model) -> dict[str, float]:
     """The relative gap of the model's last full pass, and its parts."""
-    from sim.equilibrium import relative_gap
+    from sim.gap import relative_gap
 
     g = relative_gap(model, model.last)
     return {"relative": g.relative, "road": g.road / g.total_cost,

@@ -297,7 +297,7 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         self.egress += (res.egress - self.egress) / k
         self.prob += (new_prob - self.prob) / k
         self.last = res
-        from sim.equilibrium import relative_gap
+        from sim.gap import relative_gap
 
         self.relative_gap = relative_gap(self, res).relative
         self.datacollector.collect(self)
