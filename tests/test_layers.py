@@ -62,6 +62,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sim.solver_settings",
         "sim.warm",
         "sim.line_search",
+        "sim.gap",
         "sim.equilibrium",
         "sim.routing",
         "sim.skim",
