@@ -19,8 +19,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-#: A trip's share of a column below which the shift takes it all (as in the block sweeps).
-MIN_SHARE = 1e-4
+from sim.kernels.shift import MIN_SHARE
 
 
 @njit(cache=True, nogil=True)
