@@ -91,6 +91,18 @@ def nonroute_costs(model: CommuteModel, res: PassResult, columns: Columns, kcost
         return np.where(np.isfinite(skim) & np.isfinite(route), skim - route, np.inf)
 
 
+def _first_columns(model: CommuteModel, first: PassResult, kfirst: K.Costs, params: K.Params
+                   ) -> tuple[Columns, NDArray[np.float64]]:  # fmt: skip
+    """The first pass's trees as columns (``kfirst``: its costs), every trip's flow on them by
+    the pass's probabilities, and the trips' non-route minutes (:func:`nonroute_costs`)."""
+    from sim.columns import Columns
+
+    columns = Columns(model)
+    columns.add(kfirst, params)
+    columns.start_from(first.out.prob)
+    return columns, nonroute_costs(model, first, columns, kfirst, params)
+
+
 def _held(model: CommuteModel, columns: Columns, rows: NDArray[np.int64] | None
           ) -> NDArray[np.float64]:  # fmt: skip
     """Each trip's choice minutes by alternative beside what its flow loads on the network at
@@ -157,13 +169,14 @@ def solve(
     ``model.relative_gap`` its gap.
 
     ``hand_over`` = k keeps the point after k iterations (or the last, if it stops before) as
-    ``model.warm_state`` (:mod:`sim.warm`); ``warm`` starts from such a point of another
-    scenario of the same seed, and the solve then stops at the same iteration count as the one
-    that handed it over (``max_iterations`` counts the iterations both had).
+    ``model.warm_state`` (:mod:`sim.warm`) and goes on from it as a warm start does; ``warm``
+    starts from such a point of another scenario of the same seed, and the solve then stops at
+    the same iteration count as the one that handed it over (``max_iterations`` counts the
+    iterations both had). Both then take the same path from the same point: a solve that went
+    on with its own columns ends elsewhere (on Porto Alegre, seed 42, the households far from
+    the cable differed by 0.008 min a trip between the two paths of the baseline).
     """
     from tqdm.auto import tqdm
-
-    from sim.columns import Columns
 
     tol = model.params.gap_tolerance if tol is None else tol
     blocks = default_blocks(model.trips.n) if blocks is None else blocks
@@ -173,11 +186,8 @@ def solve(
     first = _start(model, start)
     params = model._params(dynamic=False)
     zero = np.zeros(model.network.n_edges)
-    columns = Columns(model)
     kfirst = model.costs.kernel_costs(model.costs.state(zero, zero), model.classes)
-    columns.add(kfirst, params)  # the first pass's trees
-    columns.start_from(model.prob)
-    nonroute = nonroute_costs(model, first, columns, kfirst, params)
+    columns, nonroute = _first_columns(model, first, kfirst, params)
     done = 0
     if warm is not None:
         conv.warm_start = adopt(model, columns, warm)
@@ -191,10 +201,15 @@ def solve(
                initial=done)  # fmt: skip
     gap = None
     for it in range(done, max(limit, done + 1)):
+        if it == hand_over:
+            # the point goes on from where its scenarios start, by the path they take (new
+            # columns adopting it), so what they share cancels in their differences
+            columns.prune()
+            model.warm_state = capture(model, columns, it)
+            columns, _ = _first_columns(model, first, kfirst, params)
+            adopt(model, columns, model.warm_state)
         kcosts = _kernel_costs(model)
         columns.prune()
-        if it == hand_over:
-            model.warm_state = capture(model, columns, it)
         columns.add(kcosts, params)
         dirn = columns.direction(kcosts, curvature * _slot_slopes(model), params, nonroute,
                                  model.prob, shares_only=False)  # fmt: skip

@@ -34,18 +34,21 @@ def handed(make):
 
 
 def test_a_point_started_from_retraces_the_run_that_handed_it_over(make, handed):
-    """The same scenario from its own point after 4 iterations goes on as it went: the same
-    gaps and, after the same 10 iterations, the same flows and probabilities."""
+    """The same scenario from its own point after 4 iterations goes on exactly as the run that
+    handed it over: the same gaps, flows and probabilities to the last bit. ``compare``
+    reports a baseline that handed its point over, and its scenarios start from that point:
+    the baseline must take their path, or the two paths' solver errors show up as effects
+    (with its own columns, the run differed in the last bits here, and by 0.008 min a trip
+    for the far households of the Porto Alegre cable)."""
     base, conv = handed
     again = make("mini_baseline.toml")
     c2 = again.equilibrate(max_iterations=10, warm=base.warm_state, tol=1e-12)
     assert c2.warm_from == 4 and c2.iterations == 6 and again.iterations == 10
     assert c2.warm_start["trips"] == again.trips.n and c2.warm_start["trips_new"] == 0
-    np.testing.assert_allclose(c2.relative_gap, conv.relative_gap[4:], rtol=1e-6)
-    np.testing.assert_allclose(
-        again.car_flow, base.car_flow, rtol=0, atol=1e-9 * base.car_flow.max()
-    )
-    np.testing.assert_allclose(again.prob, base.prob, rtol=0, atol=1e-12)
+    assert c2.relative_gap == conv.relative_gap[4:]
+    assert np.array_equal(again.car_flow, base.car_flow)
+    assert np.array_equal(again.transit_flow, base.transit_flow)
+    assert np.array_equal(again.prob, base.prob)
 
 
 @pytest.mark.parametrize("name", ["mini_cable.toml", "mini_road.toml"])
