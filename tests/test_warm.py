@@ -39,7 +39,7 @@ def test_a_point_started_from_retraces_the_run_that_handed_it_over(make, handed)
     reports a baseline that handed its point over, and its scenarios start from that point:
     the baseline must take their path, or the two paths' solver errors show up as effects
     (with its own columns, the run differed in the last bits here, and by 0.008 min a trip
-    for the far households of the Porto Alegre cable)."""
+    for the far households of the Porto Alegre cable on seed 42)."""
     base, conv = handed
     again = make("mini_baseline.toml")
     c2 = again.equilibrate(max_iterations=10, warm=base.warm_state, tol=1e-12)
