@@ -246,6 +246,8 @@ def solve(
         res = model.run_pass()
         model.last = res
         model.relative_gap = relative_gap(model, res).relative
+        # the last moves may have brought the point itself within the tolerance
+        conv.converged = model.relative_gap <= tol
     conv.final_gap = model.relative_gap
     model.iterations = conv.iterations + done
     model.mode = model.reported_mode()

@@ -135,8 +135,8 @@ def run_scenario(
     place; an existing run directory is never replaced. A failed run leaves nothing behind (a
     failed write names the folder), and temporary folders of killed runs are removed.
 
-    ``hand_over`` keeps the equilibrium's point :data:`sim.solver_settings.WARM_ITERATIONS` before
-    its last iteration as ``result.model.warm_state``; ``warm`` starts from such a point of
+    ``hand_over`` keeps the equilibrium's point after :func:`sim.solver_settings.hand_over_at`
+    of its iterations as ``result.model.warm_state``; ``warm`` starts from such a point of
     another scenario of the seed (:mod:`sim.warm`; ``ladera compare`` does both).
     """
     start = time.perf_counter()
@@ -170,9 +170,9 @@ def _simulate(model: CommuteModel, scenario: Scenario, progress: bool,
               warm: WarmState | None = None, hand_over: bool = False) -> int:  # fmt: skip
     """Solve the equilibrium, or simulate the days of learning; returns iterations or days."""
     if scenario.solver == "equilibrium":
-        from sim.solver_settings import WARM_ITERATIONS
+        from sim.solver_settings import hand_over_at
 
-        at = max(0, model.params.max_iterations - WARM_ITERATIONS) if hand_over else None
+        at = hand_over_at(model.params.max_iterations) if hand_over else None
         conv = model.equilibrate(progress=progress, warm=warm, hand_over=at)
         if not conv.converged:
             warnings.warn(f"{scenario.name}: relative gap {conv.final_gap:.2e} after "

@@ -302,3 +302,14 @@ def test_the_columns_charge_each_alternative_what_a_pass_charges(mini_city, mini
     assert (delay[moto] > 0.05).sum() >= 10
     fares = columns._cextra[rows, 1, least[:, 1]]
     assert (np.abs(fares[np.isfinite(full[:, K.ALT_TRANSIT])]) > 0.05).sum() >= 10
+
+
+@pytest.mark.parametrize(("tol", "converged"), [(1e-4, True), (1e-7, False)])
+def test_a_solve_whose_last_moves_reach_the_tolerance_has_converged(tol, converged):
+    """Convergence is the gap of the point the solve ends at: a last iteration that starts
+    above the tolerance and moves below it has converged (runs warned of a gap under it)."""
+    model = toy(walk_asc=185.0)
+    conv = model.equilibrate(tol=tol, max_iterations=1)
+    assert conv.relative_gap[-1] > 1e-4  # the gap at the top of the only iteration
+    assert (conv.final_gap <= tol) is converged
+    assert conv.converged is converged
