@@ -201,3 +201,27 @@ def test_lines_over_capacity_count_every_line_of_a_mode_loaded_or_not():
         {"mode": "bus", "lines": 4, "over_capacity": 1, "share": 0.25},  # 100 of 100 is not over
         {"mode": "cable", "lines": 1, "over_capacity": 1, "share": 1.0},
     ]
+
+
+def test_the_stop_warning_gives_the_gap_the_solve_ended_at(monkeypatch, capsys):
+    """`skim` and `validate` warn with the gap of the point they report on (the full pass after
+    the last moves), not the gap at the top of the last iteration."""
+    import argparse
+
+    import sim.runner
+    from sim.commands import common
+    from sim.equilibrium import Convergence
+
+    conv = Convergence(relative_gap=[0.5, 4.8e-4], tolerance=1e-4, final_gap=3.25e-4)
+
+    class Model:
+        def equilibrate(self) -> Convergence:
+            return conv
+
+    monkeypatch.setattr(common, "scenario_with_flags", lambda path, args: "scenario")
+    monkeypatch.setattr(common, "check_size", lambda scenarios, args: None)
+    monkeypatch.setattr(sim.runner, "check_scenario", lambda scenario: None)
+    monkeypatch.setattr(sim.runner, "build_model", lambda scenario: (Model(),))
+    common.solved(argparse.Namespace(scenario="x.toml"))
+    err = capsys.readouterr().err
+    assert "stopped at 2 iterations with a relative gap of 3.25e-04" in err, err

@@ -77,6 +77,6 @@ def solved(args: argparse.Namespace):
     conv = model.equilibrate()
     if not conv.converged:
         print(f"ladera: warning: the equilibrium stopped at {conv.iterations} iterations with a "
-              f"relative gap of {conv.relative_gap[-1]:.2e} (tolerance {conv.tolerance:g})",
+              f"relative gap of {conv.final_gap:.2e} (tolerance {conv.tolerance:g})",
               file=sys.stderr)  # fmt: skip
     return scenario, model, conv
