@@ -96,7 +96,7 @@ class Columns:
                         chunks[b].append(col[b])
         kinds = (np.int64, np.int64, np.int64, np.float64)
         self.cols = tuple(
-            np.concatenate(c).astype(t) if c else np.zeros(0, t)
+            np.concatenate(c).astype(t, copy=False) if c else np.zeros(0, t)
             for c, t in zip(chunks, kinds, strict=True)
         )
 

@@ -262,7 +262,7 @@ class TransitCrowding:
         edge they duplicate; 0 off in-vehicle edges), per network edge."""
         f = np.asarray(flow, dtype=np.float64)
         out = np.bincount(self.base[self.ivt], weights=f[self.ivt], minlength=self.n_edges)
-        return out.astype(np.float64)
+        return out.astype(np.float64, copy=False)
 
     def ivt_multiplier(self, flow: ArrayLike) -> tuple[FloatArray, FloatArray]:
         """Multiplier of each in-vehicle edge (order of :attr:`ivt`) and its derivative with

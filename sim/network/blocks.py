@@ -59,7 +59,7 @@ class BlockGraph:
     def scatter(self, slot_values: NDArray[np.float64], n_edges: int) -> NDArray[np.float64]:
         """Sum per-slot values back onto network edges."""
         out = np.bincount(self.slot_edge, weights=slot_values, minlength=n_edges)
-        return out.astype(np.float64)
+        return out.astype(np.float64, copy=False)
 
 
 def morton_order(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.int64]:
