@@ -202,8 +202,10 @@ def formal_workers(hh: Households, spec: BehaviourSpec, seed: int) -> NDArray[np
     if klass.size and (klass.min() < 1 or klass.max() > shares.size):
         raise ScenarioError(f"`behaviour.formal_share_by_class` has {shares.size} shares but "
                             f"the households have classes up to {klass.max()}")  # fmt: skip
-    u = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2]).random(hh.n)
-    return u < shares[klass - 1]
+    from sim.sampling import systematic  # not at import: reading a city bundle loads no scipy
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(3)[2])
+    return systematic(shares[klass - 1], hh.home_zone, rng)  # each zone's expected number
 
 
 def resident_behaviour(city: City, hh: Households, trips: Trips, *, seed: int,

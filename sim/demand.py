@@ -27,6 +27,7 @@ from sim.city import City
 from sim.demand_spec import SegmentSpec, StreamSpec
 from sim.errors import ScenarioError
 from sim.population import Households, gravity_matrix, sample_rows
+from sim.sampling import stratified_uniforms
 
 #: Indices of two alternatives (:data:`sim.modes.ALTERNATIVES`), in the kernel's order.
 ALT_TRANSIT, ALT_CAR = 1, 2
@@ -151,7 +152,7 @@ def draw_destinations(
         raise ScenarioError("a segment's destinations have no jobs or schools at all")
     origins = np.bincount(home_zone, minlength=n_zones).astype(float)
     trips = gravity_matrix(origins, attraction, minutes, beta=beta)
-    u = rng.random(int(home_zone.shape[0]))
+    u = stratified_uniforms(home_zone, rng)  # each row's destinations in expected numbers
     return sample_rows(home_zone, origins, trips, minutes, u, n_dest)
 
 

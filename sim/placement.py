@@ -12,6 +12,10 @@ on decides how far it walks to a station. The rule:
 - No weighting by slope: Medellín's steepest comunas are among its densest, so a rule that
   thinned out steep streets would move people away from the hillsides Line K serves. Slope
   enters through the walking times (Tobler) from where they live.
+- The nodes are drawn systematically (:mod:`sim.sampling`) along a Z-order curve through the
+  zone, so its homes spread over its area in proportion to the weights rather than clumping
+  where one seed's draws happen to fall: which side of a hill a zone's households live on
+  then changes little from one seed to the next.
 - A zone with no such node inside it (a zone only a connector reaches) places its
   households at the walk nodes within :data:`FALLBACK_RADIUS_M` of its centre, else at the
   nearest one, as cities without polygons do.
@@ -115,8 +119,8 @@ def place_homes(
         )
         w = weight[inside]
         if len(inside) and w.sum() > 0:
-            pick = rng.choice(len(inside), size=b - a, p=w / w.sum())
-            out[a:b] = walk_nodes[inside[pick]]
+            xy = (net.x[walk_nodes[inside]], net.y[walk_nodes[inside]])
+            out[a:b] = walk_nodes[inside[spread_pick(w, *xy, b - a, rng)]]
             continue
         centre = project(zones.lon[z : z + 1], zones.lat[z : z + 1])[0]
         near = tree.query_ball_point(centre, r=FALLBACK_RADIUS_M) or [tree.query(centre)[1]]
@@ -160,3 +164,28 @@ def node_index(net: MultimodalNetwork, kind: NodeKind) -> tuple[NDArray[np.int64
     nodes = net.nodes_of(kind)
     project = projector(net)
     return nodes, cKDTree(project(net.x[nodes], net.y[nodes]))
+
+
+def spread_pick(weight: NDArray[np.float64], x: NDArray[np.float64], y: NDArray[np.float64],
+                m: int, rng: np.random.Generator) -> NDArray[np.int64]:  # fmt: skip
+    """``m`` draws of the points ``(x, y)``, each with probability proportional to ``weight``,
+    taken systematically (one random start) along the points' Z-order, in random order."""
+    order = np.argsort(z_order(x, y), kind="stable")
+    cdf = np.cumsum(weight[order])
+    u = (np.arange(m) + rng.random()) / m * cdf[-1]
+    pick = order[np.minimum(np.searchsorted(cdf, u, side="right"), order.shape[0] - 1)]
+    return rng.permutation(pick).astype(np.int64)
+
+
+def z_order(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.uint64]:
+    """Each point's position on a Z-order (Morton) curve through the points' bounding box
+    (16 bits a coordinate): points near each other on the curve are near each other."""
+
+    def spread(v: NDArray[np.float64]) -> NDArray[np.uint64]:
+        span = max(float(np.ptp(v)), 1e-12) if v.size else 1.0
+        b = np.floor((v - (v.min() if v.size else 0.0)) / span * 65535).astype(np.uint64)
+        for shift, mask in ((8, 0x00FF00FF), (4, 0x0F0F0F0F), (2, 0x33333333), (1, 0x55555555)):
+            b = (b | (b << np.uint64(shift))) & np.uint64(mask)
+        return b
+
+    return spread(np.asarray(x, float)) | (spread(np.asarray(y, float)) << np.uint64(1))

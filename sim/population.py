@@ -24,6 +24,7 @@ from sim.network.arrays import MultimodalNetwork, NodeKind
 from sim.network.build import projector
 from sim.numeric import matvec, vecmat
 from sim.placement import node_index, place_homes
+from sim.sampling import stratified_normals, stratified_uniforms, systematic
 from sim.zones import Zones
 
 #: Car and motorbike ownership by income quintile (1 = poorest). Assumed, in the range reported
@@ -177,8 +178,11 @@ def synthesise(
         raise ScenarioError("zones: `population` sums to 0; nobody to simulate")
     if vot_factor <= 0:
         raise ScenarioError("`vot_factor` must be > 0")
-    p = zones.population / zones.population.sum()
-    home = np.sort(rng.choice(zones.n, size=n, p=p)).astype(np.int32)
+    # homes by stratified sampling: each zone gets its expected count up to one either side
+    cdf = np.cumsum(zones.population / zones.population.sum())
+    u = stratified_uniforms(np.zeros(n, np.int8), rng)
+    home = np.sort(np.minimum(np.searchsorted(cdf, u * cdf[-1], side="right"), zones.n - 1))
+    home = home.astype(np.int32)
     if city.zones.polygons is not None:  # homes on the streets inside each zone's polygon
         home_node = place_homes(city, zones, net, home, rng)
     else:
@@ -189,9 +193,9 @@ def synthesise(
     income, klass, car_p, moto_p = _income(city, zones, home, rng)
     car_p = shift_probability(car_p, ownership_shift[0]) if ownership_shift[0] else car_p
     moto_p = shift_probability(moto_p, ownership_shift[1]) if ownership_shift[1] else moto_p
-    u_car, u_moto = rng.random(n), rng.random(n)
-    car = u_car < car_p
-    moto = ~car & (u_moto < moto_p / np.maximum(1.0 - car_p, 1e-9))
+    # vehicles drawn systematically in home-zone order: each zone's fleet is its expected one
+    car = systematic(car_p, home, rng)
+    moto = systematic(np.where(car, 0.0, moto_p / np.maximum(1.0 - car_p, 1e-9)), home, rng)
 
     households_real = households_represented(city, zones)
     return Households(
@@ -233,16 +237,16 @@ def _income(
     city: City, zones: Zones, home: NDArray, rng: np.random.Generator
 ) -> tuple[NDArray, NDArray, NDArray, NDArray]:
     sigma = city.income.dispersion
-    n = home.shape[0]
     if city.income.kind == "estrato":
         mean = np.nan_to_num(zones.stratum[home], nan=float(np.nanmedian(zones.stratum)))
-        estrato = np.clip(np.rint(mean + rng.normal(0.0, 0.7, n)), 1, 6).astype(np.int8)
+        estrato = np.clip(np.rint(mean + 0.7 * stratified_normals(home, rng)), 1, 6)
+        estrato = estrato.astype(np.int8)
         base = np.asarray(city.income.estrato_income)[estrato - 1]
-        income = base * np.exp(rng.normal(-0.5 * sigma**2, sigma, n))
+        income = base * np.exp(sigma * stratified_normals(home, rng) - 0.5 * sigma**2)
         car_p = np.asarray(CAR_BY_ESTRATO)[estrato - 1]
         moto_p = np.asarray(MOTO_BY_ESTRATO)[estrato - 1]
         return income, estrato, car_p, moto_p
-    income = zones.income[home] * np.exp(rng.normal(-0.5 * sigma**2, sigma, n))
+    income = zones.income[home] * np.exp(sigma * stratified_normals(home, rng) - 0.5 * sigma**2)
     cuts = np.quantile(income, [0.2, 0.4, 0.6, 0.8])
     quintile = (np.searchsorted(cuts, income, side="right") + 1).astype(np.int8)
     car_p = np.asarray(CAR_BY_QUINTILE)[quintile - 1]
@@ -294,7 +298,7 @@ def work_zones(
     n_zones = minutes.shape[0]
     origins = np.bincount(households.home_zone, minlength=n_zones).astype(float)
     trips = gravity_matrix(origins, dest.jobs, minutes, beta=beta)
-    u = rng.random(households.n)
+    u = stratified_uniforms(households.home_zone, rng)
     work = sample_rows(households.home_zone, origins, trips, minutes, u, dest.n)
     return replace(households, work_zone=work)
 

@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "sim.errors",
         "sim.constants",
         "sim.numeric",
+        "sim.sampling",
         "sim.geo",
         "sim.modes",
         "sim.paths",
