@@ -100,6 +100,12 @@ def test_the_installed_wheel_runs_and_reads_its_bundled_city(tmp_path: Path):
     env_dir = tmp_path / "env"
     venv.create(env_dir, system_site_packages=True, with_pip=False)
     python = env_dir / "bin" / "python"
+    # the packages of the environment running the tests (a user's own venv, whose base python
+    # may have none of them), as plain paths: their .pth files, and so an editable install of
+    # the checkout, are not processed
+    parent = [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
+    (site,) = (env_dir / "lib").glob("python*/site-packages")
+    (site / "_parent_packages.pth").write_text("\n".join(parent) + "\n")
     _run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--ignore-installed",
           "-q", str(wheel)], cwd=tmp_path)  # fmt: skip
 
