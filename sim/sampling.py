@@ -62,8 +62,11 @@ def systematic(p: NDArray[np.float64], groups: NDArray[np.integer],
     if n == 0:
         return np.zeros(0, bool)
     order = _shuffled(np.asarray(groups), rng)
-    cum = np.cumsum(p[order]) + rng.random()
-    hit = np.diff(np.floor(np.r_[cum[0] - p[order][0], cum])) > 0
+    q = p[order]
+    cum = np.cumsum(q) + rng.random()
+    hit = (
+        np.diff(np.floor(np.r_[cum[0] - q[0], cum])) > 0
+    )  # a unit is hit where it crosses an integer
     out = np.empty(n, bool)
     out[order] = hit
     return out
