@@ -148,11 +148,14 @@ class NetworkCosts:
         t = net.time_s.copy()
         t[self.drive] = self.road_times(car_flow)
         if net.bus_edges.size:
-            # a bus hop takes its scheduled time scaled by the congestion on its roads
+            # a bus hop takes its scheduled time scaled by the congestion on its roads, apart
+            # from those it runs beside on a busway or in a bus lane of its own
             roads = net.bus_hop_roads
             m = net.bus_edges.size
             free = np.bincount(self.hop_of_road, weights=self.free[roads], minlength=m)
-            cong = np.bincount(self.hop_of_road, weights=t[roads], minlength=m)
+            # beside a busway or in a bus lane a bus keeps its free-flow time (no car queue)
+            ran = np.where(net.bus_lane[roads] > 0, self.free[roads], t[roads])
+            cong = np.bincount(self.hop_of_road, weights=ran, minlength=m)
             ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
             t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
         t = t[self.base_edge]

@@ -159,6 +159,9 @@ class MultimodalNetwork:
     green_ratio: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     saturation_flow: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     priority_delay_s: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
+    # drive edges beside a bus-only way or with a bus lane: 1.0, buses there do not queue
+    # behind cars (sim.network.bus_lanes); 0.0 elsewhere
+    bus_lane: NDArray[np.float64] = field(default_factory=lambda: np.zeros(0))
     edge_base: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
     # transit
     lines: Lines = field(default_factory=Lines.empty)
@@ -253,10 +256,11 @@ _EDGE_FIELDS = {
     "green_ratio",
     "saturation_flow",
     "priority_delay_s",
+    "bus_lane",
     "edge_base",
 }
 _OPTIONAL_EDGE_FIELDS = ("signals", "cycle_s", "green_ratio", "saturation_flow",
-                         "priority_delay_s", "edge_base")  # fmt: skip
+                         "priority_delay_s", "bus_lane", "edge_base")  # fmt: skip
 _NODE_FIELDS = {"x", "y", "node_kind", "osmid", "elevation"}
 
 
@@ -302,6 +306,7 @@ EDGE_DEFAULTS: dict[str, object] = {
     "green_ratio": 1.0,
     "saturation_flow": 0.0,
     "priority_delay_s": 0.0,
+    "bus_lane": 0.0,
     "edge_base": -1,
 }
 _EDGE_DTYPES = {
@@ -320,6 +325,7 @@ _EDGE_DTYPES = {
     "green_ratio": np.float64,
     "saturation_flow": np.float64,
     "priority_delay_s": np.float64,
+    "bus_lane": np.float64,
     "edge_base": np.int64,
 }
 

@@ -12,7 +12,7 @@ import json
 import os
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from sim.rundir.names import check_writable
 #: Bump when the build changes what it produces from the same inputs (3: a Metrocable cabin
 #: every 12 s; 4: transfer fares; 5: junction control, mid-block capacities, the paid transfer
 #: layer, peak frequency factors).
-BUILD_VERSION = "5"
+BUILD_VERSION = "6"
 #: Bump when the build from a city's own centre lines changes what it produces. It enters the
 #: key of such networks only, so networks built from OSM keep their keys.
 CENTRELINES_VERSION = "1"
@@ -211,6 +211,12 @@ def build_city_network(city: City) -> MultimodalNetwork:
     else:
         walk, drive = street_graphs(source.files[0], elevation_path=elevation)
     net = streets_network(walk, drive, meta=meta)
+    if source.kind != "centrelines":
+        from sim.network.bus_lanes import mark_bus_lanes, read_busways
+
+        lane = mark_bus_lanes(net, *read_busways(source.files[0]))
+        net = replace(net, bus_lane=lane)
+        meta["bus_lane_km"] = round(float(net.length_m[lane > 0].sum()) / 1000.0, 1)
     rules = {f.name: FareRules(**{k: v for k, v in asdict(f).items() if k != "name"})
              for f in city.transit.fare_systems}  # fmt: skip
     net = with_fare_rules(net, rules)
