@@ -105,6 +105,11 @@ class NetworkCosts:
         self.roads = RoadCosts(net, alpha=params.bpr_alpha, beta=params.bpr_beta)
         self.free = net.time_s.copy()  # zero-flow times: junction delays of empty roads included
         self.free[self.roads.edges] = self.roads.free_times()
+        # what a bus hop's time is scaled by that no flow changes (:meth:`state`)
+        self._bus_lane_roads = net.bus_lane[net.bus_hop_roads] > 0
+        self._bus_free_roads = self.free[net.bus_hop_roads]
+        self._bus_free = np.bincount(self.hop_of_road, weights=self._bus_free_roads,
+                                     minlength=net.bus_edges.size)  # fmt: skip
         self.crowding = TransitCrowding(net)
         self.fare_board = np.zeros(net.n_edges)
         self.fare_board[self.board] = net.fare[self.board]
@@ -148,14 +153,12 @@ class NetworkCosts:
         t = net.time_s.copy()
         t[self.drive] = self.road_times(car_flow)
         if net.bus_edges.size:
-            # a bus hop takes its scheduled time scaled by the congestion on its roads, apart
-            # from those it runs beside on a busway or in a bus lane of its own
+            # a bus hop takes its scheduled time scaled by the congestion on its roads; beside
+            # a busway or in a bus lane of its own it keeps their free-flow time (no car queue)
             roads = net.bus_hop_roads
-            m = net.bus_edges.size
-            free = np.bincount(self.hop_of_road, weights=self.free[roads], minlength=m)
-            # beside a busway or in a bus lane a bus keeps its free-flow time (no car queue)
-            ran = np.where(net.bus_lane[roads] > 0, self.free[roads], t[roads])
-            cong = np.bincount(self.hop_of_road, weights=ran, minlength=m)
+            ran = np.where(self._bus_lane_roads, self._bus_free_roads, t[roads])
+            cong = np.bincount(self.hop_of_road, weights=ran, minlength=net.bus_edges.size)
+            free = self._bus_free
             ratio = np.where(free > 0, cong / np.where(free > 0, free, 1.0), 1.0)
             t[net.bus_edges] = net.time_s[net.bus_edges] * ratio
         t = t[self.base_edge]
