@@ -75,6 +75,20 @@ class Columns:
         self.origins = np.concatenate(flat) if flat else np.zeros(0, np.int64)
         sizes = np.array([x.size for x in flat], np.int64)
         self.origins_ptr[1:] = np.cumsum(sizes)
+        # each trip's index among its car group's origins (column 0) and its transit group's
+        # (column 1), -1 where it has no such group: the key (group, node) sorts the flat list
+        n_nodes = int(self.origins.max()) + 1 if self.origins.size else 1
+        group = np.repeat(np.arange(sizes.size, dtype=np.int64), sizes)
+        keys = group * n_nodes + self.origins
+        dest = np.empty(kt.order.shape[0], np.int64)
+        dest[kt.order] = np.repeat(np.arange(self.n_dest, dtype=np.int64), np.diff(kt.ptr))
+        self.oidx = np.full((kt.order.shape[0], 2), -1, np.int64)
+        car, transit = kt.node[1] >= 0, kt.node[2] >= 0
+        for s, has, gi in ((0, car, dest * self.n_groups),
+                           (1, transit, dest * self.n_groups + 1 + kt.klass.astype(np.int64))):  # fmt: skip
+            at = np.searchsorted(keys, gi[has] * n_nodes + kt.node[1 + s][has])
+            self.oidx[has, s] = at - self.origins_ptr[gi[has]]
+        self.org = (self.origins, self.origins_ptr, self.oidx)
 
     def _pack(self) -> None:
         """Flat buffers of the kept columns, with their starts and lengths."""
@@ -269,7 +283,8 @@ class Columns:
         KC.master(m.graph, kcosts, slope, self._static, m.params.moto_delay_share, m.ktrips,
                   params, nonroute, self.cols, self.col_start, self.col_len, self.n_cols,
                   self.fcol, prob, shares_only, ccost, cder, self._cextra, self._cskim, dprob,
-                  dfcol, dflow[0], dflow[1], dflow[2], degress, block, n_blocks)  # fmt: skip
+                  dfcol, dflow[0], dflow[1], dflow[2], degress, block, n_blocks,
+                  self.org)  # fmt: skip
         e = m.network.n_edges
         slot = dflow[0, chunks].sum(axis=0)
         car = np.zeros(bg.n_slots)

@@ -252,7 +252,8 @@ def load(model: CommuteModel, columns: Columns) -> None:
     m2 = np.zeros_like(flow)
     egress = np.zeros(N_CHUNKS)
     KP.load_columns(model.graph, model.ktrips, columns.cols, columns.col_start, columns.col_len,
-                    columns.n_cols, columns.fcol, p.class_m1, p.class_m2, flow, m1, m2, egress)  # fmt: skip
+                    columns.n_cols, columns.fcol, p.class_m1, p.class_m2, flow, m1, m2, egress,
+                    columns.org)  # fmt: skip
     slot = flow.sum(axis=0)
     car = np.zeros(n_s)
     car[bg.slot_off[1] : bg.slot_off[2]] = slot[bg.slot_off[1] : bg.slot_off[2]]

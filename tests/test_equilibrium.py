@@ -313,3 +313,43 @@ def test_a_solve_whose_last_moves_reach_the_tolerance_has_converged(tol, converg
     assert conv.relative_gap[-1] > 1e-4  # the gap at the top of the only iteration
     assert (conv.final_gap <= tol) is converged
     assert conv.converged is converged
+
+
+def test_column_flows_pushed_onto_links_follow_each_trips_own_path(mini_city, mini_network):
+    """The kernels sum trips' column flows by origin before pushing them (a trip's row is read
+    once); walking every trip's own path in Python gives the same link flows."""
+    from sim import warm
+
+    model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
+    columns, _, _ = _solved_columns(model, iterations=3)
+    kt, bg = model.ktrips, model.blocks
+    node, slot, seed, _ = columns.cols
+    slots = np.zeros(bg.n_slots)
+    walked = 0
+    for d in range(columns.n_dest):
+        for i in range(kt.ptr[d], kt.ptr[d + 1]):
+            h = kt.order[i]
+            for s, grp in ((0, 0), (1, 1 + int(kt.klass[h]))):
+                origin = int(kt.node[1 + s, h])
+                if origin < 0:
+                    continue
+                at = columns.origins_ptr[d * columns.n_groups + grp] + columns.oidx[h, s]
+                assert columns.origins[at] == origin
+                for j in range(columns.n_cols[d, grp]):
+                    f = columns.fcol[h, s, j]
+                    if f == 0.0:
+                        continue
+                    a0 = columns.col_start[d, grp, j]
+                    up = {int(node[a]): a for a in range(a0, a0 + columns.col_len[d, grp, j])}
+                    v = origin
+                    while slot[up[v]] >= 0:  # to the root, then the root's seed hop
+                        slots[slot[up[v]]] += f
+                        v = int(model.graph.slot_head[slot[up[v]]])
+                    if seed[up[v]] >= 0:
+                        slots[seed[up[v]]] += f
+                    walked += 1
+    assert walked > 100
+    warm.load(model, columns)
+    e = model.network.n_edges
+    np.testing.assert_allclose(model.car_flow + model.transit_flow, bg.scatter(slots, e),
+                               rtol=1e-12, atol=1e-9)  # fmt: skip

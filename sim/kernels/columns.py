@@ -33,7 +33,7 @@ from sim.kernels.day.layout import (
 )
 from sim.kernels.day.trees import _grow, _seed
 from sim.kernels.dijkstra import _dijkstra_seeded
-from sim.kernels.push import _in_group, push_destination
+from sim.kernels.push import group_members, push_destination
 from sim.kernels.shift import _cheapest, _extra, _trip_direction
 
 
@@ -162,7 +162,7 @@ def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, static,
 @njit(cache=True, parallel=True)
 def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, col_len,
            n_cols, fcol, prob, shares_only, ccost, cder, cextra, cskim, dprob, dfcol, dflow,
-           dm1, dm2, degress, block, n_blocks):  # fmt: skip
+           dm1, dm2, degress, block, n_blocks, org):  # fmt: skip
     """The gradient-projection direction of every trip (see the module docstring).
 
     ``cols`` = (node, slot, seed, egress) flat column buffers; column ``j`` of group ``grp`` of
@@ -180,12 +180,14 @@ def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, 
     directions ``dflow``/``dm1``/``dm2``/``degress``. With ``shares_only`` the mode probabilities stay (``dprob`` = 0). With
     ``block`` >= 0 only the chunks ``c`` with ``c * n_blocks // n_chunks == block`` are visited
     (a Gauss-Seidel sweep moves one block of destinations at a time); the other trips' rows
-    and chunks' flows are left as they are.
+    and chunks' flows are left as they are. ``org`` = (origins, origins_ptr, oidx): each
+    group's origin nodes and each trip's index among its groups' (:class:`sim.columns.Columns`).
     """
     n = g.rindptr.shape[0] - 1
     n_chunks = trips.chunks.shape[0] - 1
     n_class = costs.transit.shape[0]
     node, slot, seed, egress = cols
+    origins, origins_ptr, oidx = org
     c_lo, c_hi = 0, n_chunks
     if block >= 0:  # a block's chunks are contiguous: run them side by side
         c_lo, c_hi = n_chunks, 0
@@ -203,42 +205,56 @@ def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, 
         par = np.empty((fcol.shape[2], n), np.int64)  # each column's parent slot of a node
         mark = np.full(slope.shape[0], -1, np.int64)
         mtag = 0
+        memb = np.empty(trips.order.shape[0], np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
-            lo, hi = trips.ptr[d], trips.ptr[d + 1]
             for grp in range(1 + n_class):
                 weight = costs.street if grp == 0 else costs.transit[grp - 1]
                 gs = 0 if grp == 0 else 1
                 row = 1 if grp == 0 else 2
-                for j in range(n_cols[d, grp]):
+                mc = n_cols[d, grp]
+                m = group_members(trips, d, grp, memb)
+                if m == 0 or mc == 0:
+                    continue
+                # each column's cost, derivative and static sums at the group's origins (a
+                # trip's row is then written once: trips lie scattered in memory)
+                o_lo = origins_ptr[d * (1 + n_class) + grp]
+                n_org = origins_ptr[d * (1 + n_class) + grp + 1] - o_lo
+                at = np.zeros((mc, n_org), np.bool_)
+                val = np.empty((4, mc, n_org))
+                for j in range(mc):
                     a0 = col_start[d, grp, j]
                     tag += 1
                     _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight,
                                 slope, static, g.slot_head, cost, der, extra, stamp,
                                 tag)  # fmt: skip
                     _parents(a0, a0 + col_len[d, grp, j], node, slot, seed, par[j])
-                    for i in range(lo, hi):
-                        h = trips.order[i]
-                        if _in_group(trips, h, grp):
-                            v = trips.node[row, h]
-                            ok = stamp[v] == tag  # the column reaches the trip's origin
-                            ccost[h, gs, j] = cost[v] / 60.0 if ok else np.inf
-                            cder[h, gs, j] = der[v] / 60.0 if ok else 0.0
-                            cextra[h, gs, j] = (_extra(trips, p, h, grp, extra[0, v],
-                                                       extra[1, v]) if ok else 0.0)  # fmt: skip
-                for i in range(lo, hi):
-                    h = trips.order[i]
-                    if _in_group(trips, h, grp):
-                        mtag = _own_curvature(h, gs, n_cols[d, grp], trips.node[row, h], par,
-                                              g.slot_head, slope, fcol, ccost, cder, mark,
-                                              mtag)  # fmt: skip
-            for i in range(lo, hi):
+                    for o in range(n_org):
+                        v = origins[o_lo + o]
+                        if stamp[v] == tag:  # the column reaches the origin
+                            at[j, o] = True
+                            val[0, j, o] = cost[v] / 60.0
+                            val[1, j, o] = der[v] / 60.0
+                            val[2, j, o] = extra[0, v]
+                            val[3, j, o] = extra[1, v]
+                for i in range(m):
+                    h = memb[i]
+                    o = oidx[h, gs]
+                    for j in range(mc):
+                        ok = at[j, o]
+                        ccost[h, gs, j] = val[0, j, o] if ok else np.inf
+                        cder[h, gs, j] = val[1, j, o] if ok else 0.0
+                        cextra[h, gs, j] = (_extra(trips, p, h, grp, val[2, j, o],
+                                                   val[3, j, o]) if ok else 0.0)  # fmt: skip
+                    mtag = _own_curvature(h, gs, mc, trips.node[row, h], par, g.slot_head, slope,
+                                          fcol, ccost, cder, mark, mtag)  # fmt: skip
+            for i in range(trips.ptr[d], trips.ptr[d + 1]):
                 h = trips.order[i]
                 _trip_direction(trips, p, share, nonroute, n_cols, d, h, fcol, prob,
                                 shares_only, ccost, cder, cextra, cskim, dprob,
                                 dfcol)  # fmt: skip
-            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, dfcol, g.slot_head,
-                             demand, dflow[c], dm1[c], dm2[c], p.class_m1, p.class_m2,
-                             degress[c : c + 1])  # fmt: skip
+            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, dfcol,
+                             g.slot_head, demand, dflow[c], dm1[c], dm2[c], p.class_m1,
+                             p.class_m2, degress[c : c + 1], org, memb)  # fmt: skip
 
 
 @njit(cache=True, nogil=True)

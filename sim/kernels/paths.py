@@ -88,7 +88,7 @@ def merge_equal_paths(g, trips, cols, col_start, col_len, n_cols, fcol, n_class)
 
 @njit(cache=True, parallel=True)
 def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, class_m2, flow, m1,
-                 m2, egress):  # fmt: skip
+                 m2, egress, org):  # fmt: skip
     """Push every trip's column flows along its columns: per chunk of destinations the slot
     flows (``flow[c]``), the boarding and transfer money weights (``m1[c]``, ``m2[c]``, per
     routing class) and the weighted egress walk (``egress[c]``, seconds). Arrays are zeroed
@@ -102,7 +102,8 @@ def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, cla
         m2[c, :] = 0.0
         egress[c] = 0.0
         demand = np.zeros(n)
+        memb = np.empty(trips.order.shape[0], np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
             push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, fcol,
                              g.slot_head, demand, flow[c], m1[c], m2[c], class_m1, class_m2,
-                             egress[c : c + 1])  # fmt: skip
+                             egress[c : c + 1], org, memb)  # fmt: skip

@@ -6,6 +6,7 @@ a warm start (:func:`sim.kernels.paths.load_columns`) pushes the column flows th
 
 from __future__ import annotations
 
+import numpy as np
 from numba import njit
 
 
@@ -41,27 +42,54 @@ def _in_group(trips, h, grp):
 
 
 @njit(cache=True, nogil=True)
+def group_members(trips, d, grp, memb):
+    """Write the trips to destination ``d`` of group ``grp`` into ``memb`` (in the
+    destination's order); returns how many there are."""
+    m = 0
+    for i in range(trips.ptr[d], trips.ptr[d + 1]):
+        h = trips.order[i]
+        if _in_group(trips, h, grp):
+            memb[m] = h
+            m += 1
+    return m
+
+
+@njit(cache=True, nogil=True)
 def push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, f, slot_head, demand,
-                     flow, m1, m2, class_m1, class_m2, egress):  # fmt: skip
+                     flow, m1, m2, class_m1, class_m2, egress, org, memb):  # fmt: skip
     """Push ``f[h, s, j]`` (trip ``h``'s flow on column ``j`` of its car group, ``s`` 0, or its
     transit group, ``s`` 1) of every trip to destination ``d`` along its columns: slot flows
     into ``flow``, boardings and transfers at each class's money weights into ``m1`` and
-    ``m2``, weighted egress walks into ``egress[0]``. ``demand`` is zero on entry and exit."""
+    ``m2``, weighted egress walks into ``egress[0]``. ``demand`` is zero on entry and exit.
+    ``org`` = (origins, origins_ptr, oidx): each group's origin nodes and each trip's index in
+    its groups' (:class:`sim.columns.Columns`); ``memb`` a scratch array of a trip per trip.
+    Each trip's row of ``f`` is read once (it is summed by origin first), since trips of a
+    destination lie scattered in memory."""
     node, slot, seed, egr = cols
-    lo, hi = trips.ptr[d], trips.ptr[d + 1]
+    origins, origins_ptr, oidx = org
     for grp in range(1 + n_class):
+        mc = n_cols[d, grp]
+        if mc == 0:
+            continue
         gs = 0 if grp == 0 else 1
-        row = 1 if grp == 0 else 2
         a = class_m1[grp - 1] if grp > 0 else 0.0
         b = class_m2[grp - 1] if grp > 0 else 0.0
-        for j in range(n_cols[d, grp]):
-            moved = False
-            for i in range(lo, hi):
-                h = trips.order[i]
-                if _in_group(trips, h, grp) and f[h, gs, j] != 0.0:
-                    demand[trips.node[row, h]] += f[h, gs, j]
-                    moved = True
-            if moved:
+        o_lo = origins_ptr[d * (1 + n_class) + grp]
+        n_org = origins_ptr[d * (1 + n_class) + grp + 1] - o_lo
+        by_origin = np.zeros((mc, n_org))
+        moved = np.zeros(mc, np.bool_)
+        for i in range(group_members(trips, d, grp, memb)):
+            h = memb[i]
+            o = oidx[h, gs]
+            for j in range(mc):
+                q = f[h, gs, j]
+                if q != 0.0:
+                    by_origin[j, o] += q
+                    moved[j] = True
+        for j in range(mc):
+            if moved[j]:
+                for o in range(n_org):
+                    demand[origins[o_lo + o]] += by_origin[j, o]
                 a0 = col_start[d, grp, j]
                 _push_column(a0, a0 + col_len[d, grp, j], node, slot, seed, egr, slot_head,
                              demand, flow, m1, a, m2, b, egress)  # fmt: skip
