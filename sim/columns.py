@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -283,8 +284,8 @@ class Columns:
         KC.master(m.graph, kcosts, slope, self._static, m.params.moto_delay_share, m.ktrips,
                   params, nonroute, self.cols, self.col_start, self.col_len, self.n_cols,
                   self.fcol, prob, shares_only, ccost, cder, self._cextra, self._cskim, dprob,
-                  dfcol, dflow[0], dflow[1], dflow[2], degress, block, n_blocks,
-                  self.org)  # fmt: skip
+                  dfcol, dflow[0], dflow[1], dflow[2], degress, block, n_blocks, self.org,
+                  numba.get_num_threads())  # fmt: skip
         e = m.network.n_edges
         slot = dflow[0, chunks].sum(axis=0)
         car = np.zeros(bg.n_slots)

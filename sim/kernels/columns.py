@@ -13,7 +13,10 @@ those flows pushed along the columns.
 writes each group's column into a flat buffer sized from the previous call (a group that does
 not fit is counted, and a second call regrows the destinations of those that did not).
 :func:`master` evaluates every column's path cost and its derivative for every trip and returns
-the gradient-projection direction: per trip, flow moves from dearer columns to the cheapest in
+the gradient-projection direction (in three phases, each shared among numba's threads: the
+columns of each destination and group, sized so the threads finish together; the trips'
+directions; the push of the car columns beside that of the transit columns, which run on
+other links; the results do not depend on the number of threads): per trip, flow moves from dearer columns to the cheapest in
 proportion to their cost difference over the sum of the derivatives of the links one path
 uses and the other does not (a Newton step, Jayakrishnan et al. 1994), and the mode
 probabilities move toward the logit of the cheapest columns' costs; the link-flow direction is
@@ -162,7 +165,7 @@ def _path_costs(col_lo, col_hi, node, slot, seed, egress, weight, slope, static,
 @njit(cache=True, parallel=True)
 def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, col_len,
            n_cols, fcol, prob, shares_only, ccost, cder, cextra, cskim, dprob, dfcol, dflow,
-           dm1, dm2, degress, block, n_blocks, org):  # fmt: skip
+           dm1, dm2, degress, block, n_blocks, org, n_threads):  # fmt: skip
     """The gradient-projection direction of every trip (see the module docstring).
 
     ``cols`` = (node, slot, seed, egress) flat column buffers; column ``j`` of group ``grp`` of
@@ -181,80 +184,132 @@ def master(g, costs, slope, static, share, trips, p, nonroute, cols, col_start, 
     ``block`` >= 0 only the chunks ``c`` with ``c * n_blocks // n_chunks == block`` are visited
     (a Gauss-Seidel sweep moves one block of destinations at a time); the other trips' rows
     and chunks' flows are left as they are. ``org`` = (origins, origins_ptr, oidx): each
-    group's origin nodes and each trip's index among its groups' (:class:`sim.columns.Columns`).
+    group's origin nodes and each trip's index among its groups' (:class:`sim.columns.Columns`);
+    ``n_threads``: numba's threads (the work is shared among them by size).
     """
     n = g.rindptr.shape[0] - 1
     n_chunks = trips.chunks.shape[0] - 1
-    n_class = costs.transit.shape[0]
-    node, slot, seed, egress = cols
-    origins, origins_ptr, oidx = org
+    n_groups = 1 + costs.transit.shape[0]
     c_lo, c_hi = 0, n_chunks
-    if block >= 0:  # a block's chunks are contiguous: run them side by side
+    if block >= 0:  # a block's chunks are contiguous
         c_lo, c_hi = n_chunks, 0
         for c in range(n_chunks):
             if c * n_blocks // n_chunks == block:
                 c_lo, c_hi = min(c_lo, c), c + 1
-    for ci in prange(max(c_hi - c_lo, 0)):
-        c = c_lo + ci
-        cost = np.zeros(n)
-        der = np.zeros(n)
-        extra = np.zeros((2, n))
+    if c_hi <= c_lo:
+        return
+    d_lo, d_hi = trips.chunks[c_lo], trips.chunks[c_hi]
+    # 1. each (destination, group)'s columns at its trips' origins, the items shared among
+    # the threads by their sizes (each thread has its own scratch, so the results do not
+    # depend on who computes what)
+    n_work = min(n_threads, (d_hi - d_lo) * n_groups)
+    owner = _share_items(d_lo, d_hi, n_groups, trips, n_cols, col_len, n_work)
+    for w in prange(n_work):
+        cost = np.empty(n)
+        der = np.empty(n)
+        extra = np.empty((2, n))
         stamp = np.full(n, -1, np.int64)
-        tag = 0
-        demand = np.zeros(n)
         par = np.empty((fcol.shape[2], n), np.int64)  # each column's parent slot of a node
         mark = np.full(slope.shape[0], -1, np.int64)
-        mtag = 0
+        memb = np.empty(trips.order.shape[0], np.int64)
+        tags = np.zeros(2, np.int64)
+        for it in range(owner.shape[0]):
+            if owner[it] == w:
+                _group_costs(d_lo + it // n_groups, it % n_groups, g, costs, slope, static,
+                             trips, p, cols, col_start, col_len, n_cols, fcol, ccost, cder,
+                             cextra, org, cost, der, extra, stamp, par, mark, memb,
+                             tags)  # fmt: skip
+    # 2. each trip's direction, the trips split evenly
+    t_lo, t_hi = trips.ptr[d_lo], trips.ptr[d_hi]
+    for w in prange(n_work):
+        i0, i1 = t_lo + (t_hi - t_lo) * w // n_work, t_lo + (t_hi - t_lo) * (w + 1) // n_work
+        d = d_lo
+        for i in range(i0, i1):
+            while i >= trips.ptr[d + 1]:
+                d += 1
+            _trip_direction(trips, p, share, nonroute, n_cols, d, trips.order[i], fcol, prob,
+                            shares_only, ccost, cder, cextra, cskim, dprob, dfcol)  # fmt: skip
+    # 3. the direction pushed onto the links: the car group's and the transit groups' paths
+    # run on separate slots, so they are pushed side by side
+    for task in prange(2 * (c_hi - c_lo)):
+        c = c_lo + task // 2
+        g_lo, g_hi = (0, 1) if task % 2 == 0 else (1, n_groups)
+        demand = np.zeros(n)
         memb = np.empty(trips.order.shape[0], np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
-            for grp in range(1 + n_class):
-                weight = costs.street if grp == 0 else costs.transit[grp - 1]
-                gs = 0 if grp == 0 else 1
-                row = 1 if grp == 0 else 2
-                mc = n_cols[d, grp]
-                m = group_members(trips, d, grp, memb)
-                if m == 0 or mc == 0:
-                    continue
-                # each column's cost, derivative and static sums at the group's origins (a
-                # trip's row is then written once: trips lie scattered in memory)
-                o_lo = origins_ptr[d * (1 + n_class) + grp]
-                n_org = origins_ptr[d * (1 + n_class) + grp + 1] - o_lo
-                at = np.zeros((mc, n_org), np.bool_)
-                val = np.empty((4, mc, n_org))
-                for j in range(mc):
-                    a0 = col_start[d, grp, j]
-                    tag += 1
-                    _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight,
-                                slope, static, g.slot_head, cost, der, extra, stamp,
-                                tag)  # fmt: skip
-                    _parents(a0, a0 + col_len[d, grp, j], node, slot, seed, par[j])
-                    for o in range(n_org):
-                        v = origins[o_lo + o]
-                        if stamp[v] == tag:  # the column reaches the origin
-                            at[j, o] = True
-                            val[0, j, o] = cost[v] / 60.0
-                            val[1, j, o] = der[v] / 60.0
-                            val[2, j, o] = extra[0, v]
-                            val[3, j, o] = extra[1, v]
-                for i in range(m):
-                    h = memb[i]
-                    o = oidx[h, gs]
-                    for j in range(mc):
-                        ok = at[j, o]
-                        ccost[h, gs, j] = val[0, j, o] if ok else np.inf
-                        cder[h, gs, j] = val[1, j, o] if ok else 0.0
-                        cextra[h, gs, j] = (_extra(trips, p, h, grp, val[2, j, o],
-                                                   val[3, j, o]) if ok else 0.0)  # fmt: skip
-                    mtag = _own_curvature(h, gs, mc, trips.node[row, h], par, g.slot_head, slope,
-                                          fcol, ccost, cder, mark, mtag)  # fmt: skip
-            for i in range(trips.ptr[d], trips.ptr[d + 1]):
-                h = trips.order[i]
-                _trip_direction(trips, p, share, nonroute, n_cols, d, h, fcol, prob,
-                                shares_only, ccost, cder, cextra, cskim, dprob,
-                                dfcol)  # fmt: skip
-            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, dfcol,
+            push_destination(d, trips, g_lo, g_hi, cols, col_start, col_len, n_cols, dfcol,
                              g.slot_head, demand, dflow[c], dm1[c], dm2[c], p.class_m1,
                              p.class_m2, degress[c : c + 1], org, memb)  # fmt: skip
+
+
+@njit(cache=True, nogil=True)
+def _share_items(d_lo, d_hi, n_groups, trips, n_cols, col_len, n_work):
+    """The worker of each (destination, group) item, ``(d - d_lo) * n_groups + grp``: the
+    largest first, each to the least loaded worker (an item's size: its columns' entries and
+    its destination's trips times its columns)."""
+    n_items = (d_hi - d_lo) * n_groups
+    size = np.zeros(n_items)
+    for it in range(n_items):
+        d, grp = d_lo + it // n_groups, it % n_groups
+        m = n_cols[d, grp]
+        size[it] = col_len[d, grp, :m].sum() + 4.0 * m * (trips.ptr[d + 1] - trips.ptr[d])
+    owner = np.zeros(n_items, np.int64)
+    load = np.zeros(max(n_work, 1))
+    for it in np.argsort(-size, kind="mergesort"):
+        w = np.argmin(load)
+        owner[it] = w
+        load[w] += size[it]
+    return owner
+
+
+@njit(cache=True, nogil=True)
+def _group_costs(d, grp, g, costs, slope, static, trips, p, cols, col_start, col_len, n_cols,
+                 fcol, ccost, cder, cextra, org, cost, der, extra, stamp, par, mark, memb,
+                 tags):  # fmt: skip
+    """Write the costs of every column of group ``grp`` of destination ``d`` at each of its
+    trips' origins into ``ccost``, ``cder`` and ``cextra``, and each trip's Newton curvature
+    (:func:`_own_curvature`). The column's cost, derivative and static sums are read at the
+    group's origins first, so each trip's row is written once (trips lie scattered in
+    memory). ``cost`` .. ``memb`` are scratch; ``tags`` the last tags of ``stamp`` and
+    ``mark``."""
+    node, slot, seed, egress = cols
+    origins, origins_ptr, oidx = org
+    n_groups = 1 + costs.transit.shape[0]
+    weight = costs.street if grp == 0 else costs.transit[grp - 1]
+    gs = 0 if grp == 0 else 1
+    row = 1 if grp == 0 else 2
+    mc = n_cols[d, grp]
+    m = group_members(trips, d, grp, memb)
+    if m == 0 or mc == 0:
+        return
+    o_lo = origins_ptr[d * n_groups + grp]
+    n_org = origins_ptr[d * n_groups + grp + 1] - o_lo
+    at = np.zeros((mc, n_org), np.bool_)
+    val = np.empty((4, mc, n_org))
+    for j in range(mc):
+        a0 = col_start[d, grp, j]
+        tags[0] += 1
+        _path_costs(a0, a0 + col_len[d, grp, j], node, slot, seed, egress, weight, slope, static,
+                    g.slot_head, cost, der, extra, stamp, tags[0])  # fmt: skip
+        _parents(a0, a0 + col_len[d, grp, j], node, slot, seed, par[j])
+        for o in range(n_org):
+            v = origins[o_lo + o]
+            if stamp[v] == tags[0]:  # the column reaches the origin
+                at[j, o] = True
+                val[0, j, o] = cost[v] / 60.0
+                val[1, j, o] = der[v] / 60.0
+                val[2, j, o] = extra[0, v]
+                val[3, j, o] = extra[1, v]
+    for i in range(m):
+        h = memb[i]
+        o = oidx[h, gs]
+        for j in range(mc):
+            ok = at[j, o]
+            ccost[h, gs, j] = val[0, j, o] if ok else np.inf
+            cder[h, gs, j] = val[1, j, o] if ok else 0.0
+            cextra[h, gs, j] = _extra(trips, p, h, grp, val[2, j, o], val[3, j, o]) if ok else 0.0
+        tags[1] = _own_curvature(h, gs, mc, trips.node[row, h], par, g.slot_head, slope, fcol,
+                                 ccost, cder, mark, tags[1])  # fmt: skip
 
 
 @njit(cache=True, nogil=True)

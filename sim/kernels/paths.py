@@ -104,6 +104,6 @@ def load_columns(g, trips, cols, col_start, col_len, n_cols, fcol, class_m1, cla
         demand = np.zeros(n)
         memb = np.empty(trips.order.shape[0], np.int64)
         for d in range(trips.chunks[c], trips.chunks[c + 1]):
-            push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, fcol,
+            push_destination(d, trips, 0, 1 + n_class, cols, col_start, col_len, n_cols, fcol,
                              g.slot_head, demand, flow[c], m1[c], m2[c], class_m1, class_m2,
                              egress[c : c + 1], org, memb)  # fmt: skip

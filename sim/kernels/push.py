@@ -55,10 +55,11 @@ def group_members(trips, d, grp, memb):
 
 
 @njit(cache=True, nogil=True)
-def push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, f, slot_head, demand,
-                     flow, m1, m2, class_m1, class_m2, egress, org, memb):  # fmt: skip
+def push_destination(d, trips, g_lo, g_hi, cols, col_start, col_len, n_cols, f, slot_head,
+                     demand, flow, m1, m2, class_m1, class_m2, egress, org, memb):  # fmt: skip
     """Push ``f[h, s, j]`` (trip ``h``'s flow on column ``j`` of its car group, ``s`` 0, or its
-    transit group, ``s`` 1) of every trip to destination ``d`` along its columns: slot flows
+    transit group, ``s`` 1) of every trip to destination ``d`` along the columns of its groups
+    ``g_lo`` to ``g_hi`` - 1 (0: the car, 1 + k: transit class k): slot flows
     into ``flow``, boardings and transfers at each class's money weights into ``m1`` and
     ``m2``, weighted egress walks into ``egress[0]``. ``demand`` is zero on entry and exit.
     ``org`` = (origins, origins_ptr, oidx): each group's origin nodes and each trip's index in
@@ -67,15 +68,16 @@ def push_destination(d, trips, n_class, cols, col_start, col_len, n_cols, f, slo
     destination lie scattered in memory."""
     node, slot, seed, egr = cols
     origins, origins_ptr, oidx = org
-    for grp in range(1 + n_class):
+    n_groups = n_cols.shape[1]
+    for grp in range(g_lo, g_hi):
         mc = n_cols[d, grp]
         if mc == 0:
             continue
         gs = 0 if grp == 0 else 1
         a = class_m1[grp - 1] if grp > 0 else 0.0
         b = class_m2[grp - 1] if grp > 0 else 0.0
-        o_lo = origins_ptr[d * (1 + n_class) + grp]
-        n_org = origins_ptr[d * (1 + n_class) + grp + 1] - o_lo
+        o_lo = origins_ptr[d * n_groups + grp]
+        n_org = origins_ptr[d * n_groups + grp + 1] - o_lo
         by_origin = np.zeros((mc, n_org))
         moved = np.zeros(mc, np.bool_)
         for i in range(group_members(trips, d, grp, memb)):
