@@ -155,8 +155,19 @@ def local_client(workers: int, *, dashboard: str | None = "127.0.0.1:0") -> Iter
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    host="127.0.0.1", dashboard_address=dashboard,
                                    silence_logs=logging.ERROR)  # fmt: skip
-        with cluster, Client(cluster) as client:
-            yield client
+        try:
+            with Client(cluster) as client:
+                yield client
+        finally:
+            # closing kills the workers slow to stop; their results are in by then, so the
+            # nanny's warning about it is not the user's news (other nanny warnings still are)
+            nanny = logging.getLogger("distributed.nanny")
+            level = nanny.level
+            nanny.setLevel(logging.ERROR)
+            try:
+                cluster.close()
+            finally:
+                nanny.setLevel(level)
     finally:
         for name, value in saved.items():
             if value is None:
