@@ -69,6 +69,9 @@ class ChoiceParams:
     routing_classes: int = 3  # transit paths are searched for this many value-of-time classes
     gap_tolerance: float = 1e-4  # equilibrium: relative gap to reach
     max_iterations: int = 400  # equilibrium: most iterations
+    # equilibrium: when > 0, every iteration runs and the solve ends at the mean of the points
+    # of its last ``average_share`` x max_iterations iterations (sim.equilibrium, `average`)
+    average_share: float = 0.0
 
     def __post_init__(self) -> None:
         for key in self.asc:
@@ -84,6 +87,8 @@ class ChoiceParams:
             raise ScenarioError("`learning_rate` must be in (0, 1]")
         if not 1 <= self.routing_classes <= 16:
             raise ScenarioError("`routing_classes` must be an integer from 1 to 16")
+        if not 0 <= self.average_share < 0.5:
+            raise ScenarioError("`average_share` must be in [0, 0.5)")
         if self.max_iterations < 1:
             raise ScenarioError("`max_iterations` must be >= 1")
         if set(self.ownership_shift) - {"car", "motorbike"}:

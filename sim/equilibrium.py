@@ -68,6 +68,7 @@ class Convergence:
     final_gap: float = float("nan")  # the gap of the point the model ends at
     warm_from: int = 0  # iterations of the point it started from (another scenario's)
     warm_start: dict = field(default_factory=dict)  # what the warm start carried over
+    averaged: int = 0  # the last points whose mean the model ends at (0: the last alone)
 
     @property
     def iterations(self) -> int:
@@ -149,6 +150,7 @@ def solve(
     road_sweeps: int = ROAD_SWEEPS,
     warm: WarmState | None = None,
     hand_over: int | None = None,
+    average: int | None = None,
 ) -> Convergence:
     """Iterate until the relative gap is below ``tol`` (default ``params.gap_tolerance``) or
     ``max_iterations`` (default ``params.max_iterations``) iterations have run.
@@ -175,12 +177,21 @@ def solve(
     iterations both had). Both then take the same path from the same point: a solve that went
     on with its own columns ends elsewhere (on Porto Alegre, seed 42, the households far from
     the cable differed by 0.008 min a trip between the two paths of the baseline).
+
+    ``average`` = k > 0 (default ``params.average_share`` x ``max_iterations``) runs every
+    iteration and ends at the mean of the points its last k iterations moved to (flows and
+    probabilities; a convex combination of points is a point), its gap then measured by a full
+    pass. Near the solver's floor the last points wander around the equilibrium, so where a
+    run stops decides part of what it reports; the mean does not depend on that, and every
+    run of a comparison ends the same way.
     """
     from tqdm.auto import tqdm
 
     tol = model.params.gap_tolerance if tol is None else tol
     blocks = default_blocks(model.trips.n) if blocks is None else blocks
     limit = model.params.max_iterations if max_iterations is None else max_iterations
+    if average is None:
+        average = int(limit * model.params.average_share)
     t0 = time.perf_counter()
     conv = Convergence(tolerance=tol)
     first = _start(model, start)
@@ -196,10 +207,12 @@ def solve(
         if conv.warm_start["flow_share"] >= WARM_MIN_SHARE:
             done = conv.warm_from = warm.iteration
     model.warm_from = done
+    model.averaged = 0
     model.warm_state = None
     bar = tqdm(total=limit, desc="equilibrium", unit="it", disable=not progress, leave=False,
                initial=done)  # fmt: skip
     gap = None
+    mean: Point | None = None
     for it in range(done, max(limit, done + 1)):
         if it == hand_over:
             # the point goes on from where its scenarios start, by the path they take (new
@@ -214,12 +227,13 @@ def solve(
         dirn = columns.direction(kcosts, curvature * _slot_slopes(model), params, nonroute,
                                  model.prob, shares_only=False)  # fmt: skip
         gap = _column_gap(model, columns.last_costs, columns.choice_costs)
-        if gap.relative <= tol:  # confirmed on a full pass (columns may miss a better route)
+        if gap.relative <= tol and not average:  # a full pass confirms it (columns may miss
+            # a better route); a solve that averages runs every iteration
             res = model.run_pass()
             gap = relative_gap(model, res)
             model.last = res
         _record(model, conv, gap, bar)
-        if gap.relative <= tol:
+        if gap.relative <= tol and not average:
             conv.converged = True
             break
         change = 0.0
@@ -238,10 +252,18 @@ def solve(
                 change = max(change, moved)
         conv.prob_change.append(change)
         model.prob_change = change
+        if average and it >= limit - average:
+            k = it - (limit - average) + 1  # the k-th point of the mean
+            here = Point.of_model(model)
+            mean = here if mean is None else mean.mix(here, 1.0 - 1.0 / k)
+            conv.averaged = k
     bar.close()
     if hand_over is not None and model.warm_state is None:  # stopped before: hand the last
         columns.prune()
         model.warm_state = capture(model, columns, conv.iterations + done)
+    if not conv.converged and mean is not None:
+        _set_point(model, mean)  # the mean of the last points, a point of the problem too
+        model.averaged = conv.averaged
     if not conv.converged:
         res = model.run_pass()
         model.last = res
@@ -266,6 +288,11 @@ def _direction(model: CommuteModel, columns, kcosts: K.Costs, nonroute: NDArray[
         curvature * _slot_slopes(model, state), params, nonroute, model.prob,
         shares_only=shares_only, block=block, n_blocks=n_blocks,
     )  # fmt: skip
+
+
+def _set_point(model: CommuteModel, p: Point) -> None:
+    model.car_flow, model.transit_flow, model.m1_flow, model.m2_flow = p.car, p.transit, p.m1, p.m2
+    model.egress, model.prob = p.egress, p.prob
 
 
 def _record(model: CommuteModel, conv: Convergence, gap: Gap, bar) -> None:

@@ -353,3 +353,49 @@ def test_column_flows_pushed_onto_links_follow_each_trips_own_path(mini_city, mi
     e = model.network.n_edges
     np.testing.assert_allclose(model.car_flow + model.transit_flow, bg.scatter(slots, e),
                                rtol=1e-12, atol=1e-9)  # fmt: skip
+
+
+def test_a_solve_that_averages_ends_at_the_mean_of_its_last_points(mini_city, mini_network):
+    """With ``average`` = 3 a solve ends at the mean of the points its last three iterations
+    moved to (flows and probabilities alike), each the point a solve stopped there ends at,
+    and measures that mean's gap on a full pass."""
+    ends = []
+    for limit in (4, 5, 6):
+        model = CommuteModel(mini_city, 300, seed=3, network=mini_network, agents=False)
+        E.solve(model, tol=1e-12, max_iterations=limit, average=0)
+        ends.append((model.car_flow.copy(), model.transit_flow.copy(), model.prob.copy()))
+    model = CommuteModel(mini_city, 300, seed=3, network=mini_network, agents=False)
+    conv = E.solve(model, tol=1e-12, max_iterations=6, average=3)
+    for got, want in zip(
+        (model.car_flow, model.transit_flow, model.prob), zip(*ends, strict=True), strict=True
+    ):
+        assert np.allclose(got, np.mean(want, axis=0), rtol=1e-12, atol=1e-12)
+        assert not np.allclose(got, want[-1])  # the points differ, so the mean is not the last
+    assert conv.averaged == model.averaged == 3
+    assert conv.final_gap == model.relative_gap == E.relative_gap(model, model.last).relative
+
+
+def test_a_solve_that_averages_runs_past_its_tolerance(mini_city, mini_network):
+    """Every run of a comparison ends the same way: a solve that averages takes all its
+    iterations, where one that does not stops at the first point within the tolerance."""
+    stops = CommuteModel(mini_city, 300, seed=3, network=mini_network, agents=False)
+    runs = CommuteModel(mini_city, 300, seed=3, network=mini_network, agents=False)
+    a = E.solve(stops, tol=1e-2, max_iterations=8, average=0)
+    b = E.solve(runs, tol=1e-2, max_iterations=8, average=2)
+    assert a.converged and a.iterations < 8
+    assert b.iterations == 8 and b.averaged == 2
+    assert b.converged is (b.final_gap <= 1e-2)
+    assert b.final_gap < a.final_gap
+
+
+def test_the_share_of_points_averaged_comes_from_the_scenario(mini_city, mini_network):
+    from sim.choice import ChoiceParams
+    from sim.errors import ScenarioError
+
+    params = ChoiceParams(average_share=0.25, max_iterations=8, gap_tolerance=1e-2)
+    model = CommuteModel(mini_city, 300, seed=3, network=mini_network, agents=False,
+                         params=params)  # fmt: skip
+    conv = model.equilibrate()
+    assert conv.iterations == 8 and conv.averaged == 2
+    with pytest.raises(ScenarioError, match="average_share"):
+        ChoiceParams(average_share=0.5)

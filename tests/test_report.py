@@ -931,6 +931,17 @@ def test_the_scenarios_table_says_how_each_run_was_solved() -> None:
     ) == (  # fmt: skip
         "16 iterations from the baseline's point after 12, relative gap 1.5e-03"
     )
+    assert solved_by(
+        {
+            "iterations": 24,
+            "warm_from_iteration": 12,
+            "averaged_iterations": 6,
+            "relative_gap": 6e-5,
+        }
+    ) == (  # fmt: skip
+        "24 iterations from the baseline's point after 12, ending at the mean of the last 6 "
+        "points, relative gap 6.0e-05"
+    )
     assert solved_by({"days": 30, "iterations": 0}) == "30 days of learning"
 
 

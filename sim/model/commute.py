@@ -221,6 +221,7 @@ class CommuteModel(TripOutputs, NetworkOutputs, mesa.Model):
         self.mode = np.full(n, -1, np.int8)
         self.iterations = 0
         self.warm_from = 0  # iterations of another scenario's point it started from (sim.warm)
+        self.averaged = 0  # the last points whose mean the equilibrium ended at (sim.equilibrium)
         self.warm_state: Any = None  # the point a solve hands over (sim.warm.WarmState)
 
     # ---------------------------------------------------------------- one pass

@@ -83,6 +83,9 @@ def solved_by(summary: dict[str, Any]) -> str:
     warm = int(summary.get("warm_from_iteration") or 0)
     if warm:
         text += f" from the baseline's point after {warm}"
+    averaged = int(summary.get("averaged_iterations") or 0)
+    if averaged > 1:
+        text += f", ending at the mean of the last {averaged} points"
     gap = summary.get("relative_gap")
     return text + (f", relative gap {float(gap):.1e}" if gap is not None else "")
 

@@ -96,6 +96,7 @@ def summary_from_tables(
         out["iterations"] = int(getattr(model, "iterations", 0))
         # iterations of the baseline's point this run started from (a comparison's warm start)
         out["warm_from_iteration"] = int(getattr(model, "warm_from", 0))
+        out["averaged_iterations"] = int(getattr(model, "averaged", 0))
         out["households_represented"] = model.households.weight * len(hh)
         out["currency"] = model.city.currency
         out["income_per"] = model.city.income.per
