@@ -262,7 +262,7 @@ def solve(
         columns.prune()
         model.warm_state = capture(model, columns, conv.iterations + done)
     if not conv.converged and mean is not None:
-        _set_point(model, mean)  # the mean of the last points, a point of the problem too
+        mean.put(model)  # the mean of the last points, a point of the problem too
         model.averaged = conv.averaged
     if not conv.converged:
         res = model.run_pass()
@@ -288,11 +288,6 @@ def _direction(model: CommuteModel, columns, kcosts: K.Costs, nonroute: NDArray[
         curvature * _slot_slopes(model, state), params, nonroute, model.prob,
         shares_only=shares_only, block=block, n_blocks=n_blocks,
     )  # fmt: skip
-
-
-def _set_point(model: CommuteModel, p: Point) -> None:
-    model.car_flow, model.transit_flow, model.m1_flow, model.m2_flow = p.car, p.transit, p.m1, p.m2
-    model.egress, model.prob = p.egress, p.prob
 
 
 def _record(model: CommuteModel, conv: Convergence, gap: Gap, bar) -> None:

@@ -39,6 +39,11 @@ class Point:
     def of_model(m: CommuteModel) -> Point:
         return Point(m.car_flow, m.transit_flow, m.m1_flow, m.m2_flow, m.egress, m.prob)
 
+    def put(self, m: CommuteModel) -> None:
+        """Set the model's flows and probabilities to this point (:meth:`of_model`'s inverse)."""
+        m.car_flow, m.transit_flow, m.m1_flow, m.m2_flow = self.car, self.transit, self.m1, self.m2
+        m.egress, m.prob = self.egress, self.prob
+
     @staticmethod
     def of_pass(res: PassResult) -> Point:
         return Point(res.car_flow, res.transit_flow, res.m1_flow, res.m2_flow, res.egress,
