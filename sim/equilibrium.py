@@ -92,13 +92,14 @@ def nonroute_costs(model: CommuteModel, res: PassResult, columns: Columns, kcost
         return np.where(np.isfinite(skim) & np.isfinite(route), skim - route, np.inf)
 
 
-def _first_columns(model: CommuteModel, first: PassResult, kfirst: K.Costs, params: K.Params
-                   ) -> tuple[Columns, NDArray[np.float64]]:  # fmt: skip
+def _first_columns(model: CommuteModel, first: PassResult, kfirst: K.Costs, params: K.Params,
+                   iterations: int) -> tuple[Columns, NDArray[np.float64]]:  # fmt: skip
     """The first pass's trees as columns (``kfirst``: its costs), every trip's flow on them by
-    the pass's probabilities, and the trips' non-route minutes (:func:`nonroute_costs`)."""
-    from sim.columns import Columns
+    the pass's probabilities, and the trips' non-route minutes (:func:`nonroute_costs`); room
+    for the trees of a solve of ``iterations`` iterations (:func:`sim.columns.room_for`)."""
+    from sim.columns import Columns, room_for
 
-    columns = Columns(model)
+    columns = Columns(model, room_for(iterations))
     columns.add(kfirst, params)
     columns.start_from(first.out.prob)
     return columns, nonroute_costs(model, first, columns, kfirst, params)
@@ -198,7 +199,7 @@ def solve(
     params = model._params(dynamic=False)
     zero = np.zeros(model.network.n_edges)
     kfirst = model.costs.kernel_costs(model.costs.state(zero, zero), model.classes)
-    columns, nonroute = _first_columns(model, first, kfirst, params)
+    columns, nonroute = _first_columns(model, first, kfirst, params, limit)
     done = 0
     if warm is not None:
         conv.warm_start = adopt(model, columns, warm)
@@ -219,7 +220,7 @@ def solve(
             # columns adopting it), so what they share cancels in their differences
             columns.prune()
             model.warm_state = capture(model, columns, it)
-            columns, _ = _first_columns(model, first, kfirst, params)
+            columns, _ = _first_columns(model, first, kfirst, params, limit)
             adopt(model, columns, model.warm_state)
         kcosts = _kernel_costs(model)
         columns.prune()

@@ -399,3 +399,29 @@ def test_the_share_of_points_averaged_comes_from_the_scenario(mini_city, mini_ne
     assert conv.iterations == 8 and conv.averaged == 2
     with pytest.raises(ScenarioError, match="average_share"):
         ChoiceParams(average_share=0.5)
+
+
+def test_a_solve_keeps_room_for_every_tree_it_grows(mini_city, mini_network, monkeypatch):
+    """Each iteration's trees are kept however many iterations run: with the least room cut to
+    two columns a group, a solve of eight iterations still turns no new tree away (a fixed room
+    of two would: groups here hold more than two)."""
+    import sim.columns as C
+
+    monkeypatch.setattr(C, "MAX_COLUMNS", 2)
+    turned_away, most = [0], [0]
+    keep = C.Columns._keep
+
+    def counting(self, d, grp, col):
+        cols = self.parts[d][grp]
+        new = not any(np.array_equal(o[0], col[0]) and np.array_equal(o[1], col[1]) for o in cols)
+        kept = keep(self, d, grp, col)
+        turned_away[0] += int(new and not kept)
+        most[0] = max(most[0], len(self.parts[d][grp]))
+        return kept
+
+    monkeypatch.setattr(C.Columns, "_keep", counting)
+    model = CommuteModel(mini_city, 400, seed=7, network=mini_network, agents=False)
+    E.solve(model, tol=0.0, max_iterations=8, average=0)
+    assert most[0] > 2
+    assert turned_away[0] == 0
+    assert C.room_for(8) == 12 and C.room_for(40) == 44
