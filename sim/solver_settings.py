@@ -34,7 +34,9 @@ def default_blocks(n_trips: int) -> int:
 #: than 5 km from the cable then change by -0.006 and -0.015 min a trip (-0.010 and -0.034
 #: from 4 iterations of a 16-iteration baseline), their user benefit proxies by 93 and 139
 #: (75 and 174). Handed over after 16 of 32, the cable's runs of seeds 42 and 43 fell to 1e-4
-#: and rose again to 2.1-2.3e-4 (not understood), so a comparison stops at 24.
+#: and rose again to 2.1-2.3e-4, so a comparison stops at 24. Those runs kept at most 16 columns a
+#: group, so from the 16th iteration on many groups turned their new trees away
+#: (:func:`sim.columns.room_for`): a likely cause, not retested.
 WARM_SHARE = 0.5
 
 
