@@ -37,6 +37,10 @@ def default_blocks(n_trips: int) -> int:
 #: and rose again to 2.1-2.3e-4, so a comparison stops at 24. Those runs kept at most 16 columns a
 #: group, so from the 16th iteration on many groups turned their new trees away
 #: (:func:`sim.columns.room_for`): a likely cause, not retested.
+#: With room for every tree, a hand-over after 16 of 24 (scenarios taking 8, seeds 42-46) took
+#: 1,930 s where 12 took 2,122 s, but the cable's runs ended at 7.7e-5 to 1.0e-4 (5.2e-5 to
+#: 7.3e-5), two of the road's above the tolerance, and the cable's yearly user benefit had a
+#: seed standard deviation of 53% of its mean (37%): not kept.
 WARM_SHARE = 0.5
 
 
